@@ -1,0 +1,1 @@
+"""The catalogue: entities and their queries."""

@@ -1,0 +1,97 @@
+"""Country codes: CORDIS and NUTS codes and English country names → ISO 3166-1 alpha-2."""
+
+from __future__ import annotations
+
+# CORDIS and Eurostat (NUTS) use a few codes that are not ISO 3166-1.
+NON_ISO_CODES = {"UK": "GB", "EL": "GR"}
+
+# English names as used in EU catalogues (JRC DIH catalogue, IPS explorer, …).
+NAMES = {
+    "albania": "AL",
+    "andorra": "AD",
+    "armenia": "AM",
+    "austria": "AT",
+    "azerbaijan": "AZ",
+    "belarus": "BY",
+    "belgium": "BE",
+    "bosnia and herzegovina": "BA",
+    "bulgaria": "BG",
+    "croatia": "HR",
+    "cyprus": "CY",
+    "czech republic": "CZ",
+    "czechia": "CZ",
+    "denmark": "DK",
+    "estonia": "EE",
+    "faroe islands": "FO",
+    "finland": "FI",
+    "france": "FR",
+    "georgia": "GE",
+    "germany": "DE",
+    "greece": "GR",
+    "hungary": "HU",
+    "iceland": "IS",
+    "ireland": "IE",
+    "israel": "IL",
+    "italy": "IT",
+    "kosovo": "XK",
+    "latvia": "LV",
+    "liechtenstein": "LI",
+    "lithuania": "LT",
+    "luxembourg": "LU",
+    "malta": "MT",
+    "moldova": "MD",
+    "republic of moldova": "MD",
+    "monaco": "MC",
+    "montenegro": "ME",
+    "netherlands": "NL",
+    "the netherlands": "NL",
+    "north macedonia": "MK",
+    "norway": "NO",
+    "poland": "PL",
+    "portugal": "PT",
+    "romania": "RO",
+    "russia": "RU",
+    "san marino": "SM",
+    "serbia": "RS",
+    "slovakia": "SK",
+    "slovenia": "SI",
+    "spain": "ES",
+    "sweden": "SE",
+    "switzerland": "CH",
+    "tunisia": "TN",
+    "turkey": "TR",
+    "türkiye": "TR",
+    "ukraine": "UA",
+    "united kingdom": "GB",
+    "uk": "GB",
+    "morocco": "MA",
+    "egypt": "EG",
+    "canada": "CA",
+    "united states": "US",
+    "usa": "US",
+    "japan": "JP",
+    "china": "CN",
+    "india": "IN",
+    "australia": "AU",
+    "brazil": "BR",
+    "south africa": "ZA",
+    "new zealand": "NZ",
+    "singapore": "SG",
+    "south korea": "KR",
+    "korea": "KR",
+}
+
+
+def iso_from_code(code: str) -> str:
+    """``UK`` → ``GB``, ``EL`` → ``GR``, others unchanged (upper-cased)."""
+    code = code.strip().upper()
+    return NON_ISO_CODES.get(code, code)
+
+
+def iso_from_name(name: str) -> str | None:
+    """An English country name → ISO code, or ``None`` if unknown."""
+    return NAMES.get(name.strip().lower())
+
+
+def is_iso_code(code: str) -> bool:
+    return len(code) == 2 and code.isascii() and code.isalpha() and code.isupper()

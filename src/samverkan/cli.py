@@ -1,0 +1,199 @@
+"""The ``samverkan`` command line: a thin adapter over :class:`samverkan.core.Samverkan`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from samverkan.core import Samverkan
+from samverkan.errors import SamverkanError
+from samverkan.importers import SOURCES, input_size
+from samverkan.search import KINDS
+from samverkan.settings import load_settings
+
+
+class Context:
+    def __init__(self, db: str | None) -> None:
+        self.db = db
+        self._app: Samverkan | None = None
+
+    @property
+    def app(self) -> Samverkan:
+        if self._app is None:
+            self._app = Samverkan(load_settings(db=self.db))
+        return self._app
+
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.close()
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn errors the user can fix into a message and exit status 1, never a traceback."""
+    try:
+        yield
+    except SamverkanError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except ValueError as exc:  # invalid settings (pydantic) or arguments
+        raise click.ClickException(str(exc)) from exc
+
+
+@contextmanager
+def progress_bar(label: str, length: int) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on a terminal (stderr); nothing when output is not a terminal."""
+    if not sys.stderr.isatty() or length <= 0:
+        yield None
+        return
+    with click.progressbar(length=length, label=label, file=sys.stderr, show_eta=True) as bar:
+        yield bar.update
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db", envvar="SAMVERKAN_DB", help="Database URL (default: an embedded SQLite file in your data folder)."
+)
+@click.version_option(package_name="samverkan")
+@click.pass_context
+def main(ctx: click.Context, db: str | None) -> None:
+    """samverkan — find EU platforms, hubs, calls, partners and solutions for your need."""
+    ctx.obj = Context(db)
+    ctx.call_on_close(ctx.obj.close)
+
+
+@main.group("import")
+def import_group() -> None:
+    """Import a data source into the catalogue (idempotent: re-importing changes nothing)."""
+
+
+def _make_import_command(source: str, description: str) -> click.Command:
+    optional = source == "platforms"
+
+    @click.command(source, help=f"Import {description}.")
+    @click.argument("path", type=click.Path(path_type=Path), required=not optional)
+    @click.option(
+        "--skip-invalid", is_flag=True, help="Import the valid rows and list the rejected ones instead of failing."
+    )
+    @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+    @pass_context
+    def command(obj: Context, path: Path | None, skip_invalid: bool, as_json: bool) -> None:
+        with user_errors():
+            if path is None:
+                from samverkan.importers.platforms import bundled_path
+
+                path = bundled_path()
+            with progress_bar(f"import {source}", input_size(path)) as advance:
+                report = obj.app.import_source(source, path, progress=advance, skip_invalid=skip_invalid)
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False) if as_json else report.render())
+
+    return command
+
+
+for _source, (_module, _description) in SOURCES.items():
+    import_group.add_command(_make_import_command(_source, _description))
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Import again even if this demo version is loaded.")
+@pass_context
+def demo(obj: Context, force: bool) -> None:
+    """Load the bundled demo catalogue (real public data) into the database."""
+    from samverkan.demo import load_demo
+
+    with user_errors():
+        reports = load_demo(obj.app, progress=progress_bar, force=force)
+    if not reports:
+        click.echo("demo data already loaded")
+    for report in reports:
+        click.echo(report.render())
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default 8000).")
+@click.option("--demo", "with_demo", is_flag=True, help="Load the bundled demo data first (once).")
+@pass_context
+def serve(obj: Context, host: str | None, port: int | None, with_demo: bool) -> None:
+    """Run the web app and API."""
+    import uvicorn
+
+    from samverkan.web import create_app
+
+    with user_errors():
+        settings = load_settings(db=obj.db, host=host, port=port)
+        app = Samverkan(settings)
+        if with_demo:
+            from samverkan.demo import load_demo
+
+            for report in load_demo(app, progress=progress_bar):
+                click.echo(report.render(), err=True)
+        web = create_app(settings, app=app)
+    click.echo(f"samverkan on http://{settings.host}:{settings.port}/ (database {settings.db})", err=True)
+    uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
+
+
+@main.command()
+@click.argument("text")
+@click.option("--kind", type=click.Choice(KINDS), help="Only this kind of record (default: every kind, grouped).")
+@click.option(
+    "--status",
+    type=click.Choice(["open", "forthcoming", "closed", "all"]),
+    default="open",
+    show_default=True,
+    help="Calls: which status.",
+)
+@click.option("--limit", default=10, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (as the API does).")
+@pass_context
+def search(obj: Context, text: str, kind: str | None, status: str, limit: int, as_json: bool) -> None:
+    """Search the catalogue."""
+    with user_errors():
+        answer = obj.app.search(text, kind=kind, status=status, limit=limit)
+    if as_json:
+        click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+        return
+    if not answer["results"]:
+        click.echo("no results")
+    for r in answer["results"]:
+        click.echo(f"{r['kind']:<13}{r['id']:<36}{r['score']:>8.2f}  {r['title']}")
+        click.echo(f"{'':<13}{r['why']}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def stats(obj: Context, as_json: bool) -> None:
+    """Number of records per table."""
+    with user_errors():
+        counts = obj.app.counts()
+    if as_json:
+        click.echo(json.dumps(counts))
+        return
+    for name, n in counts.items():
+        click.echo(f"{name:<20}{n:>10,}")
+
+
+@main.command()
+@click.argument(
+    "kind",
+    type=click.Choice(["call", "organisation", "hub", "platform", "solution", "project", "region", "municipality"]),
+)
+@click.argument("record_id")
+@pass_context
+def show(obj: Context, kind: str, record_id: str) -> None:
+    """Show one record as JSON."""
+    with user_errors():
+        record = obj.app.record(kind, record_id)
+    click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

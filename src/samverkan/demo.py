@@ -1,0 +1,63 @@
+"""The bundled demo catalogue: real public data shipped inside the package (see data/README.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from samverkan.core import Samverkan
+from samverkan.db.models import Meta
+from samverkan.importers import ImportReport, input_size
+from samverkan.importers.platforms import bundled_path
+
+# Bump when the bundled files change, so existing databases load the new demo once.
+DEMO_VERSION = "2026-11-22.1"
+DEMO_KEY = "demo_version"
+
+# (source, path inside samverkan/data/demo), imported in this order
+DEMO_SOURCES: tuple[tuple[str, str], ...] = (
+    ("regions", "regions"),
+    ("cordis", "cordis/cordis-h2020.zip"),
+    ("cordis", "cordis/cordis-h2020projects.csv.gz"),
+    ("calls", "calls"),
+    ("hubs", "hubs"),
+    ("solutions", "solutions"),
+    ("projects-se", "cohesion"),
+    ("platforms", ""),
+)
+
+ProgressFactory = Callable[[str, int], AbstractContextManager[Callable[[int], None] | None]]
+
+
+def demo_dir() -> Path:
+    return Path(str(resources.files("samverkan") / "data" / "demo"))
+
+
+def demo_inputs() -> Iterator[tuple[str, Path]]:
+    for source, relative in DEMO_SOURCES:
+        yield source, (bundled_path() if source == "platforms" else demo_dir() / relative)
+
+
+def demo_loaded(app: Samverkan) -> bool:
+    with Session(app.engine) as session:
+        row = session.get(Meta, DEMO_KEY)
+        return row is not None and row.value == DEMO_VERSION
+
+
+def load_demo(app: Samverkan, progress: ProgressFactory | None = None, force: bool = False) -> list[ImportReport]:
+    """Import the bundled demo data (idempotent; skipped when this version is already loaded)."""
+    if not force and demo_loaded(app):
+        return []
+    reports = []
+    for source, path in demo_inputs():
+        label = f"{source} ({path.name})"
+        context = progress(label, input_size(path)) if progress else nullcontext(None)
+        with context as advance:
+            reports.append(app.import_source(source, path, progress=advance))
+    with Session(app.engine) as session, session.begin():
+        session.merge(Meta(key=DEMO_KEY, value=DEMO_VERSION))
+    return reports

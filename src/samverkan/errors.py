@@ -1,0 +1,40 @@
+"""Errors a user can act on. The CLI and the API turn these into messages, never tracebacks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class SamverkanError(Exception):
+    """Base class for errors caused by input or configuration, with a readable message."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in an input file, located as precisely as we can."""
+
+    file: str
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        field = f" field {self.field!r}:" if self.field else ""
+        return f"{where}:{field} {self.message}"
+
+
+class InputError(SamverkanError):
+    """An input file was rejected; nothing of it was written."""
+
+    def __init__(self, problems: list[Problem], more: int = 0) -> None:
+        self.problems = problems
+        self.more = more
+        lines = [str(p) for p in problems]
+        if more:
+            lines.append(f"… and {more} more problem(s)")
+        super().__init__("\n".join(lines))
+
+
+class NotFound(SamverkanError):
+    """A requested record does not exist."""

@@ -1,0 +1,59 @@
+"""Importers: one module per source format, each parse → validate → upsert, idempotent.
+
+Use :func:`import_source` (the CLI and API do); it runs one importer in one transaction.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from samverkan.importers.base import ImportContext, ImportReport
+from samverkan.importers.files import InputFile, list_inputs, total_size
+
+# source name → (module, one-line description); each module has ``run(ctx, path)``
+SOURCES: dict[str, tuple[str, str]] = {
+    "cordis": (
+        "samverkan.importers.cordis",
+        "CORDIS CSV dump (folder or zip) or an old-layout cordis-h2020projects.csv",
+    ),
+    "calls": ("samverkan.importers.calls", "Funding & Tenders topics, JSON lines"),
+    "hubs": ("samverkan.importers.hubs", "JRC Digital Innovation Hub catalogue, CSV"),
+    "solutions": ("samverkan.importers.solutions", "JRC Innovative Public Services explorer cases, CSV"),
+    "regions": ("samverkan.importers.regions", "NUTS 2021 GeoJSON/CSV and Swedish municipalities/counties"),
+    "projects-se": ("samverkan.importers.projects_se", "Swedish ERDF/ESF project bank, CSV"),
+    "platforms": ("samverkan.importers.platforms", "curated EU collaboration platforms, TOML"),
+}
+
+
+def import_source(
+    engine: Engine,
+    source: str,
+    path: Path,
+    progress: Callable[[int], None] | None = None,
+    skip_invalid: bool = False,
+) -> ImportReport:
+    """Import ``path`` as ``source`` in one transaction; raise :class:`InputError` on bad input.
+
+    Nothing is written unless the whole import succeeds (with ``skip_invalid``, invalid rows
+    are left out and listed in the report instead).
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
+    module = importlib.import_module(SOURCES[source][0])
+    with Session(engine) as session, session.begin():
+        ctx = ImportContext(session, source, progress=progress, skip_invalid=skip_invalid)
+        module.run(ctx, Path(path))
+        return ctx.finish()
+
+
+def input_size(path: Path) -> int:
+    """Bytes an import of ``path`` will read (for a progress bar)."""
+    return total_size(list_inputs(Path(path)))
+
+
+__all__ = ["SOURCES", "ImportReport", "InputFile", "import_source", "input_size"]

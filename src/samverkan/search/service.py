@@ -1,0 +1,209 @@
+"""Catalogue search: one lexical index per kind of record, rebuilt when the catalogue changes.
+
+The indexes live in process memory and are keyed by the catalogue revision that every
+import bumps, so a search after an import sees the new records.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from samverkan.db.models import Call, Hub, Meta, Organisation, Platform, Project, Solution, WorkingGroup
+from samverkan.errors import SamverkanError
+from samverkan.importers.base import REVISION_KEY
+from samverkan.search.lexical import LexicalIndex
+from samverkan.search.text import query_terms
+
+KINDS = ("call", "organisation", "hub", "platform", "solution", "project")
+STATUSES = ("open", "forthcoming", "closed", "all")
+
+
+class QueryError(SamverkanError):
+    """The query cannot be answered as asked (empty, too long, unknown kind …)."""
+
+
+@dataclass
+class KindIndex:
+    index: LexicalIndex
+    records: list[dict[str, Any]]
+    by_status: dict[str, set[int]] = field(default_factory=dict)
+
+
+# kind → function yielding (record, [(text, weight), …]); record has id, title and extras
+Loader = Callable[[Session], Iterator[tuple[dict[str, Any], list[tuple[str | None, int]]]]]
+
+
+def _calls(session: Session):
+    for c in session.execute(select(Call)).scalars():
+        record = {
+            "id": c.id,
+            "title": c.title or c.id,
+            "status": c.status,
+            "programme": c.programme,
+            "deadline": c.deadline.isoformat() if c.deadline else None,
+            "url": c.portal_url,
+        }
+        yield record, [(c.id, 3), (c.title, 3), (c.call_title, 1), (c.keywords, 2), (c.description, 1)]
+
+
+def _organisations(session: Session):
+    for o in session.execute(select(Organisation)).scalars():
+        record = {
+            "id": o.id,
+            "title": o.name,
+            "short_name": o.short_name,
+            "country": o.country,
+            "activity_type": o.activity_type,
+            "city": o.city,
+            "same_as": o.same_as_id,
+        }
+        yield record, [(o.name, 2), (o.short_name, 2), (o.city, 1)]
+
+
+def _hubs(session: Session):
+    for h in session.execute(select(Hub)).scalars():
+        record = {"id": h.id, "title": h.name, "country": h.country, "city": h.city, "url": h.url}
+        yield (
+            record,
+            [
+                (h.name, 3),
+                (" ".join(h.sectors), 2),
+                (" ".join(h.technologies + h.services), 2),
+                (h.city, 1),
+                (h.description, 1),
+            ],
+        )
+
+
+def _platforms(session: Session):
+    groups: dict[str, list[WorkingGroup]] = {}
+    for g in session.execute(select(WorkingGroup)).scalars():
+        groups.setdefault(g.platform_id, []).append(g)
+    for p in session.execute(select(Platform)).scalars():
+        record = {"id": p.id, "title": p.name, "status": p.status, "url": p.url}
+        own = groups.get(p.id, [])
+        yield (
+            record,
+            [
+                (p.name, 3),
+                (" ".join(p.topics), 2),
+                (p.purpose_en, 1),
+                (p.purpose_sv, 1),
+                (" ".join(g.name + " " + " ".join(g.topics) for g in own), 1),
+            ],
+        )
+
+
+def _solutions(session: Session):
+    for s in session.execute(select(Solution)).scalars():
+        record = {"id": s.id, "title": s.name, "countries": s.countries, "url": s.url}
+        yield (
+            record,
+            [
+                (s.name, 3),
+                (s.primary_sector, 1),
+                (s.technology, 1),
+                (s.lead_organisation, 1),
+                (s.description, 1),
+            ],
+        )
+
+
+def _projects(session: Session):
+    for p in session.execute(select(Project)).scalars():
+        record = {
+            "id": p.id,
+            "title": p.title or p.acronym or p.id,
+            "acronym": p.acronym,
+            "programme": p.framework_programme,
+            "start_date": p.start_date.isoformat() if p.start_date else None,
+        }
+        yield record, [(p.acronym, 3), (p.title, 3), (p.objective, 1)]
+
+
+LOADERS: dict[str, Loader] = {
+    "call": _calls,
+    "organisation": _organisations,
+    "hub": _hubs,
+    "platform": _platforms,
+    "solution": _solutions,
+    "project": _projects,
+}
+
+
+class SearchService:
+    """Plain lexical (BM25) search over the catalogue, per kind of record."""
+
+    def __init__(self, engine: Engine, max_query_chars: int = 20_000, max_limit: int = 100) -> None:
+        self.engine = engine
+        self.max_query_chars = max_query_chars
+        self.max_limit = max_limit
+        self._lock = threading.Lock()
+        self._indexes: dict[str, tuple[str, KindIndex]] = {}
+
+    def revision(self) -> str:
+        with Session(self.engine) as session:
+            row = session.get(Meta, REVISION_KEY)
+            return row.value if row else "0"
+
+    def _index(self, kind: str) -> KindIndex:
+        revision = self.revision()
+        with self._lock:
+            cached = self._indexes.get(kind)
+            if cached and cached[0] == revision:
+                return cached[1]
+            with Session(self.engine) as session:
+                records, docs = [], []
+                for record, fields in LOADERS[kind](session):
+                    records.append(record)
+                    docs.append(fields)
+            built = KindIndex(LexicalIndex.build(docs), records)
+            if kind == "call":
+                for i, record in enumerate(records):
+                    built.by_status.setdefault(record["status"], set()).add(i)
+            self._indexes[kind] = (revision, built)
+            return built
+
+    def search(self, query: str, kind: str | None = None, status: str = "open", limit: int = 10) -> dict[str, Any]:
+        """Search ``query``; ``kind=None`` searches every kind, up to ``limit`` results each.
+
+        Calls are filtered by ``status`` (default: open calls only).
+        """
+        query = (query or "").strip()
+        if not query:
+            raise QueryError("the query is empty: describe what you are looking for")
+        if len(query) > self.max_query_chars:
+            raise QueryError(f"the query is {len(query):,} characters long; the limit is {self.max_query_chars:,}")
+        if kind is not None and kind not in KINDS:
+            raise QueryError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+        if status not in STATUSES:
+            raise QueryError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+        if not 1 <= limit <= self.max_limit:
+            raise QueryError(f"limit must be between 1 and {self.max_limit}")
+        terms = query_terms(query)
+        if not terms:
+            raise QueryError("the query has no words to search for")
+        results = []
+        for k in [kind] if kind else list(KINDS):
+            built = self._index(k)
+            allowed = None
+            if k == "call" and status != "all":
+                allowed = built.by_status.get(status, set())
+            for hit in built.index.search(terms, allowed=allowed, limit=limit):
+                record = built.records[hit.doc]
+                results.append(
+                    {
+                        "kind": k,
+                        **record,
+                        "score": round(hit.score, 4),
+                        "why": "matched: " + ", ".join(hit.matched),
+                    }
+                )
+        # With no kind, results come grouped by kind (scores are only comparable within a kind).
+        return {"query": query, "kind": kind, "status": status, "results": results}

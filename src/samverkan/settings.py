@@ -1,0 +1,49 @@
+"""Typed settings: environment (``SAMVERKAN_*``) > explicit arguments > defaults.
+
+Settings are *built*, never imported as a singleton: the CLI and :func:`samverkan.web.create_app`
+call :func:`load_settings` once and pass the object down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url() -> str:
+    """The embedded default: a SQLite file in the user's data directory."""
+    folder = Path(platformdirs.user_data_dir("samverkan", appauthor=False))
+    return f"sqlite:///{folder / 'samverkan.sqlite'}"
+
+
+class Settings(BaseSettings):
+    """All settings of samverkan. Every field is documented in README.md (a test checks)."""
+
+    model_config = SettingsConfigDict(env_prefix="SAMVERKAN_", extra="forbid", frozen=True)
+
+    db: str = Field(
+        default_factory=default_database_url,
+        description="Database URL: sqlite:///PATH or postgresql://USER@HOST/DB.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the web server binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the web server listens on.")
+    search_max_query_chars: int = Field(
+        default=20_000, ge=1, description="Longest accepted search query, in characters."
+    )
+    search_max_limit: int = Field(default=100, ge=1, le=1000, description="Largest accepted `limit` of a search.")
+
+    @field_validator("db")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "sqlite+", "postgresql:", "postgresql+", "postgres:")):
+            raise ValueError(f"unsupported database URL {value!r}: use sqlite:///PATH or postgresql://USER@HOST/DB")
+        return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings; explicit ``overrides`` (e.g. from CLI flags) win over the environment."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)

@@ -1,0 +1,36 @@
+"""The schema comes from Alembic migrations, and the models agree with them."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from samverkan.db import ensure_schema, make_engine
+from samverkan.db.migrate import current_revision, head_revision
+from samverkan.db.models import Base
+
+
+def test_fresh_database_is_at_head_with_every_table(engine):
+    assert current_revision(engine) == head_revision()
+    assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+
+
+def test_models_match_the_migrations(engine):
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+
+
+def test_ensure_schema_is_idempotent(db_url):
+    engine = make_engine(db_url)
+    ensure_schema(engine)
+    ensure_schema(engine)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'nested' / 'x.sqlite'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()

@@ -1,0 +1,53 @@
+"""The command line: thin over the library, clear errors, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from samverkan.cli import main
+from tests.importers.helpers import ORG_HEADER, write_csv
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_import_prints_a_summary_and_json(db_url, demo_dir):
+    result = run("--db", db_url, "import", "calls", str(demo_dir / "calls"))
+    assert result.exit_code == 0
+    assert "calls" in result.output and "629" in result.output
+    again = run("--db", db_url, "import", "calls", str(demo_dir / "calls"), "--json")
+    counts = json.loads(again.output)["counts"]["calls"]
+    assert counts == {"read": 629, "inserted": 0, "updated": 0, "unchanged": 629, "rejected": 0}
+
+
+def test_bad_input_exits_non_zero_with_a_message(db_url, tmp_path):
+    write_csv(tmp_path / "organization.csv", ORG_HEADER.replace("organisationID;", ""), [])
+    result = run("--db", db_url, "import", "cordis", str(tmp_path))
+    assert result.exit_code == 1
+    assert "organisationID" in result.output and "Traceback" not in result.output
+
+
+def test_a_bad_database_url_is_a_message(tmp_path):
+    result = run("--db", "mysql://nowhere", "stats")
+    assert result.exit_code == 1 and "unsupported database URL" in result.output
+
+
+def test_search_show_and_stats(demo_db):
+    result = run("--db", demo_db.url, "search", "Wellcome Trust", "--kind", "organisation", "--json")
+    assert json.loads(result.output)["results"][0]["id"] == "999905974"
+    human = run("--db", demo_db.url, "search", "Wellcome Trust", "--kind", "organisation")
+    assert "999905974" in human.output and "matched: wellcome, trust" in human.output
+    empty = run("--db", demo_db.url, "search", "  ")
+    assert empty.exit_code == 1 and "empty" in empty.output
+    shown = json.loads(run("--db", demo_db.url, "show", "organisation", "999905974").output)
+    assert shown["name"] == "THE WELLCOME TRUST LIMITED"
+    stats = json.loads(run("--db", demo_db.url, "stats", "--json").output)
+    assert stats["projects"] >= 7775
+
+
+def test_demo_is_loaded_once(demo_copy):
+    result = run("--db", demo_copy, "demo")
+    assert result.exit_code == 0 and "already loaded" in result.output

@@ -1,0 +1,32 @@
+"""The bundled demo catalogue loads completely from the package alone."""
+
+from samverkan.demo import DEMO_SOURCES, demo_inputs
+
+
+def test_every_demo_input_is_in_the_package():
+    for source, path in demo_inputs():
+        assert path.exists(), (source, path)
+    assert {s for s, _ in DEMO_SOURCES} >= {
+        "cordis",
+        "calls",
+        "hubs",
+        "solutions",
+        "regions",
+        "projects-se",
+        "platforms",
+    }
+
+
+def test_demo_counts_match_the_files(demo_db):
+    totals: dict[str, int] = {}
+    for report in demo_db.reports:
+        for name, counts in report.counts.items():
+            totals[name] = totals.get(name, 0) + counts.inserted
+        assert not report.rejected
+    assert totals["participations"] == 33227 + 6832  # official rows (2 exact duplicates) + old layout
+    assert totals["calls"] >= 3495 + 629
+    assert totals["hubs"] == 701
+    assert totals["solutions"] == 853
+    assert totals["regions"] == 2010
+    assert totals["municipalities"] == 290
+    assert totals["platforms"] >= 11

@@ -1,0 +1,75 @@
+"""The README stays true: the two-command quick start runs, and every command is documented."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+
+from samverkan.importers import SOURCES
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def quick_start() -> list[str]:
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def test_quick_start_is_exactly_two_commands():
+    install_and_run, tests = quick_start()
+    assert install_and_run == "pip install -e . && samverkan serve --demo"
+    assert tests == "./scripts/test"
+    assert os.access(ROOT / "scripts" / "test", os.X_OK)
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "./scripts/test" in ci  # CI runs the README's test command
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_the_quick_start_serves_the_demo_catalogue(demo_copy):
+    """Runs the first command's ``samverkan serve --demo`` (the install is what CI does)."""
+    port = _free_port()
+    command = quick_start()[0].split("&&")[1].split()  # samverkan serve --demo
+    assert command[:2] == ["samverkan", "serve"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "samverkan", "--db", demo_copy, *command[1:], "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={k: v for k, v in os.environ.items() if k != "SAMVERKAN_DB"},
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                home = httpx.get(base + "/", timeout=5)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stdout.read().decode()
+                assert time.monotonic() < deadline, "the server did not answer within 60 s"
+                time.sleep(0.2)
+        assert home.status_code == 200 and "samverkan" in home.text
+        answer = httpx.get(base + "/api/v1/search", params={"q": "Wellcome Trust", "kind": "organisation"}, timeout=30)
+        assert answer.json()["results"][0]["id"] == "999905974"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        process.stdout.close()
+
+
+def test_every_import_source_is_documented():
+    for source in SOURCES:
+        assert f"samverkan import {source}" in README, source

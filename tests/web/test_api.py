@@ -1,0 +1,90 @@
+"""The JSON API through real HTTP requests against the app on the demo catalogue."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from samverkan.settings import load_settings
+from samverkan.web import create_app
+
+
+@pytest.fixture(scope="module")
+def client(demo_db):
+    app = create_app(load_settings(db=demo_db.url))
+    with TestClient(app) as client:
+        yield client
+    app.state.samverkan.close()
+
+
+def test_wellcome_trust_is_found_by_name(client):
+    answer = client.get("/api/v1/search", params={"q": "Wellcome Trust", "kind": "organisation"}).json()
+    first = answer["results"][0]
+    assert first["id"] == "999905974"
+    assert first["kind"] == "organisation" and first["country"] == "GB"
+    assert first["why"] == "matched: wellcome, trust"
+
+
+def test_calls_default_to_open_and_status_all_includes_closed(client):
+    open_only = client.get("/api/v1/search", params={"q": "hydrogen", "kind": "call"}).json()["results"]
+    assert open_only and {r["status"] for r in open_only} == {"open"}
+    everything = client.get(
+        "/api/v1/search", params={"q": "hydrogen", "kind": "call", "status": "all", "limit": 50}
+    ).json()
+    assert {"closed", "open"} <= {r["status"] for r in everything["results"]}
+
+
+def test_hubs_platforms_solutions_and_projects_are_searchable(client):
+    hubs = client.get("/api/v1/search", params={"q": "robotics healthcare", "kind": "hub"}).json()["results"]
+    assert hubs and all(r["kind"] == "hub" for r in hubs)
+    platforms = client.get("/api/v1/search", params={"q": "interoperability", "kind": "platform"}).json()["results"]
+    assert "joinup" in {r["id"] for r in platforms}
+    solutions = client.get("/api/v1/search", params={"q": "chatbot", "kind": "solution"}).json()["results"]
+    assert solutions
+    projects = client.get("/api/v1/search", params={"q": "GEOCEP", "kind": "project"}).json()["results"]
+    assert projects[0]["id"] == "870245"
+
+
+def test_without_kind_results_are_grouped_by_kind(client):
+    results = client.get("/api/v1/search", params={"q": "smart city energy", "limit": 3}).json()["results"]
+    kinds = [r["kind"] for r in results]
+    assert kinds == sorted(kinds, key=["call", "organisation", "hub", "platform", "solution", "project"].index)
+    assert len(set(kinds)) >= 4
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"q": ""}, 422),
+        ({"q": "   "}, 400),
+        ({"q": "x" * 20_001}, 400),
+        ({"q": "!!! ???"}, 400),
+        ({"q": "energy", "kind": "spaceship"}, 422),
+        ({"q": "energy", "limit": 0}, 422),
+        ({"q": "energy", "limit": 101}, 400),
+        ({"q": "energy", "status": "soon"}, 422),
+    ],
+)
+def test_bad_queries_get_a_clear_4xx(client, params, status):
+    response = client.get("/api/v1/search", params=params)
+    assert response.status_code == status
+    assert response.json()["detail"]
+
+
+def test_records_and_stats(client):
+    call = client.get("/api/v1/records/call/ERC-2026-POC").json()
+    assert call["status"] == "closed" and call["source"] == "calls" and call["imported_at"]
+    project = client.get("/api/v1/records/project/870245").json()
+    assert any(p["role"] == "coordinator" for p in project["participants"])
+    platform = client.get("/api/v1/records/platform/living-in-eu").json()
+    assert platform["working_groups"]
+    assert client.get("/api/v1/records/call/NOPE").status_code == 404
+    stats = client.get("/api/v1/stats").json()
+    assert stats["calls"] > 629 and stats["regions"] == 2010 and stats["municipalities"] == 290
+
+
+def test_home_page_and_openapi(client):
+    page = client.get("/")
+    assert page.status_code == 200 and "samverkan" in page.text and 'lang="sv"' in page.text
+    spec = client.get("/openapi.json").json()
+    assert "/api/v1/search" in spec["paths"]
