@@ -15,7 +15,7 @@ from samverkan.importers import ImportReport, input_size
 from samverkan.importers.platforms import bundled_path
 
 # Bump when the bundled files change, so existing databases load the new demo once.
-DEMO_VERSION = "2026-11-22.1"
+DEMO_VERSION = "2026-11-22.2"
 DEMO_KEY = "demo_version"
 
 # (source, path inside samverkan/data/demo), imported in this order
