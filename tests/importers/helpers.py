@@ -33,3 +33,14 @@ def write_csv(path: Path, header: str, rows: list[str], encoding: str = "utf-8")
 def snapshot(engine: Engine) -> dict[str, int]:
     with Session(engine) as session:
         return {name: session.scalar(select(func.count()).select_from(model)) for name, model in TABLES.items()}
+
+
+def write_rows(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> Path:
+    """A comma-separated file as spreadsheet tools write it (quoting only where needed)."""
+    import csv
+
+    with open(path, "w", encoding=encoding, newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path

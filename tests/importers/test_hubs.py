@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -12,19 +11,14 @@ from sqlalchemy.orm import Session
 from samverkan.db.models import Hub
 from samverkan.errors import InputError
 from samverkan.importers import import_source
-
-from .helpers import snapshot
+from tests.importers.helpers import snapshot, write_rows
 
 HEADER = "jrc_id,title,website,country,locality,region,street,domains,competences,description".split(",")
 GOOD = ["1443", "Robotdalen", "http://www.robotdalen.se/", "Sweden", "Vasteras", "", "", "Education", "", "Bots"]
 
 
 def write(path: Path, rows: list[list[str]], header: list[str] = HEADER, encoding: str = "utf-8") -> Path:
-    with open(path, "w", encoding=encoding, newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
+    return write_rows(path, header, rows, encoding)
 
 
 def test_catalogue_imports_and_reimport_changes_nothing(engine, shared):

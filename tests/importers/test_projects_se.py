@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
@@ -13,8 +12,7 @@ from sqlalchemy.orm import Session
 from samverkan.db.models import CohesionProject
 from samverkan.errors import InputError
 from samverkan.importers import import_source
-
-from .helpers import snapshot
+from tests.importers.helpers import snapshot, write_rows
 
 HEADER = [
     "_source", "ärende-id", "stödmottagare", "beviljat_belopp_sek", "beviljat_belopp_eur", "projektnamn",
@@ -35,11 +33,7 @@ def project(project_id: str = "1", **values: str) -> list[str]:
 
 
 def write(path: Path, rows: list[list[str]], header: list[str] = HEADER, encoding: str = "utf-8") -> Path:
-    with open(path, "w", encoding=encoding, newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
+    return write_rows(path, header, rows, encoding)
 
 
 def test_project_bank_imports_and_reimport_changes_nothing(engine, shared):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import shutil
 from pathlib import Path
 
@@ -13,8 +12,7 @@ from sqlalchemy.orm import Session
 from samverkan.db.models import Solution
 from samverkan.errors import InputError
 from samverkan.importers import import_source
-
-from .helpers import snapshot
+from tests.importers.helpers import snapshot, write_rows
 
 HEADER = [
     "entry_type", "cid", "id", "rtype", "name", "url", "contact", "description", "geoextent", "geocoverage",
@@ -33,11 +31,7 @@ def case(case_id: str, name: str = "A chatbot", codes: str = "SE", **values: str
 
 
 def write(path: Path, rows: list[list[str]], header: list[str] = HEADER, encoding: str = "utf-8") -> Path:
-    with open(path, "w", encoding=encoding, newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
+    return write_rows(path, header, rows, encoding)
 
 
 def test_cases_import_from_the_folder_and_reimport_changes_nothing(engine, shared):

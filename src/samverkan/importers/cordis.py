@@ -96,9 +96,9 @@ def _projects(ctx: ImportContext, source: InputFile, programme: str | None) -> N
     counts = ctx.report.entity("projects")
     projects = ctx.upserter(Project, "projects", merge=replace_non_empty)
     calls = ctx.upserter(Call, "calls", merge=fill_empty, repeats=True)
-    links = ctx.upserter(ProjectTopic, "project topics")
+    links = ctx.upserter(ProjectTopic, "project topics", repeats=True)
     links.depends_on = [calls]
-    legal = ctx.upserter(ProjectLegalBasis, "project legal bases", merge=fill_empty)
+    legal = ctx.upserter(ProjectLegalBasis, "project legal bases", merge=fill_empty, repeats=True)
     with ctx.counting(counts):
         for row in read_csv(ctx, source, PROJECT_COLUMNS):
             with ctx.row(row, counts):
@@ -151,7 +151,7 @@ def _projects(ctx: ImportContext, source: InputFile, programme: str | None) -> N
 def _topics(ctx: ImportContext, source: InputFile, programme: str | None) -> None:
     counts = ctx.report.entity("topic rows")
     calls = ctx.upserter(Call, "calls", merge=fill_empty, repeats=True)
-    links = ctx.upserter(ProjectTopic, "project topics")
+    links = ctx.upserter(ProjectTopic, "project topics", repeats=True)
     links.depends_on = [calls]
     with ctx.counting(counts):
         for row in read_csv(ctx, source, TOPIC_COLUMNS):

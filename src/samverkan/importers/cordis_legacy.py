@@ -43,8 +43,8 @@ def import_file(ctx: ImportContext, source: InputFile) -> None:
     counts = ctx.report.entity("projects (old layout)")
     projects = ctx.upserter(Project, "projects", merge=fill_empty)
     calls = ctx.upserter(Call, "calls", merge=fill_empty, repeats=True)
-    links = ctx.upserter(ProjectTopic, "project topics")
-    legal = ctx.upserter(ProjectLegalBasis, "project legal bases", merge=fill_empty)
+    links = ctx.upserter(ProjectTopic, "project topics", repeats=True)
+    legal = ctx.upserter(ProjectLegalBasis, "project legal bases", merge=fill_empty, repeats=True)
     organisations = ctx.upserter(Organisation, "organisations", merge=fill_empty, repeats=True)
     participations = ctx.upserter(Participation, "participations", merge=fill_empty)
     links.depends_on = [calls]
