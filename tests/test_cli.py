@@ -51,3 +51,13 @@ def test_search_show_and_stats(demo_db):
 def test_demo_is_loaded_once(demo_copy):
     result = run("--db", demo_copy, "demo")
     assert result.exit_code == 0 and "already loaded" in result.output
+
+
+def test_an_unreachable_database_is_a_message():
+    result = run("--db", "postgresql://nobody@127.0.0.1:9/none", "stats")
+    assert result.exit_code == 1 and "database error" in result.output and "Traceback" not in result.output
+
+
+def test_a_missing_file_is_a_message(db_url, tmp_path):
+    result = run("--db", db_url, "import", "calls", str(tmp_path / "missing.jsonl"))
+    assert result.exit_code == 1 and "no such file or folder" in result.output

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
+import sqlalchemy.exc
 
 from samverkan.core import Samverkan
 from samverkan.errors import SamverkanError
@@ -45,6 +46,11 @@ def user_errors() -> Iterator[None]:
         raise click.ClickException(str(exc)) from exc
     except ValueError as exc:  # invalid settings (pydantic) or arguments
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:  # unreadable file, permission denied, disk full …
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise click.ClickException(f"{where}{exc.strerror or exc}") from exc
+    except sqlalchemy.exc.OperationalError as exc:
+        raise click.ClickException(f"database error: {exc.orig or exc}") from exc
 
 
 @contextmanager
