@@ -173,6 +173,21 @@ def search(obj: Context, text: str, kind: str | None, status: str, limit: int, a
         click.echo(f"{'':<13}{r['why']}")
 
 
+@main.command("eval")
+@click.option("--split", type=click.Choice(["dev", "test", "all"]), default="dev", show_default=True,
+              help="Held-out projects to evaluate on: tune on dev only.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def evaluate(obj: Context, split: str, as_json: bool) -> None:
+    """Measure the call finder (recall@10, MRR) on held-out projects and Swedish needs."""
+    from samverkan.search.evaluate import evaluate as run_evaluation
+    from samverkan.search.evaluate import render
+
+    with user_errors():
+        report = run_evaluation(obj.app.engine, split=split)
+    click.echo(json.dumps(report, indent=2) if as_json else render(report))
+
+
 @main.command()
 @click.option("--json", "as_json", is_flag=True)
 @pass_context

@@ -26,12 +26,15 @@ def test_wellcome_trust_is_found_by_name(client):
 
 
 def test_calls_default_to_open_and_status_all_includes_closed(client):
-    open_only = client.get("/api/v1/search", params={"q": "hydrogen", "kind": "call"}).json()["results"]
-    assert open_only and {r["status"] for r in open_only} == {"open"}
-    everything = client.get(
-        "/api/v1/search", params={"q": "hydrogen", "kind": "call", "status": "all", "limit": 50}
-    ).json()
-    assert {"closed", "open"} <= {r["status"] for r in everything["results"]}
+    def statuses(**params):
+        answer = client.get("/api/v1/search", params={"q": "hydrogen", "kind": "call", "limit": 100, **params})
+        return [r["status"] for r in answer.json()["results"]]
+
+    assert set(statuses()) == {"open"}
+    assert set(statuses(status="forthcoming")) == {"forthcoming"}
+    everything = statuses(status="all")
+    assert {"closed", "open", "forthcoming"} <= set(everything) or len(everything) == 100
+    assert "closed" in everything
 
 
 def test_hubs_platforms_solutions_and_projects_are_searchable(client):
@@ -88,3 +91,19 @@ def test_home_page_and_openapi(client):
     assert page.status_code == 200 and "samverkan" in page.text and 'lang="sv"' in page.text
     spec = client.get("/openapi.json").json()
     assert "/api/v1/search" in spec["paths"]
+
+
+def test_a_swedish_need_finds_english_calls_and_says_why(client):
+    answer = client.get(
+        "/api/v1/search", params={"q": "fjärrvärmenätet i vår kommun", "kind": "call", "status": "all"}
+    ).json()
+    assert answer["language"] == "sv"
+    top = answer["results"][0]
+    assert "heat" in top["title"].lower()
+    assert "fjärrvärmenätet (district heating)" in top["why"]
+
+
+def test_a_query_in_another_language_gets_a_clear_400(client):
+    response = client.get("/api/v1/search", params={"q": "Künstliche Intelligenz in der öffentlichen Verwaltung"})
+    assert response.status_code == 400
+    assert "Swedish and English" in response.json()["detail"]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from samverkan.search import bm25
 from samverkan.search.text import tokens
+
+Analyse = Callable[[str], list[str]]
 
 
 @dataclass(frozen=True)
@@ -25,13 +27,14 @@ class LexicalIndex:
         self.lengths: list[int] = []
 
     @classmethod
-    def build(cls, documents: Iterable[Iterable[tuple[str, int]]]) -> LexicalIndex:
+    def build(cls, documents: Iterable[Iterable[tuple[str | None, int]]], analyse: Analyse = tokens) -> LexicalIndex:
+        """Index documents given as (text, weight) fields; ``analyse`` turns text into terms."""
         index = cls()
         for doc, fields in enumerate(documents):
             counts: Counter[str] = Counter()
             for text, weight in fields:
                 if text:
-                    for token in tokens(text):
+                    for token in analyse(text):
                         counts[token] += weight
             index.lengths.append(sum(counts.values()))
             for term, tf in counts.items():
@@ -41,19 +44,22 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.lengths)
 
-    def search(self, terms: list[str], allowed: set[int] | None = None, limit: int = 10) -> list[Hit]:
-        """Top ``limit`` documents for ``terms`` (optionally only among ``allowed``)."""
+    def search(
+        self, terms: list[str] | Mapping[str, float], allowed: set[int] | None = None, limit: int = 10
+    ) -> list[Hit]:
+        """Top ``limit`` documents for ``terms`` (a list, or term → weight), optionally among ``allowed``."""
+        weights = dict.fromkeys(terms, 1.0) if isinstance(terms, list) else dict(terms)
         n = len(self.lengths)
         if n == 0:
             return []
         avg = sum(self.lengths) / n
         scores: dict[int, float] = {}
         matched: dict[int, list[str]] = {}
-        for term in terms:
+        for term, weight in weights.items():
             postings = self.postings.get(term)
             if not postings:
                 continue
-            term_idf = bm25.idf(n, len(postings))
+            term_idf = weight * bm25.idf(n, len(postings))
             for doc, tf in postings:
                 if allowed is not None and doc not in allowed:
                     continue

@@ -14,11 +14,21 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from samverkan.db.models import Call, Hub, Meta, Organisation, Platform, Project, Solution, WorkingGroup
+from samverkan.db.models import (
+    Call,
+    Hub,
+    Meta,
+    Organisation,
+    Platform,
+    Project,
+    ProjectTopic,
+    Solution,
+    WorkingGroup,
+)
 from samverkan.errors import SamverkanError
 from samverkan.importers.base import REVISION_KEY
+from samverkan.search.analysis import Analyzer, UnsupportedLanguage
 from samverkan.search.lexical import LexicalIndex
-from samverkan.search.text import query_terms
 
 KINDS = ("call", "organisation", "hub", "platform", "solution", "project")
 STATUSES = ("open", "forthcoming", "closed", "all")
@@ -39,7 +49,17 @@ class KindIndex:
 Loader = Callable[[Session], Iterator[tuple[dict[str, Any], list[tuple[str | None, int]]]]]
 
 
-def _calls(session: Session):
+def _calls(session: Session, exclude_projects: frozenset[str] = frozenset()):
+    """A call is described by its own text and by the titles of the projects it funded."""
+    funded: dict[str, list[str]] = {}
+    rows = session.execute(
+        select(ProjectTopic.call_id, Project.id, Project.title)
+        .join(Project, Project.id == ProjectTopic.project_id)
+        .where(Project.title.is_not(None))
+    )
+    for call_id, project_id, title in rows:
+        if project_id not in exclude_projects:
+            funded.setdefault(call_id, []).append(title)
     for c in session.execute(select(Call)).scalars():
         record = {
             "id": c.id,
@@ -49,7 +69,17 @@ def _calls(session: Session):
             "deadline": c.deadline.isoformat() if c.deadline else None,
             "url": c.portal_url,
         }
-        yield record, [(c.id, 3), (c.title, 3), (c.call_title, 1), (c.keywords, 2), (c.description, 1)]
+        yield (
+            record,
+            [
+                (c.id, 2),
+                (c.title, 3),
+                (c.call_title, 1),
+                (c.keywords, 2),
+                (c.description, 1),
+                (" \n".join(funded.get(c.id, [])), 1),
+            ],
+        )
 
 
 def _organisations(session: Session):
@@ -146,6 +176,13 @@ class SearchService:
         self.max_limit = max_limit
         self._lock = threading.Lock()
         self._indexes: dict[str, tuple[str, KindIndex]] = {}
+        self._analyzer: Analyzer | None = None
+
+    @property
+    def analyzer(self) -> Analyzer:
+        if self._analyzer is None:
+            self._analyzer = Analyzer()
+        return self._analyzer
 
     def revision(self) -> str:
         with Session(self.engine) as session:
@@ -159,14 +196,7 @@ class SearchService:
             if cached and cached[0] == revision:
                 return cached[1]
             with Session(self.engine) as session:
-                records, docs = [], []
-                for record, fields in LOADERS[kind](session):
-                    records.append(record)
-                    docs.append(fields)
-            built = KindIndex(LexicalIndex.build(docs), records)
-            if kind == "call":
-                for i, record in enumerate(records):
-                    built.by_status.setdefault(record["status"], set()).add(i)
+                built = build_kind_index(LOADERS[kind](session), self.analyzer)
             self._indexes[kind] = (revision, built)
             return built
 
@@ -186,8 +216,13 @@ class SearchService:
             raise QueryError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
         if not 1 <= limit <= self.max_limit:
             raise QueryError(f"limit must be between 1 and {self.max_limit}")
-        terms = query_terms(query)
-        if not terms:
+        try:
+            analysed = self.analyzer.analyse_query(query)
+        except UnsupportedLanguage as exc:
+            raise QueryError(
+                f"the query looks like {exc.language!r}; samverkan understands Swedish and English"
+            ) from exc
+        if not analysed.terms:
             raise QueryError("the query has no words to search for")
         results = []
         for k in [kind] if kind else list(KINDS):
@@ -195,15 +230,29 @@ class SearchService:
             allowed = None
             if k == "call" and status != "all":
                 allowed = built.by_status.get(status, set())
-            for hit in built.index.search(terms, allowed=allowed, limit=limit):
+            for hit in built.index.search(analysed.terms, allowed=allowed, limit=limit):
                 record = built.records[hit.doc]
+                concepts = dict.fromkeys(analysed.origin[t] for t in hit.matched)
                 results.append(
                     {
                         "kind": k,
                         **record,
                         "score": round(hit.score, 4),
-                        "why": "matched: " + ", ".join(hit.matched),
+                        "why": "matched: " + ", ".join(concepts),
                     }
                 )
         # With no kind, results come grouped by kind (scores are only comparable within a kind).
-        return {"query": query, "kind": kind, "status": status, "results": results}
+        return {"query": query, "language": analysed.language, "kind": kind, "status": status, "results": results}
+
+
+def build_kind_index(loaded, analyzer: Analyzer) -> KindIndex:
+    """Index (record, fields) pairs from a loader; calls are also grouped by status."""
+    records, docs = [], []
+    for record, fields in loaded:
+        records.append(record)
+        docs.append(fields)
+    built = KindIndex(LexicalIndex.build(docs, analyse=analyzer.index_terms), records)
+    for i, record in enumerate(records):
+        if "status" in record:
+            built.by_status.setdefault(record["status"], set()).add(i)
+    return built

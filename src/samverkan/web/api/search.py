@@ -29,6 +29,7 @@ class SearchResult(BaseModel):
 
 class SearchAnswer(BaseModel):
     query: str = Field(description="The query as searched.")
+    language: str = Field(description="Language the query was read in: sv or en.", examples=["sv"])
     kind: Kind | None = Field(description="The kind asked for; null means every kind, grouped.")
     status: str = Field(description="Call status filter applied.")
     results: list[SearchResult]

@@ -1,0 +1,259 @@
+"""Swedish and English text analysis for the lexical index and for queries.
+
+- language detection that works on short text: lexicon evidence (Swedish letters, stop
+  words, glossary words) first, then a character n-gram classifier (py3langid) restricted to
+  European languages;
+- Snowball stemming (PyStemmer) in the text's language, stop words removed;
+- Swedish compounds split into glossary words ("fjärrvärmenät" → "fjärrvärme" + "nät");
+- queries expanded through the curated sv↔en glossary (``data/glossary.toml``), so a Swedish
+  need also matches English catalogue text and an English need matches Swedish project text.
+
+Every query term remembers the word of the user's it came from, so a result can say which of
+the user's own words it matched.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+
+import Stemmer
+
+from samverkan.search.text import tokens
+
+SUPPORTED = ("sv", "en")
+# languages the classifier may answer; Danish and Norwegian read as Swedish for our purposes
+CANDIDATES = (
+    *("sv", "en", "da", "no", "de", "fr", "es", "it", "nl", "pl", "fi", "pt"),
+    *("cs", "et", "lv", "lt", "hu", "ro", "el", "bg", "hr", "sk", "sl"),
+)
+NORDIC = {"da": "sv", "no": "sv"}
+
+STOP = {
+    "en": frozenset(
+        """a about above after again against all also am an and any are as at be because been before being below
+        between both but by can could did do does doing down during each few for from further had has have having
+        he her here hers him his how i if in into is it its itself just me more most my no nor not now of off on
+        once only or other our ours out over own same she should so some such than that the their theirs them then
+        there these they this those through to too under until up very was we were what when where which while who
+        whom why will with would you your yours within without across via per eg ie etc""".split()
+    ),
+    "sv": frozenset(
+        """och att det som en ett i på för av med till är om de den har inte vi jag du han hon man kan ska skall
+        vill vara var varit blir blev bli har hade från hos eller men så sin sitt sina deras dess vår vårt våra er
+        ert era denna detta dessa där här när hur vad vilken vilket vilka också samt även inom genom under över
+        efter före mellan utan mot ut upp ner mer mest många mycket alla andra annan annat något några ingen inget
+        både bara redan nu då sedan dock enligt bl a t ex oss dem sig mig dig""".split()
+    ),
+}
+SWEDISH_LETTERS = frozenset("åäö")
+
+
+@dataclass
+class Analysed:
+    """A query, analysed: language, weighted index terms and where each term came from."""
+
+    language: str
+    terms: dict[str, float] = field(default_factory=dict)
+    origin: dict[str, str] = field(default_factory=dict)  # index term → the user's word (+ translation)
+
+    def add(self, term: str, weight: float, word: str) -> None:
+        if weight > self.terms.get(term, 0.0):
+            self.terms[term] = weight
+            self.origin.setdefault(term, word)
+
+
+class UnsupportedLanguage(ValueError):
+    def __init__(self, language: str) -> None:
+        super().__init__(language)
+        self.language = language
+
+
+class Glossary:
+    """sv → en pairs and extra Swedish compound parts, loaded from a TOML file."""
+
+    def __init__(self, sv_en: dict[str, list[str]], parts: list[str]) -> None:
+        self.sv_en = {k.lower(): [v.lower() for v in vs] for k, vs in sv_en.items()}
+        self.parts = [p.lower() for p in parts]
+
+    @classmethod
+    def bundled(cls) -> Glossary:
+        path = resources.files("samverkan") / "data" / "glossary.toml"
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return cls(data.get("sv_en", {}), data.get("parts", {}).get("words", []))
+
+
+class Analyzer:
+    """Turns text into stemmed index terms (documents) or weighted, expanded terms (queries)."""
+
+    def __init__(self, glossary: Glossary | None = None) -> None:
+        self.glossary = glossary or Glossary.bundled()
+        self._stemmers = {"sv": Stemmer.Stemmer("swedish"), "en": Stemmer.Stemmer("english")}
+        self._identifier = None
+        sv = self._stemmers["sv"]
+        en = self._stemmers["en"]
+        # single-word glossary entries and parts, by Swedish stem: what compounds split into
+        self.lexicon: set[str] = {sv.stemWord(w) for w in [*self.glossary.sv_en, *self.glossary.parts] if " " not in w}
+        # stem sequence in one language → (stem sequence, readable phrase) in the other
+        self.sv_to_en: dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]] = {}
+        self.en_to_sv: dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]] = {}
+        for sv_term, en_terms in self.glossary.sv_en.items():
+            sv_key = tuple(sv.stemWords(_content_words(sv_term, "sv")))
+            for en_term in en_terms:
+                en_key = tuple(en.stemWords(_content_words(en_term, "en")))
+                if sv_key and en_key:
+                    self.sv_to_en.setdefault(sv_key, []).append((en_key, en_term))
+                    self.en_to_sv.setdefault(en_key, []).append((sv_key, sv_term))
+        self.sv_words = frozenset(w for term in self.glossary.sv_en for w in _words(term)) | STOP["sv"]
+        self.en_words = (
+            frozenset(w for terms in self.glossary.sv_en.values() for t in terms for w in _words(t)) | STOP["en"]
+        )
+
+    # ------------------------------------------------------------------ language
+
+    def detect(self, text: str) -> str:
+        """``sv``, ``en`` or another ISO 639-1 code for clearly non-Swedish/English text."""
+        words = tokens(text)
+        if not words:
+            return "en"
+        sv_hits = sum(w in self.sv_words for w in words)
+        en_hits = sum(w in self.en_words for w in words)
+        letters = sum(bool(SWEDISH_LETTERS & set(w)) for w in words)  # ä and ö are German too
+        ranked = dict(self._classifier().rank(text))
+        p_sv = ranked.get("sv", 0.0) + ranked.get("da", 0.0) + ranked.get("no", 0.0)
+        p_en = ranked.get("en", 0.0)
+        best, p_best = max(ranked.items(), key=lambda item: item[1])
+        if best not in SUPPORTED and best not in NORDIC and p_best >= 0.9 and sv_hits + en_hits <= len(words) // 3:
+            return best
+        sv_score = p_sv + (2.0 * sv_hits + letters) / len(words)
+        en_score = p_en + 2.0 * en_hits / len(words)
+        return "sv" if sv_score > en_score else "en"
+
+    def _classifier(self):
+        if self._identifier is None:
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+            identifier.set_languages(list(CANDIDATES))
+            self._identifier = identifier
+        return self._identifier
+
+    def document_language(self, text: str) -> str:
+        """Cheap detection for long catalogue texts: which stop words dominate."""
+        words = tokens(text[:2000])
+        sv = sum(w in STOP["sv"] for w in words)
+        en = sum(w in STOP["en"] for w in words)
+        return "sv" if sv > en else "en"
+
+    # ------------------------------------------------------------------ documents
+
+    def index_terms(self, text: str, language: str | None = None) -> list[str]:
+        """Stemmed terms of a document text (stop words dropped, Swedish compounds split)."""
+        language = language or self.document_language(text)
+        stemmer = self._stemmers[language]
+        words = [w for w in tokens(text) if w not in STOP[language]]
+        stems = stemmer.stemWords(words)
+        if language != "sv":
+            return stems
+        out = []
+        for stem in stems:
+            out.append(stem)
+            parts = self.split_compound(stem)
+            if parts:
+                out.extend(parts)
+        return out
+
+    # ------------------------------------------------------------------ queries
+
+    def analyse_query(self, text: str) -> Analysed:
+        """Weighted terms in both languages; raises :class:`UnsupportedLanguage`."""
+        language = self.detect(text)
+        if language not in SUPPORTED:
+            raise UnsupportedLanguage(language)
+        words = [w for w in tokens(text) if w not in STOP[language]] or tokens(text)
+        result = Analysed(language)
+        own = self._stemmers[language]
+        table = self.sv_to_en if language == "sv" else self.en_to_sv
+        stems = own.stemWords(words)
+        for word, stem in zip(words, stems, strict=True):
+            result.add(stem, 1.0, word)
+            if language == "sv":
+                for part in self.split_compound(stem) or []:
+                    result.add(part, 0.6, word)
+        # glossary: phrases of up to four content words, then compound parts
+        units: list[tuple[tuple[str, ...], str, float]] = []
+        for n in (4, 3, 2, 1):
+            for i in range(len(stems) - n + 1):
+                units.append((tuple(stems[i : i + n]), " ".join(words[i : i + n]), 1.0))
+        if language == "sv":
+            for word, stem in zip(words, stems, strict=True):
+                for part in self.split_compound(stem) or []:
+                    units.append(((part,), word, 0.8))
+        for key, word, weight in units:
+            for translation, phrase in table.get(key, []):
+                for term in translation:
+                    result.add(term, weight, f"{word} ({phrase})")
+        return result
+
+    # ------------------------------------------------------------------ compounds
+
+    @functools.lru_cache(maxsize=65536)  # noqa: B019 - one analyzer per process
+    def split_compound(self, stem: str) -> tuple[str, ...] | None:
+        """Split a Swedish stem into glossary words: "fjärrvärmenät" → ("fjärrvärm", "nät").
+
+        Tries every split point, allows the linking "s" ("vätgaslagring" → "vätgas" + "lagring")
+        and splits the tail again; prefers the split whose shortest part is longest.
+        """
+        if len(stem) < 7 or stem in self.lexicon:
+            return None
+        best: tuple[str, ...] | None = None
+        for i in range(3, len(stem) - 2):
+            head, tail = stem[:i], stem[i:]
+            heads = [head] + ([head[:-1]] if head.endswith("s") and len(head) > 4 else [])
+            head_stem = next((k for k in map(self._known, heads) if k), None)
+            if head_stem is None:
+                continue
+            tail_stem = self._known(tail)
+            if tail_stem:
+                parts: tuple[str, ...] = (head_stem, tail_stem)
+            else:
+                rest = self.split_compound(self._stemmers["sv"].stemWord(tail))
+                if rest is None:
+                    continue
+                parts = (head_stem, *rest)
+            if best is None or min(map(len, parts)) > min(map(len, best)):
+                best = parts
+        return best
+
+    def _known(self, word: str) -> str | None:
+        """The lexicon stem of ``word`` (already a stem, or stemmed now), if known.
+
+        A definite ``-n`` after a vowel ("industrin", "sektorn") is tried without it: Snowball
+        leaves it on.
+        """
+        if len(word) < 3:
+            return None
+        candidates = [word]
+        if len(word) > 4 and word.endswith("n") and word[-2] in "aeiouyåäö":
+            candidates.append(word[:-1])
+        elif len(word) > 5 and word.endswith("en") and word[-3] not in "aeiouyåäö":
+            candidates.append(word[:-2])
+        for candidate in candidates:
+            if candidate in self.lexicon:
+                return candidate
+            stem = self._stemmers["sv"].stemWord(candidate)
+            if stem in self.lexicon:
+                return stem
+        return None
+
+
+def _words(term: str) -> list[str]:
+    return tokens(term)
+
+
+def _content_words(term: str, language: str) -> list[str]:
+    """Words of a glossary term without stop words, as queries are analysed."""
+    words = tokens(term)
+    return [w for w in words if w not in STOP[language]] or words

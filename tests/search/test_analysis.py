@@ -1,0 +1,88 @@
+"""Swedish/English analysis: language, stems, compounds, glossary expansion, reasons."""
+
+import pytest
+
+from samverkan.search.analysis import Analyzer, Glossary, UnsupportedLanguage
+
+GLOSSARY = Glossary(
+    {
+        "fjärrvärme": ["district heating"],
+        "nät": ["network", "grid"],
+        "äldreomsorg": ["elderly care"],
+        "vätgas": ["hydrogen"],
+        "lagring": ["storage"],
+        "offentlig förvaltning": ["public administration"],
+    },
+    ["system"],
+)
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    return Analyzer(GLOSSARY)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("fjärrvärmenät", "sv"),
+        ("AI i offentlig förvaltning", "sv"),
+        ("Vi vill digitalisera hemtjänsten", "sv"),
+        ("sensorer", "sv"),
+        ("energy efficiency in schools", "en"),
+        ("hydrogen storage", "en"),
+        ("Wellcome Trust", "en"),
+        ("smart city", "en"),
+        ("Künstliche Intelligenz in der Verwaltung", "de"),
+        ("intelligence artificielle pour les villes", "fr"),
+    ],
+)
+def test_language_detection_on_short_text(analyzer, text, language):
+    assert analyzer.detect(text) == language
+
+
+def test_unsupported_language_is_refused(analyzer):
+    with pytest.raises(UnsupportedLanguage) as info:
+        analyzer.analyse_query("Künstliche Intelligenz in der Verwaltung")
+    assert info.value.language == "de"
+
+
+def test_swedish_compounds_split_into_glossary_words(analyzer):
+    assert analyzer.split_compound("fjärrvärmenät") == ("fjärrvärm", "nät")
+    assert analyzer.split_compound("vätgaslagring") == ("vätg", "lagring")  # linking s
+    assert analyzer.split_compound("kommun") is None
+    assert analyzer.split_compound("fjärrvärm") is None  # already a word
+
+
+def test_a_swedish_query_is_expanded_to_english_with_its_reasons(analyzer):
+    analysed = analyzer.analyse_query("fjärrvärmenätet i Borås")
+    assert analysed.language == "sv"
+    assert {"district", "heat", "network", "grid", "fjärrvärmenät", "borås"} <= set(analysed.terms)
+    assert analysed.origin["heat"] == "fjärrvärmenätet (district heating)"
+    assert analysed.terms["fjärrvärmenät"] > analysed.terms["heat"]  # own words weigh most
+
+
+def test_multi_word_glossary_terms_and_english_to_swedish(analyzer):
+    swedish = analyzer.analyse_query("AI i offentlig förvaltning")
+    assert swedish.origin["administr"] == "offentlig förvaltning (public administration)"
+    english = analyzer.analyse_query("district heating networks")
+    assert english.language == "en" and "fjärrvärm" in english.terms and "nät" in english.terms
+
+
+def test_document_terms_are_stemmed_in_their_language(analyzer):
+    assert analyzer.index_terms("Projektet ska bygga ett fjärrvärmenät i kommunen") == [
+        "projektet",
+        "bygg",
+        "fjärrvärmenät",
+        "fjärrvärm",
+        "nät",
+        "kommun",
+    ]
+    assert analyzer.index_terms("Heating networks for the municipalities") == ["heat", "network", "municip"]
+
+
+def test_the_bundled_glossary_loads_and_covers_core_vocabulary():
+    analyzer = Analyzer()
+    for swedish in ("fjärrvärme", "äldreomsorg", "vätgas", "digitalisering", "kompetensförsörjning"):
+        assert swedish in analyzer.glossary.sv_en, swedish
+    assert analyzer.analyse_query("äldreomsorgen").origin.get("elder", "").startswith("äldreomsorgen")
