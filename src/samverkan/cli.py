@@ -173,6 +173,25 @@ def search(obj: Context, text: str, kind: str | None, status: str, limit: int, a
         click.echo(f"{'':<13}{r['why']}")
 
 
+@main.command()
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(["call", "project", "hub", "platform", "solution"]),
+              help="Only these kinds (default: all).")  # fmt: skip
+@pass_context
+def embed(obj: Context, kinds: tuple[str, ...]) -> None:
+    """Compute dense embeddings of new and changed records (resumable; unchanged ones are skipped)."""
+    from samverkan.search.dense import TEXTS, E5Embedder, embed_catalogue
+
+    with user_errors():
+        embedder = E5Embedder()
+        for kind in kinds or tuple(TEXTS):
+            with progress_bar(f"embed {kind}", 0) as advance:
+                for report in embed_catalogue(obj.app.engine, embedder, [kind], progress=advance):
+                    click.echo(
+                        f"{report.kind:<10} records {report.records:>7,}  embedded {report.embedded:>7,}  "
+                        f"unchanged {report.unchanged:>7,}  removed {report.removed:>5,}"
+                    )
+
+
 @main.command("eval")
 @click.option("--split", type=click.Choice(["dev", "test", "all"]), default="dev", show_default=True,
               help="Held-out projects to evaluate on: tune on dev only.")  # fmt: skip
@@ -180,11 +199,12 @@ def search(obj: Context, text: str, kind: str | None, status: str, limit: int, a
 @pass_context
 def evaluate(obj: Context, split: str, as_json: bool) -> None:
     """Measure the call finder (recall@10, MRR) on held-out projects and Swedish needs."""
+    from samverkan.search.dense import E5Embedder
     from samverkan.search.evaluate import evaluate as run_evaluation
     from samverkan.search.evaluate import render
 
     with user_errors():
-        report = run_evaluation(obj.app.engine, split=split)
+        report = run_evaluation(obj.app.engine, split=split, embedder=E5Embedder())
     click.echo(json.dumps(report, indent=2) if as_json else render(report))
 
 

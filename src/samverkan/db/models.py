@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -307,3 +308,15 @@ class CohesionProject(Provenance, Base):
 
 
 Index("ix_organisations_name_key_country", Organisation.name_key, Organisation.country)
+
+
+class Embedding(Base):
+    """A stored dense vector of one catalogue record's text (computed once, updated when the text changes)."""
+
+    __tablename__ = "embeddings"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    model: Mapped[str] = mapped_column(String(40), primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(40), comment="sha1 of the embedded text")
+    vector: Mapped[bytes] = mapped_column(LargeBinary, comment="float32, L2-normalised")
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -26,11 +26,13 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from samverkan.db.models import Call, Project, ProjectTopic
 from samverkan.search.analysis import Analyzer
+from samverkan.search.dense import Embedder, load_vectors, normalise, reciprocal_rank_fusion
 from samverkan.search.service import _calls, build_kind_index
 
 GENERIC = re.compile(r"^(ERC|MSCA|SMEInst|EIC|FTIPilot|H2020-SMEINST|H2020-EIC)", re.IGNORECASE)
@@ -129,10 +131,62 @@ def popularity_ranker(engine: Engine, hidden: Iterable[str]) -> Ranker:
     return lambda _query: top
 
 
+def dense_ranker(engine: Engine, embedder: Embedder, hidden: Iterable[str]) -> Ranker | None:
+    """Cosine to each call's own vector and to the centroid of its visible funded projects.
+
+    A held-out project's query vector is its stored passage vector (the same text); other
+    queries are embedded as e5 queries. ``None`` when the calls have no stored vectors.
+    """
+    call_ids, call_matrix = load_vectors(engine, "call", embedder.name)
+    if not call_ids:
+        return None
+    project_ids, project_matrix = load_vectors(engine, "project", embedder.name)
+    project_row = {pid: i for i, pid in enumerate(project_ids)}
+    hidden = set(hidden)
+    members: dict[str, list[int]] = {}
+    with Session(engine) as session:
+        for project_id, call_id in session.execute(select(ProjectTopic.project_id, ProjectTopic.call_id)):
+            if project_id not in hidden and project_id in project_row:
+                members.setdefault(call_id, []).append(project_row[project_id])
+    centroids = np.zeros_like(call_matrix)
+    for i, call_id in enumerate(call_ids):
+        rows = members.get(call_id)
+        if rows:
+            centroids[i] = project_matrix[rows].mean(axis=0)
+    centroids = normalise(centroids)
+
+    def rank(query: str, case_id: str | None = None) -> list[str]:
+        if case_id is not None and case_id in project_row:
+            vector = project_matrix[project_row[case_id]]
+        else:
+            vector = embedder.query(query)
+        scores = np.maximum(call_matrix @ vector, centroids @ vector)
+        best = np.argsort(-scores, kind="stable")[:100]
+        return [call_ids[i] for i in best]
+
+    return rank
+
+
+def hybrid_ranker(rankers: list[Ranker], weights: list[float] | None = None) -> Ranker:
+    """Reciprocal rank fusion of several rankers."""
+
+    def rank(query: str, case_id: str | None = None) -> list[str]:
+        return reciprocal_rank_fusion([_call(r, query, case_id) for r in rankers], weights)[:100]
+
+    return rank
+
+
+def _call(ranker: Ranker, query: str, case_id: str | None) -> list[str]:
+    try:
+        return ranker(query, case_id)  # type: ignore[call-arg]
+    except TypeError:
+        return ranker(query)
+
+
 def score(cases: list[Case], ranker: Ranker) -> dict[str, Scores]:
     out = {"all": Scores(), "thematic": Scores()}
     for case in cases:
-        ranked = ranker(case.query)
+        ranked = _call(ranker, case.query, case.id if case.language == "en" else None)
         rank = next((i for i, call_id in enumerate(ranked, start=1) if call_id in case.answers), None)
         out["all"].add(rank)
         if case.thematic:
@@ -141,11 +195,16 @@ def score(cases: list[Case], ranker: Ranker) -> dict[str, Scores]:
 
 
 def evaluate(
-    engine: Engine, split: str = "dev", analyzer: Analyzer | None = None, max_cases: int | None = None
+    engine: Engine,
+    split: str = "dev",
+    analyzer: Analyzer | None = None,
+    max_cases: int | None = None,
+    embedder: Embedder | None = None,
 ) -> dict[str, Any]:
     """Run every method on the cases of ``split`` (dev, test or all) and the Swedish needs.
 
-    ``max_cases`` keeps only the first project cases (by id), for a quick check.
+    ``max_cases`` keeps only the first project cases (by id), for a quick check. With an
+    ``embedder`` whose vectors are stored (``samverkan embed``), dense and hybrid are measured too.
     """
     analyzer = analyzer or Analyzer()
     with Session(engine) as session:
@@ -157,6 +216,11 @@ def evaluate(
         "popularity": popularity_ranker(engine, hidden),
         "bm25": lexical_ranker(engine, analyzer, hidden),
     }
+    if embedder is not None:
+        dense = dense_ranker(engine, embedder, hidden)
+        if dense is not None:
+            methods["dense"] = dense
+            methods["hybrid"] = hybrid_ranker([methods["bm25"], dense])
     report: dict[str, Any] = {
         "split": split,
         "k": K,

@@ -50,16 +50,16 @@ Loader = Callable[[Session], Iterator[tuple[dict[str, Any], list[tuple[str | Non
 
 
 def _calls(session: Session, exclude_projects: frozenset[str] = frozenset()):
-    """A call is described by its own text and by the titles of the projects it funded."""
+    """A call is described by its own text and by the projects it funded (title, objective)."""
     funded: dict[str, list[str]] = {}
     rows = session.execute(
-        select(ProjectTopic.call_id, Project.id, Project.title)
+        select(ProjectTopic.call_id, Project.id, Project.title, Project.objective)
         .join(Project, Project.id == ProjectTopic.project_id)
         .where(Project.title.is_not(None))
     )
-    for call_id, project_id, title in rows:
+    for call_id, project_id, title, objective in rows:
         if project_id not in exclude_projects:
-            funded.setdefault(call_id, []).append(title)
+            funded.setdefault(call_id, []).append(f"{title}\n{objective or ''}")
     for c in session.execute(select(Call)).scalars():
         record = {
             "id": c.id,

