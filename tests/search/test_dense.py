@@ -82,3 +82,27 @@ def test_embeddings_are_computed_once_and_updated_when_text_changes(engine, embe
     assert (changed.embedded, changed.unchanged) == (1, 2)
     ids, matrix = load_vectors(engine, "call", embedder.name)
     assert ids == ["T-0", "T-1", "T-2"] and matrix.shape == (3, 384)
+
+
+def test_live_search_fuses_lexical_and_dense_once_vectors_exist(engine, embedder, tmp_path):
+    from samverkan.search.service import SearchService
+
+    path = tmp_path / "calls.jsonl"
+    titles = [
+        "Waste heat recovery for low-temperature district heating",
+        "Artificial intelligence for hospital diagnostics",
+        "Offshore renewable energy and maritime spatial planning",
+        "Digital skills for older people",
+    ]
+    lines = [json.dumps({"topicId": f"T-{i}", "title": t, "callStatus": "open"}) for i, t in enumerate(titles)]
+    path.write_text("\n".join(lines) + "\n")
+    import_source(engine, "calls", path)
+    service = SearchService(engine, embedder=embedder)
+    lexical_only = service.search("äldre personers digitala kompetens", kind="call")["results"]
+    assert all("close in meaning" not in r["why"] for r in lexical_only)
+    embed_catalogue(engine, embedder, ["call"])
+    hybrid = service.search("äldre personers digitala kompetens", kind="call")["results"]
+    assert hybrid[0]["id"] == "T-3"
+    assert "close in meaning" in hybrid[0]["why"]
+    wind = service.search("havsbaserad vindkraft", kind="call")["results"]
+    assert wind[0]["id"] == "T-2"

@@ -230,9 +230,15 @@ def reciprocal_rank_fusion(rankings: list[list[str]], weights: list[float] | Non
     Cormack, Clarke & Büttcher (2009), *Reciprocal rank fusion outperforms Condorcet and
     individual rank learning methods*, SIGIR '09 — k = 60 as in the paper.
     """
+    scores = rrf_scores(rankings, weights, k)
+    return [doc for doc, _ in sorted(scores.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def rrf_scores(rankings: list[list[str]], weights: list[float] | None = None, k: int = 60) -> dict[str, float]:
+    """The fused score of every document in any of the rankings."""
     weights = weights or [1.0] * len(rankings)
     scores: dict[str, float] = {}
     for ranking, weight in zip(rankings, weights, strict=True):
         for rank, doc in enumerate(ranking, start=1):
             scores[doc] = scores.get(doc, 0.0) + weight / (k + rank)
-    return [doc for doc, _ in sorted(scores.items(), key=lambda item: (-item[1], item[0]))]
+    return scores

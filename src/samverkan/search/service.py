@@ -11,11 +11,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select
+import numpy as np
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from samverkan.db.models import (
     Call,
+    Embedding,
     Hub,
     Meta,
     Organisation,
@@ -28,7 +30,10 @@ from samverkan.db.models import (
 from samverkan.errors import SamverkanError
 from samverkan.importers.base import REVISION_KEY
 from samverkan.search.analysis import Analyzer, UnsupportedLanguage
+from samverkan.search.dense import TEXTS, E5Embedder, Embedder, load_vectors, reciprocal_rank_fusion, rrf_scores, top_k
 from samverkan.search.lexical import LexicalIndex
+
+CANDIDATES = 100  # per method, before fusion
 
 KINDS = ("call", "organisation", "hub", "platform", "solution", "project")
 STATUSES = ("open", "forthcoming", "closed", "all")
@@ -170,13 +175,55 @@ LOADERS: dict[str, Loader] = {
 class SearchService:
     """Plain lexical (BM25) search over the catalogue, per kind of record."""
 
-    def __init__(self, engine: Engine, max_query_chars: int = 20_000, max_limit: int = 100) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        max_query_chars: int = 20_000,
+        max_limit: int = 100,
+        embedder: Embedder | None = None,
+        model: str = E5Embedder.name,
+    ) -> None:
+        self.model = model
         self.engine = engine
         self.max_query_chars = max_query_chars
         self.max_limit = max_limit
         self._lock = threading.Lock()
         self._indexes: dict[str, tuple[str, KindIndex]] = {}
         self._analyzer: Analyzer | None = None
+        self._embedder: Embedder | None = embedder
+        self._dense: dict[str, tuple[tuple[str, int], tuple[list[int], np.ndarray] | None]] = {}
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = E5Embedder()
+        return self._embedder
+
+    def _vectors(self, kind: str, built: KindIndex) -> tuple[list[int], np.ndarray] | None:
+        """Stored vectors of a kind, rows mapped to index documents; None if there are none.
+
+        Cached until the catalogue revision or the number of stored vectors changes.
+        """
+        if kind not in TEXTS:
+            return None
+        with Session(self.engine) as session:
+            count = session.scalar(
+                select(func.count()).select_from(Embedding).where(Embedding.kind == kind, Embedding.model == self.model)
+            )
+        key = (self.revision(), count or 0)
+        with self._lock:
+            cached = self._dense.get(kind)
+            if cached and cached[0] == key:
+                return cached[1]
+            value = None
+            if count:
+                ids, matrix = load_vectors(self.engine, kind, self.model)
+                position = {record["id"]: i for i, record in enumerate(built.records)}
+                keep = [(row, position[record_id]) for row, record_id in enumerate(ids) if record_id in position]
+                if keep:
+                    value = ([doc for _, doc in keep], matrix[[row for row, _ in keep]])
+            self._dense[kind] = (key, value)
+            return value
 
     @property
     def analyzer(self) -> Analyzer:
@@ -225,22 +272,41 @@ class SearchService:
         if not analysed.terms:
             raise QueryError("the query has no words to search for")
         results = []
+        query_vector: list = []  # embedded once, only if some kind has stored vectors
         for k in [kind] if kind else list(KINDS):
             built = self._index(k)
             allowed = None
             if k == "call" and status != "all":
                 allowed = built.by_status.get(status, set())
-            for hit in built.index.search(analysed.terms, allowed=allowed, limit=limit):
-                record = built.records[hit.doc]
-                concepts = dict.fromkeys(analysed.origin[t] for t in hit.matched)
-                results.append(
-                    {
-                        "kind": k,
-                        **record,
-                        "score": round(hit.score, 4),
-                        "why": "matched: " + ", ".join(concepts),
-                    }
-                )
+            hits = built.index.search(analysed.terms, allowed=allowed, limit=max(limit, CANDIDATES))
+            lexical = {h.doc: h for h in hits}
+            ranking = [h.doc for h in hits]
+            dense: dict[int, float] = {}
+            vectors = self._vectors(k, built)
+            if vectors is not None:
+                if not query_vector:
+                    query_vector.append(self.embedder.query(query))
+                rows, matrix = vectors
+                for row, cosine in top_k(matrix, query_vector[0], CANDIDATES * 4):
+                    doc = rows[row]
+                    if allowed is None or doc in allowed:
+                        dense[doc] = cosine
+                    if len(dense) >= CANDIDATES:
+                        break
+                fused = reciprocal_rank_fusion([[str(d) for d in ranking], [str(d) for d in dense]])
+                ranking = [int(d) for d in fused]
+                scores = rrf_scores([[str(d) for d in lexical], [str(d) for d in dense]])
+            else:
+                scores = {str(h.doc): h.score for h in hits}
+            for doc in ranking[:limit]:
+                record = built.records[doc]
+                reasons = []
+                if doc in lexical:
+                    concepts = dict.fromkeys(analysed.origin[t] for t in lexical[doc].matched)
+                    reasons.append("matched: " + ", ".join(concepts))
+                if doc in dense:
+                    reasons.append(f"close in meaning (cosine {dense[doc]:.2f})")
+                results.append({"kind": k, **record, "score": round(scores[str(doc)], 4), "why": "; ".join(reasons)})
         # With no kind, results come grouped by kind (scores are only comparable within a kind).
         return {"query": query, "language": analysed.language, "kind": kind, "status": status, "results": results}
 
