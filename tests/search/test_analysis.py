@@ -86,3 +86,10 @@ def test_the_bundled_glossary_loads_and_covers_core_vocabulary():
     for swedish in ("fjärrvärme", "äldreomsorg", "vätgas", "digitalisering", "kompetensförsörjning"):
         assert swedish in analyzer.glossary.sv_en, swedish
     assert analyzer.analyse_query("äldreomsorgen").origin.get("elder", "").startswith("äldreomsorgen")
+
+
+def test_reasons_group_translations_under_the_users_word():
+    from samverkan.search.service import explain
+
+    origins = ["kommun (municipality)", "ai", "kommun (local authority)", "kommun", "skolor (school)"]
+    assert explain(origins) == "kommun (municipality, local authority), ai, skolor (school)"

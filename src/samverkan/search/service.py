@@ -7,7 +7,7 @@ import bumps, so a search after an import sees the new records.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,7 +65,7 @@ def _calls(session: Session, exclude_projects: frozenset[str] = frozenset()):
     for call_id, project_id, title, objective in rows:
         if project_id not in exclude_projects:
             funded.setdefault(call_id, []).append(f"{title}\n{objective or ''}")
-    for c in session.execute(select(Call)).scalars():
+    for c in session.execute(select(Call).order_by(Call.id)).scalars():
         record = {
             "id": c.id,
             "title": c.title or c.id,
@@ -88,7 +88,7 @@ def _calls(session: Session, exclude_projects: frozenset[str] = frozenset()):
 
 
 def _organisations(session: Session):
-    for o in session.execute(select(Organisation)).scalars():
+    for o in session.execute(select(Organisation).order_by(Organisation.id)).scalars():
         record = {
             "id": o.id,
             "title": o.name,
@@ -102,7 +102,7 @@ def _organisations(session: Session):
 
 
 def _hubs(session: Session):
-    for h in session.execute(select(Hub)).scalars():
+    for h in session.execute(select(Hub).order_by(Hub.id)).scalars():
         record = {"id": h.id, "title": h.name, "country": h.country, "city": h.city, "url": h.url}
         yield (
             record,
@@ -118,9 +118,9 @@ def _hubs(session: Session):
 
 def _platforms(session: Session):
     groups: dict[str, list[WorkingGroup]] = {}
-    for g in session.execute(select(WorkingGroup)).scalars():
+    for g in session.execute(select(WorkingGroup).order_by(WorkingGroup.id)).scalars():
         groups.setdefault(g.platform_id, []).append(g)
-    for p in session.execute(select(Platform)).scalars():
+    for p in session.execute(select(Platform).order_by(Platform.id)).scalars():
         record = {"id": p.id, "title": p.name, "status": p.status, "url": p.url}
         own = groups.get(p.id, [])
         yield (
@@ -136,7 +136,7 @@ def _platforms(session: Session):
 
 
 def _solutions(session: Session):
-    for s in session.execute(select(Solution)).scalars():
+    for s in session.execute(select(Solution).order_by(Solution.id)).scalars():
         record = {"id": s.id, "title": s.name, "countries": s.countries, "url": s.url}
         yield (
             record,
@@ -151,7 +151,7 @@ def _solutions(session: Session):
 
 
 def _projects(session: Session):
-    for p in session.execute(select(Project)).scalars():
+    for p in session.execute(select(Project).order_by(Project.id)).scalars():
         record = {
             "id": p.id,
             "title": p.title or p.acronym or p.id,
@@ -302,13 +302,25 @@ class SearchService:
                 record = built.records[doc]
                 reasons = []
                 if doc in lexical:
-                    concepts = dict.fromkeys(analysed.origin[t] for t in lexical[doc].matched)
-                    reasons.append("matched: " + ", ".join(concepts))
+                    reasons.append("matched: " + explain(analysed.origin[t] for t in lexical[doc].matched))
                 if doc in dense:
                     reasons.append(f"close in meaning (cosine {dense[doc]:.2f})")
                 results.append({"kind": k, **record, "score": round(scores[str(doc)], 4), "why": "; ".join(reasons)})
         # With no kind, results come grouped by kind (scores are only comparable within a kind).
         return {"query": query, "language": analysed.language, "kind": kind, "status": status, "results": results}
+
+
+def explain(origins: Iterable[str], most: int = 6) -> str:
+    """``["kommun (municipality)", "kommun (local authority)", "ai"]`` → ``"kommun (municipality,
+    local authority), ai"``: the user's words, each with the terms it was matched through."""
+    grouped: dict[str, list[str]] = {}
+    for origin in origins:
+        word, _, phrase = origin.partition(" (")
+        phrases = grouped.setdefault(word, [])
+        if phrase and phrase[:-1] not in phrases:
+            phrases.append(phrase[:-1])
+    parts = [f"{w} ({', '.join(p)})" if p else w for w, p in list(grouped.items())[:most]]
+    return ", ".join(parts)
 
 
 def build_kind_index(loaded, analyzer: Analyzer) -> KindIndex:
