@@ -287,12 +287,11 @@ class SearchService:
                 if not query_vector:
                     query_vector.append(self.embedder.query(query))
                 rows, matrix = vectors
-                for row, cosine in top_k(matrix, query_vector[0], CANDIDATES * 4):
-                    doc = rows[row]
-                    if allowed is None or doc in allowed:
-                        dense[doc] = cosine
-                    if len(dense) >= CANDIDATES:
-                        break
+                if allowed is not None:  # score only the records the filter lets through
+                    keep = [i for i, doc in enumerate(rows) if doc in allowed]
+                    rows, matrix = [rows[i] for i in keep], matrix[keep]
+                for row, cosine in top_k(matrix, query_vector[0], CANDIDATES):
+                    dense[rows[row]] = cosine
                 fused = reciprocal_rank_fusion([[str(d) for d in ranking], [str(d) for d in dense]])
                 ranking = [int(d) for d in fused]
                 scores = rrf_scores([[str(d) for d in lexical], [str(d) for d in dense]])
