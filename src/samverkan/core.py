@@ -38,6 +38,7 @@ class Samverkan:
             self.engine,
             max_query_chars=self.settings.search_max_query_chars,
             max_limit=self.settings.search_max_limit,
+            dense=self.settings.search_dense,
         )
 
     def import_source(

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
         default=20_000, ge=1, description="Longest accepted search query, in characters."
     )
     search_max_limit: int = Field(default=100, ge=1, le=1000, description="Largest accepted `limit` of a search.")
+    search_dense: bool = Field(
+        default=True, description="Fuse dense (embedding) results with BM25 where embeddings are stored."
+    )
 
     @field_validator("db")
     @classmethod

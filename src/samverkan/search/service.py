@@ -182,8 +182,10 @@ class SearchService:
         max_limit: int = 100,
         embedder: Embedder | None = None,
         model: str = E5Embedder.name,
+        dense: bool = True,
     ) -> None:
         self.model = model
+        self.dense = dense
         self.engine = engine
         self.max_query_chars = max_query_chars
         self.max_limit = max_limit
@@ -204,7 +206,7 @@ class SearchService:
 
         Cached until the catalogue revision or the number of stored vectors changes.
         """
-        if kind not in TEXTS:
+        if not self.dense or kind not in TEXTS:
             return None
         with Session(self.engine) as session:
             count = session.scalar(
