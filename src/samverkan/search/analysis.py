@@ -106,9 +106,9 @@ class Analyzer:
                 if sv_key and en_key:
                     self.sv_to_en.setdefault(sv_key, []).append((en_key, en_term))
                     self.en_to_sv.setdefault(en_key, []).append((sv_key, sv_term))
-        self.sv_words = frozenset(w for term in self.glossary.sv_en for w in _words(term)) | STOP["sv"]
+        self.sv_words = frozenset(w for term in self.glossary.sv_en for w in tokens(term)) | STOP["sv"]
         self.en_words = (
-            frozenset(w for terms in self.glossary.sv_en.values() for t in terms for w in _words(t)) | STOP["en"]
+            frozenset(w for terms in self.glossary.sv_en.values() for t in terms for w in tokens(t)) | STOP["en"]
         )
 
     # ------------------------------------------------------------------ language
@@ -247,10 +247,6 @@ class Analyzer:
             if stem in self.lexicon:
                 return stem
         return None
-
-
-def _words(term: str) -> list[str]:
-    return tokens(term)
 
 
 def _content_words(term: str, language: str) -> list[str]:

@@ -230,7 +230,11 @@ def reciprocal_rank_fusion(rankings: list[list[str]], weights: list[float] | Non
     Cormack, Clarke & Büttcher (2009), *Reciprocal rank fusion outperforms Condorcet and
     individual rank learning methods*, SIGIR '09 — k = 60 as in the paper.
     """
-    scores = rrf_scores(rankings, weights, k)
+    return by_score(rrf_scores(rankings, weights, k))
+
+
+def by_score(scores: dict[str, float]) -> list[str]:
+    """Documents by descending score, ties broken by id (deterministic)."""
     return [doc for doc, _ in sorted(scores.items(), key=lambda item: (-item[1], item[0]))]
 
 

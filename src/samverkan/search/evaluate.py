@@ -77,9 +77,16 @@ def split_of(project_id: str) -> str:
     return "dev" if hashlib.sha1(project_id.encode()).digest()[0] % 2 == 0 else "test"
 
 
-def project_cases(session: Session, split: str) -> list[Case]:
+Links = list[tuple[str, str]]  # (project id, call id) for every project funded under a topic
+
+
+def topic_links(session: Session) -> Links:
+    return [tuple(row) for row in session.execute(select(ProjectTopic.project_id, ProjectTopic.call_id))]
+
+
+def project_cases(session: Session, split: str, links: Links) -> list[Case]:
     topics: dict[str, list[str]] = {}
-    for project_id, call_id in session.execute(select(ProjectTopic.project_id, ProjectTopic.call_id)):
+    for project_id, call_id in links:
         topics.setdefault(project_id, []).append(call_id)
     cases = []
     rows = session.execute(
@@ -104,7 +111,8 @@ def swedish_cases() -> list[Case]:
     ]
 
 
-Ranker = Callable[[str], list[str]]
+# (query text, id of the held-out project it comes from, or None) → call ids, best first
+Ranker = Callable[[str, str | None], list[str]]
 
 
 def lexical_ranker(engine: Engine, analyzer: Analyzer, hidden: Iterable[str]) -> Ranker:
@@ -112,26 +120,22 @@ def lexical_ranker(engine: Engine, analyzer: Analyzer, hidden: Iterable[str]) ->
     with Session(engine) as session:
         built = build_kind_index(_calls(session, frozenset(hidden)), analyzer)
 
-    def rank(query: str) -> list[str]:
+    def rank(query: str, _case_id: str | None = None) -> list[str]:
         terms = analyzer.analyse_query(query).terms
         return [built.records[h.doc]["id"] for h in built.index.search(terms, limit=100)]
 
     return rank
 
 
-def popularity_ranker(engine: Engine, hidden: Iterable[str]) -> Ranker:
+def popularity_ranker(links: Links, hidden: Iterable[str]) -> Ranker:
     """The same list for every query: calls by number of funded (visible) projects."""
     hidden = set(hidden)
-    counts: Counter[str] = Counter()
-    with Session(engine) as session:
-        for project_id, call_id in session.execute(select(ProjectTopic.project_id, ProjectTopic.call_id)):
-            if project_id not in hidden:
-                counts[call_id] += 1
+    counts = Counter(call_id for project_id, call_id in links if project_id not in hidden)
     top = [call_id for call_id, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:100]]
-    return lambda _query: top
+    return lambda _query, _case_id=None: top
 
 
-def dense_ranker(engine: Engine, embedder: Embedder, hidden: Iterable[str]) -> Ranker | None:
+def dense_ranker(engine: Engine, embedder: Embedder, links: Links, hidden: Iterable[str]) -> Ranker | None:
     """Cosine to each call's own vector and to the centroid of its visible funded projects.
 
     A held-out project's query vector is its stored passage vector (the same text); other
@@ -144,10 +148,9 @@ def dense_ranker(engine: Engine, embedder: Embedder, hidden: Iterable[str]) -> R
     project_row = {pid: i for i, pid in enumerate(project_ids)}
     hidden = set(hidden)
     members: dict[str, list[int]] = {}
-    with Session(engine) as session:
-        for project_id, call_id in session.execute(select(ProjectTopic.project_id, ProjectTopic.call_id)):
-            if project_id not in hidden and project_id in project_row:
-                members.setdefault(call_id, []).append(project_row[project_id])
+    for project_id, call_id in links:
+        if project_id not in hidden and project_id in project_row:
+            members.setdefault(call_id, []).append(project_row[project_id])
     centroids = np.zeros_like(call_matrix)
     for i, call_id in enumerate(call_ids):
         rows = members.get(call_id)
@@ -171,22 +174,15 @@ def hybrid_ranker(rankers: list[Ranker], weights: list[float] | None = None) -> 
     """Reciprocal rank fusion of several rankers."""
 
     def rank(query: str, case_id: str | None = None) -> list[str]:
-        return reciprocal_rank_fusion([_call(r, query, case_id) for r in rankers], weights)[:100]
+        return reciprocal_rank_fusion([r(query, case_id) for r in rankers], weights)[:100]
 
     return rank
-
-
-def _call(ranker: Ranker, query: str, case_id: str | None) -> list[str]:
-    try:
-        return ranker(query, case_id)  # type: ignore[call-arg]
-    except TypeError:
-        return ranker(query)
 
 
 def score(cases: list[Case], ranker: Ranker) -> dict[str, Scores]:
     out = {"all": Scores(), "thematic": Scores()}
     for case in cases:
-        ranked = _call(ranker, case.query, case.id if case.language == "en" else None)
+        ranked = ranker(case.query, case.id if case.language == "en" else None)
         rank = next((i for i, call_id in enumerate(ranked, start=1) if call_id in case.answers), None)
         out["all"].add(rank)
         if case.thematic:
@@ -208,16 +204,17 @@ def evaluate(
     """
     analyzer = analyzer or Analyzer()
     with Session(engine) as session:
-        projects = project_cases(session, split)[:max_cases]
+        links = topic_links(session)
+        projects = project_cases(session, split, links)[:max_cases]
         known = set(session.execute(select(Call.id)).scalars())
     needs = [c for c in swedish_cases() if c.answers & known]
     hidden = [c.id for c in projects]
     methods: dict[str, Ranker] = {
-        "popularity": popularity_ranker(engine, hidden),
+        "popularity": popularity_ranker(links, hidden),
         "bm25": lexical_ranker(engine, analyzer, hidden),
     }
     if embedder is not None:
-        dense = dense_ranker(engine, embedder, hidden)
+        dense = dense_ranker(engine, embedder, links, hidden)
         if dense is not None:
             methods["dense"] = dense
             methods["hybrid"] = hybrid_ranker([methods["bm25"], dense])

@@ -34,8 +34,8 @@ from samverkan.search.dense import (
     TEXTS,
     E5Embedder,
     Embedder,
+    by_score,
     load_vectors,
-    reciprocal_rank_fusion,
     rrf_scores,
     top_k,
     windows,
@@ -210,7 +210,7 @@ class SearchService:
             self._embedder = E5Embedder()
         return self._embedder
 
-    def _vectors(self, kind: str, built: KindIndex) -> tuple[list[int], np.ndarray] | None:
+    def _vectors(self, kind: str, built: KindIndex, revision: str) -> tuple[list[int], np.ndarray] | None:
         """Stored vectors of a kind, rows mapped to index documents; None if there are none.
 
         Cached until the catalogue revision or the number of stored vectors changes.
@@ -221,7 +221,7 @@ class SearchService:
             count = session.scalar(
                 select(func.count()).select_from(Embedding).where(Embedding.kind == kind, Embedding.model == self.model)
             )
-        key = (self.revision(), count or 0)
+        key = (revision, count or 0)
         with self._lock:
             cached = self._dense.get(kind)
             if cached and cached[0] == key:
@@ -247,8 +247,7 @@ class SearchService:
             row = session.get(Meta, REVISION_KEY)
             return row.value if row else "0"
 
-    def _index(self, kind: str) -> KindIndex:
-        revision = self.revision()
+    def _index(self, kind: str, revision: str) -> KindIndex:
         with self._lock:
             cached = self._indexes.get(kind)
             if cached and cached[0] == revision:
@@ -283,9 +282,10 @@ class SearchService:
         if not analysed.terms:
             raise QueryError("the query has no words to search for")
         results = []
-        query_vector: list = []  # embedded once, only if some kind has stored vectors
+        revision = self.revision()
+        query_vector: np.ndarray | None = None  # embedded once, only if some kind has stored vectors
         for k in [kind] if kind else list(KINDS):
-            built = self._index(k)
+            built = self._index(k, revision)
             allowed = None
             if k == "call" and status != "all":
                 allowed = built.by_status.get(status, set())
@@ -293,20 +293,19 @@ class SearchService:
             lexical = {h.doc: h for h in hits}
             ranking = [h.doc for h in hits]
             dense: dict[int, float] = {}
-            vectors = self._vectors(k, built)
+            vectors = self._vectors(k, built, revision)
             if vectors is not None:
-                if not query_vector:
+                if query_vector is None:
                     # the first window only: a 2,000-character query costs ~0.9 s to embed whole
-                    query_vector.append(self.embedder.query(windows(query)[0]))
+                    query_vector = self.embedder.query(windows(query)[0])
                 rows, matrix = vectors
                 if allowed is not None:  # score only the records the filter lets through
                     keep = [i for i, doc in enumerate(rows) if doc in allowed]
                     rows, matrix = [rows[i] for i in keep], matrix[keep]
-                for row, cosine in top_k(matrix, query_vector[0], CANDIDATES):
+                for row, cosine in top_k(matrix, query_vector, CANDIDATES):
                     dense[rows[row]] = cosine
-                fused = reciprocal_rank_fusion([[str(d) for d in ranking], [str(d) for d in dense]])
-                ranking = [int(d) for d in fused]
-                scores = rrf_scores([[str(d) for d in lexical], [str(d) for d in dense]])
+                scores = rrf_scores([[str(d) for d in ranking], [str(d) for d in dense]])
+                ranking = [int(d) for d in by_score(scores)]
             else:
                 scores = {str(h.doc): h.score for h in hits}
             for doc in ranking[:limit]:
