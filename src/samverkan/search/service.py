@@ -29,7 +29,8 @@ from samverkan.db.models import (
 )
 from samverkan.errors import SamverkanError
 from samverkan.importers.base import REVISION_KEY
-from samverkan.search.analysis import Analyzer, UnsupportedLanguage
+from samverkan.search.analysis import Analysed, Analyzer, UnsupportedLanguage
+from samverkan.search.calls import CallFinder, CallMatch
 from samverkan.search.dense import (
     TEXTS,
     E5Embedder,
@@ -203,6 +204,7 @@ class SearchService:
         self._analyzer: Analyzer | None = None
         self._embedder: Embedder | None = embedder
         self._dense: dict[str, tuple[tuple[str, int], tuple[list[int], np.ndarray] | None]] = {}
+        self._finder: tuple[tuple[str, int], CallFinder] | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -235,6 +237,45 @@ class SearchService:
                     value = ([doc for _, doc in keep], matrix[[row for row, _ in keep]])
             self._dense[kind] = (key, value)
             return value
+
+    def _stored_vectors(self, *kinds: str) -> int:
+        if not self.dense:
+            return 0
+        with Session(self.engine) as session:
+            return session.scalar(
+                select(func.count())
+                .select_from(Embedding)
+                .where(Embedding.kind.in_(kinds), Embedding.model == self.model)
+            )
+
+    def call_finder(self, revision: str) -> CallFinder:
+        """The call finder over the call index; rebuilt when the catalogue or its vectors change."""
+        built = self._index("call", revision)
+        key = (revision, self._stored_vectors("call", "project"))
+        with self._lock:
+            if self._finder is None or self._finder[0] != key:
+                source = (lambda kind: load_vectors(self.engine, kind, self.model)) if key[1] else None
+                with Session(self.engine) as session:
+                    finder = CallFinder.build(
+                        session, built.index, built.records, self.analyzer, source, by_status=built.by_status
+                    )
+                self._finder = (key, finder)
+            return self._finder[1]
+
+    def _embed(self, query: str) -> np.ndarray:
+        # the first window only: a 2,000-character query costs ~0.9 s to embed whole
+        return self.embedder.query(windows(query)[0])
+
+    def _find_calls(
+        self, finder: CallFinder, analysed: Analysed, vector: np.ndarray | None, status: str, limit: int
+    ) -> list[dict[str, Any]]:
+        allowed = None if status == "all" else finder.by_status.get(status, set())
+        out = []
+        for match in finder.find(analysed.terms, vector, allowed, limit):
+            record = finder.records[match.doc]
+            why = "; ".join(_call_reasons(match, record, analysed))
+            out.append({"kind": "call", **record, "score": round(match.score, 4), "why": why})
+        return out
 
     @property
     def analyzer(self) -> Analyzer:
@@ -285,23 +326,22 @@ class SearchService:
         revision = self.revision()
         query_vector: np.ndarray | None = None  # embedded once, only if some kind has stored vectors
         for k in [kind] if kind else list(KINDS):
+            if k == "call":
+                finder = self.call_finder(revision)
+                if finder.has_vectors and query_vector is None:
+                    query_vector = self._embed(query)
+                results.extend(self._find_calls(finder, analysed, query_vector, status, limit))
+                continue
             built = self._index(k, revision)
-            allowed = None
-            if k == "call" and status != "all":
-                allowed = built.by_status.get(status, set())
-            hits = built.index.search(analysed.terms, allowed=allowed, limit=max(limit, CANDIDATES))
+            hits = built.index.search(analysed.terms, limit=max(limit, CANDIDATES))
             lexical = {h.doc: h for h in hits}
             ranking = [h.doc for h in hits]
             dense: dict[int, float] = {}
             vectors = self._vectors(k, built, revision)
             if vectors is not None:
                 if query_vector is None:
-                    # the first window only: a 2,000-character query costs ~0.9 s to embed whole
-                    query_vector = self.embedder.query(windows(query)[0])
+                    query_vector = self._embed(query)
                 rows, matrix = vectors
-                if allowed is not None:  # score only the records the filter lets through
-                    keep = [i for i, doc in enumerate(rows) if doc in allowed]
-                    rows, matrix = [rows[i] for i in keep], matrix[keep]
                 for row, cosine in top_k(matrix, query_vector, CANDIDATES):
                     dense[rows[row]] = cosine
                 scores = rrf_scores([[str(d) for d in ranking], [str(d) for d in dense]])
@@ -320,6 +360,20 @@ class SearchService:
         return {"query": query, "language": analysed.language, "kind": kind, "status": status, "results": results}
 
 
+def _call_reasons(match: CallMatch, record: dict[str, Any], analysed: Analysed) -> list[str]:
+    reasons = []
+    if match.matched:
+        reasons.append("matched: " + explain(analysed.origin[t] for t in match.matched))
+    if match.cosine is not None:
+        reasons.append(f"close in meaning (cosine {match.cosine:.2f})")
+    if match.project:
+        similarity = f", similarity {match.project['similarity']:.2f}" if "similarity" in match.project else ""
+        reasons.append(f"funded a similar project: {match.project['title']} ({match.project['id']}{similarity})")
+    if record.get("deadline"):
+        reasons.append(f"deadline {record['deadline']}")
+    return reasons
+
+
 def explain(origins: Iterable[str], most: int = 6) -> str:
     """``["kommun (municipality)", "kommun (local authority)", "ai"]`` → ``"kommun (municipality,
     local authority), ai"``: the user's words, each with the terms it was matched through."""
@@ -336,7 +390,8 @@ def explain(origins: Iterable[str], most: int = 6) -> str:
 def build_kind_index(loaded, analyzer: Analyzer) -> KindIndex:
     """Index (record, fields) pairs from a loader; calls are also grouped by status."""
     records, docs = [], []
-    for record, fields in loaded:
+    # sorted here, not by the database: collations differ, results must not (SQLite = PostgreSQL)
+    for record, fields in sorted(loaded, key=lambda pair: pair[0]["id"]):
         records.append(record)
         docs.append(fields)
     built = KindIndex(LexicalIndex.build(docs, analyse=analyzer.index_terms), records)

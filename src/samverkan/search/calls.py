@@ -1,0 +1,240 @@
+"""The call finder: which calls fit a need, from several kinds of evidence, fused.
+
+A call is described by its own text *and* by the projects it funded. One document per call
+that holds both is unfair to calls known only by a title (most closed Horizon 2020 topics):
+a long document matches some words of any long query and outranks them. So each kind of
+evidence ranks the calls on its own and the rankings are fused:
+
+- ``title``: BM25 over the call title alone (every call has one);
+- ``text``: BM25 over everything — the call's own text and its funded projects';
+- ``projects``: BM25 over each funded project (title + objective); a call ranks as its best;
+- ``meaning``: cosine of the query vector to the call's stored vector;
+- ``funded``: cosine to the mean vector of the call's funded projects.
+
+Fusion adds a max term to reciprocal rank fusion (Cormack, Clarke & Büttcher, SIGIR 2009):
+``score = maxᵢ wᵢ/(k + rᵢ) + α · Σᵢ wᵢ/(k + rᵢ)``, so a call that one kind of evidence puts
+first is not buried under calls that appear, lower, in many lists. ``k``, ``α`` and the
+weights were chosen on the development split of ``samverkan eval`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from samverkan.db.models import Project, ProjectTopic
+from samverkan.search.analysis import Analyzer
+from samverkan.search.dense import normalise, top_k
+from samverkan.search.lexical import Hit, LexicalIndex
+
+LEXICAL = ("title", "text", "projects")
+DENSE = ("meaning", "funded")
+SIGNALS = LEXICAL + DENSE
+FUSION_K = 5
+FUSION_ALPHA = 1.0
+WEIGHTS = {"title": 1.25, "text": 1.0, "projects": 1.0, "meaning": 1.0, "funded": 1.0}
+CANDIDATES = 100
+PROJECT_CANDIDATES = 300
+
+# (kind, model) → (record ids, matrix of stored vectors), or ([], empty) when none are stored
+VectorSource = Callable[[str], tuple[list[str], np.ndarray]]
+
+
+@dataclass
+class CallMatch:
+    doc: int  # position of the call in ``CallFinder.records``
+    score: float
+    matched: tuple[str, ...] = ()  # index terms of the query found in the call's text
+    cosine: float | None = None  # to the call's own vector
+    project: dict[str, Any] | None = None  # the most similar funded project: id, title, similarity
+
+
+@dataclass
+class CallFinder:
+    records: list[dict[str, Any]]  # one per call, in the order of the text index
+    text: LexicalIndex
+    title: LexicalIndex
+    projects: LexicalIndex  # one document per funded project with a text
+    project_info: list[dict[str, Any]]  # id and title of each project document
+    project_calls: list[list[int]]  # calls (positions) each project document was funded by
+    call_vectors: tuple[np.ndarray, np.ndarray] | None = None  # (call positions, matrix)
+    centroids: tuple[np.ndarray, np.ndarray] | None = None  # (call positions, mean project vectors)
+    project_vectors: np.ndarray | None = None  # per project document; zero rows where none stored
+    funded_by: dict[int, list[int]] = field(default_factory=dict)  # call → its project documents
+    by_status: dict[str, set[int]] = field(default_factory=dict)  # status → calls (positions)
+
+    @classmethod
+    def build(
+        cls,
+        session: Session,
+        text: LexicalIndex,
+        records: list[dict[str, Any]],
+        analyzer: Analyzer,
+        vectors: VectorSource | None = None,
+        exclude: frozenset[str] = frozenset(),
+        by_status: dict[str, set[int]] | None = None,
+    ) -> CallFinder:
+        """Build on the call index ``text`` (and its ``records``); ``exclude`` hides projects."""
+        position = {record["id"]: i for i, record in enumerate(records)}
+        title = LexicalIndex.build(([(r["title"], 1)] for r in records), analyse=analyzer.index_terms)
+        info: list[dict[str, Any]] = []
+        texts: list[str] = []
+        calls: list[list[int]] = []
+        row_of: dict[str, int] = {}
+        links = session.execute(
+            select(ProjectTopic.project_id, ProjectTopic.call_id, Project.title, Project.objective)
+            .join(Project, Project.id == ProjectTopic.project_id)
+            .where(Project.title.is_not(None))
+        ).all()
+        # ordered here, not by the database, whose collation may differ (SQLite = PostgreSQL)
+        for project_id, call_id, project_title, objective in sorted(links, key=lambda row: (row[0], row[1])):
+            if project_id in exclude or call_id not in position:
+                continue
+            if project_id not in row_of:
+                row_of[project_id] = len(info)
+                info.append({"id": project_id, "title": project_title})
+                texts.append(f"{project_title}\n{objective or ''}")
+                calls.append([])
+            calls[row_of[project_id]].append(position[call_id])
+        projects = LexicalIndex.build(([(t, 1)] for t in texts), analyse=analyzer.index_terms)
+        funded_by: dict[int, list[int]] = {}
+        for row, owners in enumerate(calls):
+            for call in owners:
+                funded_by.setdefault(call, []).append(row)
+        finder = cls(records, text, title, projects, info, calls, funded_by=funded_by, by_status=by_status or {})
+        if vectors is not None:
+            finder._add_vectors(vectors, position, row_of)
+        return finder
+
+    def _add_vectors(self, vectors: VectorSource, position: dict[str, int], row_of: dict[str, int]) -> None:
+        ids, matrix = vectors("call")
+        keep = [(row, position[i]) for row, i in enumerate(ids) if i in position]
+        if not keep:
+            return
+        self.call_vectors = (np.array([d for _, d in keep]), matrix[[r for r, _ in keep]])
+        ids, matrix = vectors("project")
+        project_vectors = np.zeros((len(self.project_info), self.call_vectors[1].shape[1]), dtype=np.float32)
+        for row, project_id in enumerate(ids):
+            if project_id in row_of:
+                project_vectors[row_of[project_id]] = matrix[row]
+        self.project_vectors = project_vectors
+        docs = sorted(d for d, rows in self.funded_by.items() if project_vectors[rows].any())
+        if docs:
+            means = np.stack([project_vectors[self.funded_by[d]].mean(axis=0) for d in docs])
+            self.centroids = (np.array(docs), normalise(means))
+
+    @property
+    def has_vectors(self) -> bool:
+        return self.call_vectors is not None
+
+    # ------------------------------------------------------------------ ranking
+
+    def rankings(
+        self,
+        terms: dict[str, float],
+        vector: np.ndarray | None = None,
+        allowed: set[int] | None = None,
+        signals: Iterable[str] = SIGNALS,
+    ) -> tuple[dict[str, list[int]], dict[int, Hit], dict[int, float]]:
+        """Each signal's ranked calls (positions); the ``text`` hits and own-vector cosines by call."""
+        signals = set(signals)
+        out: dict[str, list[int]] = {}
+        hits: dict[int, Hit] = {}
+        cosines: dict[int, float] = {}
+        if "text" in signals:
+            found = self.text.search(terms, allowed=allowed, limit=CANDIDATES)
+            out["text"] = [h.doc for h in found]
+            hits = {h.doc: h for h in found}
+        if "title" in signals:
+            out["title"] = [h.doc for h in self.title.search(terms, allowed=allowed, limit=CANDIDATES)]
+        if "projects" in signals:
+            out["projects"] = self._by_best_project(
+                [h.doc for h in self.projects.search(terms, limit=PROJECT_CANDIDATES)], allowed
+            )
+        if vector is not None and self.call_vectors is not None:
+            if "meaning" in signals:
+                ranked = self._nearest(self.call_vectors, vector, allowed)
+                out["meaning"] = [d for d, _ in ranked]
+                cosines = dict(ranked)
+            if "funded" in signals and self.centroids is not None:
+                out["funded"] = [d for d, _ in self._nearest(self.centroids, vector, allowed)]
+        return out, hits, cosines
+
+    def _by_best_project(self, project_rows: list[int], allowed: set[int] | None) -> list[int]:
+        ranked: dict[int, None] = {}
+        for row in project_rows:
+            for call in self.project_calls[row]:
+                if allowed is None or call in allowed:
+                    ranked.setdefault(call, None)
+        return list(ranked)[:CANDIDATES]
+
+    @staticmethod
+    def _nearest(
+        table: tuple[np.ndarray, np.ndarray], vector: np.ndarray, allowed: set[int] | None
+    ) -> list[tuple[int, float]]:
+        docs, matrix = table
+        if allowed is not None:
+            keep = np.flatnonzero(np.isin(docs, np.fromiter(allowed, dtype=np.int64, count=len(allowed))))
+            docs, matrix = docs[keep], matrix[keep]
+        return [(int(docs[row]), cosine) for row, cosine in top_k(matrix, vector, CANDIDATES)]
+
+    def find(
+        self,
+        terms: dict[str, float],
+        vector: np.ndarray | None = None,
+        allowed: set[int] | None = None,
+        limit: int = 10,
+        signals: Iterable[str] = SIGNALS,
+    ) -> list[CallMatch]:
+        """The best ``limit`` calls for a query (analysed ``terms`` and, if any, its vector)."""
+        ranked, hits, cosines = self.rankings(terms, vector, allowed, signals)
+        scores = fuse(ranked)
+        best = sorted(scores, key=lambda doc: (-scores[doc], doc))[:limit]
+        return [
+            CallMatch(
+                doc,
+                scores[doc],
+                hits[doc].matched if doc in hits else (),
+                cosines.get(doc),
+                self.closest_project(doc, terms, vector),
+            )
+            for doc in best
+        ]
+
+    def closest_project(self, doc: int, terms: dict[str, float], vector: np.ndarray | None) -> dict[str, Any] | None:
+        """The funded project of call ``doc`` most similar to the query (by meaning if possible)."""
+        rows = self.funded_by.get(doc)
+        if not rows:
+            return None
+        if vector is not None and self.project_vectors is not None and self.project_vectors[rows].any():
+            similarity = self.project_vectors[rows] @ vector
+            best = int(np.argmax(similarity))
+            return {**self.project_info[rows[best]], "similarity": round(float(similarity[best]), 2)}
+        allowed = set(rows)
+        hit = next(iter(self.projects.search(terms, allowed=allowed, limit=1)), None)
+        return self.project_info[hit.doc] if hit else None
+
+
+def fuse(
+    rankings: dict[str, list[int]],
+    weights: dict[str, float] | None = None,
+    k: int = FUSION_K,
+    alpha: float = FUSION_ALPHA,
+) -> dict[int, float]:
+    """``maxᵢ wᵢ/(k + rᵢ) + α·Σᵢ wᵢ/(k + rᵢ)`` for every call in any ranking."""
+    weights = weights or WEIGHTS
+    best: dict[int, float] = {}
+    total: dict[int, float] = {}
+    for name, ranking in rankings.items():
+        weight = weights.get(name, 1.0)
+        for rank, doc in enumerate(ranking, start=1):
+            value = weight / (k + rank)
+            total[doc] = total.get(doc, 0.0) + value
+            if value > best.get(doc, 0.0):
+                best[doc] = value
+    return {doc: best[doc] + alpha * total[doc] for doc in total}

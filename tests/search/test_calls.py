@@ -1,0 +1,80 @@
+"""The call finder: fusion maths, and why each kind of evidence is ranked on its own."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy.orm import Session
+
+from samverkan.db.models import Call, Project, ProjectTopic
+from samverkan.search.analysis import Analyzer
+from samverkan.search.calls import LEXICAL, CallFinder, fuse
+from samverkan.search.service import _calls, build_kind_index
+
+NOW = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+LONG = (
+    "This call supports research and innovation actions across Europe with partners from industry, "
+    "universities, regions, cities and public authorities, developing new solutions, pilots and "
+    "demonstrations, including data, digital tools, culture, transport, waste, services and training. "
+)
+
+
+def test_fusion_adds_the_best_rank_to_reciprocal_rank_fusion():
+    scores = fuse({"a": [1, 2], "b": [2]}, weights={"a": 1.0, "b": 2.0}, k=5, alpha=1.0)
+    # doc 1: best 1/6, total 1/6; doc 2: best 2/6 (b, rank 1), total 1/7 + 2/6
+    assert scores[1] == pytest.approx(1 / 6 + 1 / 6)
+    assert scores[2] == pytest.approx(2 / 6 + (1 / 7 + 2 / 6))
+    plain = fuse({"a": [1, 2], "b": [2]}, weights={"a": 1.0, "b": 1.0}, k=60, alpha=0.0)
+    assert plain[1] == plain[2] == pytest.approx(1 / 61)  # α = 0: only the best rank counts
+
+
+def _catalogue(engine) -> None:
+    with Session(engine) as session, session.begin():
+        common = dict(source="test", imported_at=NOW)
+        # as in CORDIS, most calls are known by a title only; a few open ones have long descriptions
+        for i, subject in enumerate(["marine biology", "quantum sensing", "food safety", "space weather"] * 10):
+            session.add(Call(id=f"T-{i:02}", title=f"{subject.title()} topic {i}", status="closed", **common))
+        for i in range(5):
+            session.add(Call(id=f"OPEN-{i}", title=f"Programme line {i}", status="open", description=LONG, **common))
+        session.add(Call(id="MG-5.2-2014", title="Reducing impacts of freight trips in urban areas", status="closed",
+                         **common))  # fmt: skip
+        session.add(Call(id="LCE-10-2014", title="Next generation technologies for energy storage", status="closed",
+                         **common))  # fmt: skip
+        session.add(Project(id="1", title="Sodium-ion battery demonstration", objective="Grid energy storage with "
+                            "sodium batteries for renewable power.", **common))  # fmt: skip
+        session.add(ProjectTopic(project_id="1", call_id="LCE-10-2014", **common))
+
+
+def test_a_call_known_only_by_its_title_is_found_by_a_long_query(engine):
+    _catalogue(engine)
+    analyzer = Analyzer()
+    query = (
+        "City logistics in living laboratories. Goods, waste and service trips in urban areas impose "
+        "traffic, noise and emissions; cities, industry and universities pilot new freight solutions, "
+        "digital tools and services for urban areas, with training for public authorities. " + LONG
+    )
+    terms = analyzer.analyse_query(query).terms
+    with Session(engine) as session:
+        built = build_kind_index(_calls(session), analyzer)
+        finder = CallFinder.build(session, built.index, built.records, analyzer, by_status=built.by_status)
+    one_document = [built.records[h.doc]["id"] for h in built.index.search(terms, limit=10)]
+    assert one_document.index("MG-5.2-2014") > 0  # the long open calls outrank it as one document each
+    found = finder.find(terms, limit=3, signals=LEXICAL)
+    assert finder.records[found[0].doc]["id"] == "MG-5.2-2014"
+    assert "freight" in " ".join(found[0].matched)
+
+
+def test_a_call_is_explained_by_its_most_similar_funded_project(engine):
+    _catalogue(engine)
+    analyzer = Analyzer()
+    terms = analyzer.analyse_query("batteries for storing renewable energy in the grid").terms
+    with Session(engine) as session:
+        built = build_kind_index(_calls(session), analyzer)
+        finder = CallFinder.build(session, built.index, built.records, analyzer, by_status=built.by_status)
+    closed = finder.by_status["closed"]
+    best = finder.find(terms, allowed=closed, limit=1)[0]
+    assert finder.records[best.doc]["id"] == "LCE-10-2014"
+    assert best.project == {"id": "1", "title": "Sodium-ion battery demonstration"}
+    # hidden projects are not evidence (held-out evaluation hides them this way)
+    with Session(engine) as session:
+        blind = CallFinder.build(session, built.index, built.records, analyzer, exclude=frozenset({"1"}))
+    assert blind.project_info == [] and blind.closest_project(best.doc, terms, None) is None
