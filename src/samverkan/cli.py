@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 import sqlalchemy.exc
@@ -157,12 +159,36 @@ def serve(obj: Context, host: str | None, port: int | None, with_demo: bool) -> 
     help="Calls: which status.",
 )
 @click.option("--limit", default=10, show_default=True, type=int)
+@click.option("--programme", help='Calls and projects: programme name, e.g. "Horizon Europe".')
+@click.option("--deadline-from", type=click.DateTime(["%Y-%m-%d"]), help="Calls: deadline on or after (YYYY-MM-DD).")
+@click.option("--deadline-to", type=click.DateTime(["%Y-%m-%d"]), help="Calls: deadline on or before (YYYY-MM-DD).")
+@click.option("--country", help="Organisations, hubs, solutions: two-letter country code.")
+@click.option("--org-type", type=click.Choice(["HES", "REC", "PRC", "PUB", "OTH"], case_sensitive=False),
+              help="Organisations: activity type.")  # fmt: skip
+@click.option("--sme/--not-sme", default=None, help="Organisations: only SMEs, or only non-SMEs.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (as the API does).")
 @pass_context
-def search(obj: Context, text: str, kind: str | None, status: str, limit: int, as_json: bool) -> None:
+def search(
+    obj: Context,
+    text: str,
+    kind: str | None,
+    status: str,
+    limit: int,
+    as_json: bool,
+    deadline_from: dt.datetime | None,
+    deadline_to: dt.datetime | None,
+    **filters: Any,
+) -> None:
     """Search the catalogue."""
+    from samverkan.search.filters import Filters
+
     with user_errors():
-        answer = obj.app.search(text, kind=kind, status=status, limit=limit)
+        chosen = Filters(
+            **filters,
+            deadline_from=deadline_from.date() if deadline_from else None,
+            deadline_to=deadline_to.date() if deadline_to else None,
+        )
+        answer = obj.app.search(text, kind=kind, status=status, limit=limit, filters=chosen)
     if as_json:
         click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
         return

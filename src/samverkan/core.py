@@ -17,6 +17,7 @@ from samverkan.catalogue import queries
 from samverkan.db import ensure_schema, make_engine
 from samverkan.importers import ImportReport, import_source
 from samverkan.search import SearchService
+from samverkan.search.filters import Filters
 from samverkan.settings import Settings
 
 
@@ -50,8 +51,15 @@ class Samverkan:
     ) -> ImportReport:
         return import_source(self.engine, source, path, progress=progress, skip_invalid=skip_invalid)
 
-    def search(self, query: str, kind: str | None = None, status: str = "open", limit: int = 10) -> dict[str, Any]:
-        return self.searcher.search(query, kind=kind, status=status, limit=limit)
+    def search(
+        self,
+        query: str,
+        kind: str | None = None,
+        status: str = "open",
+        limit: int = 10,
+        filters: Filters | None = None,
+    ) -> dict[str, Any]:
+        return self.searcher.search(query, kind=kind, status=status, limit=limit, filters=filters)
 
     def counts(self) -> dict[str, int]:
         with Session(self.engine) as session:

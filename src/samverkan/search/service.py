@@ -15,12 +15,14 @@ import numpy as np
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from samverkan.catalogue.programmes import PROGRAMME_NAMES
 from samverkan.db.models import (
     Call,
     Embedding,
     Hub,
     Meta,
     Organisation,
+    Participation,
     Platform,
     Project,
     ProjectTopic,
@@ -41,6 +43,7 @@ from samverkan.search.dense import (
     top_k,
     windows,
 )
+from samverkan.search.filters import Filters, facets
 from samverkan.search.lexical import LexicalIndex
 
 CANDIDATES = 100  # per method, before fusion
@@ -98,17 +101,39 @@ def _calls(session: Session, exclude_projects: frozenset[str] = frozenset()):
 
 
 def _organisations(session: Session):
+    """An organisation is described by its name and by what it did: its projects' titles and
+    objectives and the titles of the topics that funded them."""
+    topics: dict[str, list[str]] = {}
+    for project_id, title in session.execute(
+        select(ProjectTopic.project_id, Call.title).join(Call, Call.id == ProjectTopic.call_id)
+    ):
+        if title:
+            topics.setdefault(project_id, []).append(title)
+    projects = {
+        pid: (title, objective)
+        for pid, title, objective in session.execute(select(Project.id, Project.title, Project.objective))
+    }
+    work: dict[str, list[str]] = {}
+    for organisation_id, project_id in session.execute(
+        select(Participation.organisation_id, Participation.project_id).distinct()
+    ):
+        work.setdefault(organisation_id, []).append(project_id)
     for o in session.execute(select(Organisation).order_by(Organisation.id)).scalars():
+        done = sorted(work.get(o.id, []))
         record = {
             "id": o.id,
             "title": o.name,
             "short_name": o.short_name,
             "country": o.country,
             "activity_type": o.activity_type,
+            "sme": o.sme,
             "city": o.city,
             "same_as": o.same_as_id,
+            "projects": len(done),
         }
-        yield record, [(o.name, 2), (o.short_name, 2), (o.city, 1)]
+        titles = " \n".join(t for pid in done for t in [projects.get(pid, (None, None))[0], *topics.get(pid, [])] if t)
+        objectives = " \n".join(projects[pid][1] for pid in done if projects.get(pid, (None, None))[1])
+        yield record, [(o.name, 2), (o.short_name, 2), (o.city, 1), (titles, 1), (objectives, 1)]
 
 
 def _hubs(session: Session):
@@ -166,7 +191,7 @@ def _projects(session: Session):
             "id": p.id,
             "title": p.title or p.acronym or p.id,
             "acronym": p.acronym,
-            "programme": p.framework_programme,
+            "programme": PROGRAMME_NAMES.get(p.framework_programme or "", p.framework_programme),
             "start_date": p.start_date.isoformat() if p.start_date else None,
         }
         yield record, [(p.acronym, 3), (p.title, 3), (p.objective, 1)]
@@ -205,6 +230,7 @@ class SearchService:
         self._embedder: Embedder | None = embedder
         self._dense: dict[str, tuple[tuple[str, int], tuple[list[int], np.ndarray] | None]] = {}
         self._finder: tuple[tuple[str, int], CallFinder] | None = None
+        self._filtered: dict[tuple[str, str, Filters], set[int]] = {}
 
     @property
     def embedder(self) -> Embedder:
@@ -266,16 +292,31 @@ class SearchService:
         # the first window only: a 2,000-character query costs ~0.9 s to embed whole
         return self.embedder.query(windows(query)[0])
 
-    def _find_calls(
-        self, finder: CallFinder, analysed: Analysed, vector: np.ndarray | None, status: str, limit: int
-    ) -> list[dict[str, Any]]:
-        allowed = None if status == "all" else finder.by_status.get(status, set())
-        out = []
-        for match in finder.find(analysed.terms, vector, allowed, limit):
-            record = finder.records[match.doc]
-            why = "; ".join(_call_reasons(match, record, analysed))
-            out.append({"kind": "call", **record, "score": round(match.score, 4), "why": why})
-        return out
+    def _allowed(
+        self,
+        kind: str,
+        records: list[dict[str, Any]],
+        revision: str,
+        filters: Filters,
+        by_status: dict[str, set[int]] | None = None,
+        status: str = "all",
+    ) -> set[int] | None:
+        """Records of ``kind`` that pass the status and the filters; ``None`` if all do."""
+        allowed = None
+        if by_status is not None and status != "all":
+            allowed = by_status.get(status, set())
+        if filters.for_kind(kind):
+            key = (kind, revision, filters)
+            with self._lock:
+                passing = self._filtered.get(key)
+            if passing is None:
+                passing = filters.allowed(kind, records) or set()
+                with self._lock:
+                    if len(self._filtered) > 64:
+                        self._filtered.clear()
+                    self._filtered[key] = passing
+            allowed = passing if allowed is None else allowed & passing
+        return allowed
 
     @property
     def analyzer(self) -> Analyzer:
@@ -298,11 +339,20 @@ class SearchService:
             self._indexes[kind] = (revision, built)
             return built
 
-    def search(self, query: str, kind: str | None = None, status: str = "open", limit: int = 10) -> dict[str, Any]:
+    def search(
+        self,
+        query: str,
+        kind: str | None = None,
+        status: str = "open",
+        limit: int = 10,
+        filters: Filters | None = None,
+    ) -> dict[str, Any]:
         """Search ``query``; ``kind=None`` searches every kind, up to ``limit`` results each.
 
-        Calls are filtered by ``status`` (default: open calls only).
+        Calls are filtered by ``status`` (default: open calls only); ``filters`` narrow the
+        kinds they apply to. The answer carries facet counts among each kind's candidates.
         """
+        filters = filters or Filters()
         query = (query or "").strip()
         if not query:
             raise QueryError("the query is empty: describe what you are looking for")
@@ -325,15 +375,23 @@ class SearchService:
         results = []
         revision = self.revision()
         query_vector: np.ndarray | None = None  # embedded once, only if some kind has stored vectors
+        facet_counts: dict[str, dict[str, dict[str, int]]] = {}
         for k in [kind] if kind else list(KINDS):
             if k == "call":
                 finder = self.call_finder(revision)
                 if finder.has_vectors and query_vector is None:
                     query_vector = self._embed(query)
-                results.extend(self._find_calls(finder, analysed, query_vector, status, limit))
+                allowed = self._allowed(k, finder.records, revision, filters, finder.by_status, status)
+                matches = finder.find(analysed.terms, query_vector, allowed, CANDIDATES)
+                facet_counts[k] = facets(k, (finder.records[m.doc] for m in matches))
+                for match in matches[:limit]:
+                    record = finder.records[match.doc]
+                    why = "; ".join(_call_reasons(match, record, analysed))
+                    results.append({"kind": k, **record, "score": round(match.score, 4), "why": why})
                 continue
             built = self._index(k, revision)
-            hits = built.index.search(analysed.terms, limit=max(limit, CANDIDATES))
+            allowed = self._allowed(k, built.records, revision, filters)
+            hits = built.index.search(analysed.terms, allowed=allowed, limit=max(limit, CANDIDATES))
             lexical = {h.doc: h for h in hits}
             ranking = [h.doc for h in hits]
             dense: dict[int, float] = {}
@@ -342,12 +400,16 @@ class SearchService:
                 if query_vector is None:
                     query_vector = self._embed(query)
                 rows, matrix = vectors
+                if allowed is not None:  # score only the records the filters let through
+                    keep = [i for i, doc in enumerate(rows) if doc in allowed]
+                    rows, matrix = [rows[i] for i in keep], matrix[keep]
                 for row, cosine in top_k(matrix, query_vector, CANDIDATES):
                     dense[rows[row]] = cosine
                 scores = rrf_scores([[str(d) for d in ranking], [str(d) for d in dense]])
                 ranking = [int(d) for d in by_score(scores)]
             else:
                 scores = {str(h.doc): h.score for h in hits}
+            facet_counts[k] = facets(k, (built.records[doc] for doc in ranking[:CANDIDATES]))
             for doc in ranking[:limit]:
                 record = built.records[doc]
                 reasons = []
@@ -355,9 +417,19 @@ class SearchService:
                     reasons.append("matched: " + explain(analysed.origin[t] for t in lexical[doc].matched))
                 if doc in dense:
                     reasons.append(f"close in meaning (cosine {dense[doc]:.2f})")
+                if record.get("projects"):
+                    reasons.append(f"{record['projects']} EU project{'s' if record['projects'] > 1 else ''}")
                 results.append({"kind": k, **record, "score": round(scores[str(doc)], 4), "why": "; ".join(reasons)})
         # With no kind, results come grouped by kind (scores are only comparable within a kind).
-        return {"query": query, "language": analysed.language, "kind": kind, "status": status, "results": results}
+        return {
+            "query": query,
+            "language": analysed.language,
+            "kind": kind,
+            "status": status,
+            "filters": {name: str(value) for name, value in filters.active().items()},
+            "results": results,
+            "facets": facet_counts,
+        }
 
 
 def _call_reasons(match: CallMatch, record: dict[str, Any], analysed: Analysed) -> list[str]:

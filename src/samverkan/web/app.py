@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from samverkan.core import Samverkan
 from samverkan.errors import NotFound, SamverkanError
 from samverkan.search import QueryError
+from samverkan.search.filters import FilterError
 from samverkan.settings import Settings, load_settings
 from samverkan.web import pages
 from samverkan.web.api import records, search
@@ -43,6 +44,10 @@ def create_app(settings: Settings | None = None, app: Samverkan | None = None) -
     @web.exception_handler(QueryError)
     async def _query_error(_request: Request, exc: QueryError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @web.exception_handler(FilterError)
+    async def _filter_error(_request: Request, exc: FilterError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
 
     @web.exception_handler(NotFound)
     async def _not_found(_request: Request, exc: NotFound) -> JSONResponse:

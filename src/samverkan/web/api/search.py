@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
+from samverkan.search.filters import Filters
 from samverkan.web.deps import Core
 
 router = APIRouter(tags=["search"])
@@ -32,7 +34,15 @@ class SearchAnswer(BaseModel):
     language: str = Field(description="Language the query was read in: sv or en.", examples=["sv"])
     kind: Kind | None = Field(description="The kind asked for; null means every kind, grouped.")
     status: str = Field(description="Call status filter applied.")
+    filters: dict[str, str] = Field(
+        description="Filters applied (each narrows only the kinds that carry its attribute).",
+        examples=[{"country": "SE", "sme": "True"}],
+    )
     results: list[SearchResult]
+    facets: dict[str, dict[str, dict[str, int]]] = Field(
+        description="Per kind, counts of each facet value among its best 100 candidates.",
+        examples=[{"organisation": {"country": {"SE": 12, "FI": 3}, "activity_type": {"PRC": 9, "HES": 6}}}],
+    )
 
 
 @router.get("/search", response_model=SearchAnswer, summary="Search the catalogue")
@@ -44,5 +54,28 @@ async def search(
         Literal["open", "forthcoming", "closed", "all"], Query(description="Calls only: which status (default open).")
     ] = "open",
     limit: Annotated[int, Query(ge=1, le=1000, description="Results per kind.")] = 10,
+    programme: Annotated[
+        str | None,
+        Query(max_length=200, description="Calls and projects: programme name.", examples=["Horizon Europe"]),
+    ] = None,
+    deadline_from: Annotated[dt.date | None, Query(description="Calls: deadline on or after this day.")] = None,
+    deadline_to: Annotated[dt.date | None, Query(description="Calls: deadline on or before this day.")] = None,
+    country: Annotated[
+        str | None,
+        Query(min_length=2, max_length=2, description="Organisations, hubs, solutions: country code.", examples=["SE"]),
+    ] = None,
+    org_type: Annotated[
+        Literal["HES", "REC", "PRC", "PUB", "OTH"] | None,
+        Query(description="Organisations: activity type (higher education, research, private, public, other)."),
+    ] = None,
+    sme: Annotated[bool | None, Query(description="Organisations: only SMEs (true) or only non-SMEs (false).")] = None,
 ) -> dict[str, Any]:
-    return await run_in_threadpool(app.search, q, kind, status, limit)
+    filters = Filters(
+        programme=programme,
+        country=country,
+        org_type=org_type,
+        sme=sme,
+        deadline_from=deadline_from,
+        deadline_to=deadline_to,
+    )
+    return await run_in_threadpool(app.search, q, kind, status, limit, filters)

@@ -1,0 +1,120 @@
+"""Search filters and facets.
+
+A filter narrows the kinds of record that carry the attribute and leaves the others alone:
+``country=SE`` keeps Swedish organisations, hubs and solutions and does not hide calls, which
+have no country. Facets count the values of those attributes among a kind's best candidates,
+so a user can see how to narrow a search before doing it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from typing import Any
+
+from samverkan.catalogue.countries import is_iso_code, iso_from_code
+from samverkan.errors import SamverkanError
+
+ORG_TYPES = ("HES", "REC", "PRC", "PUB", "OTH")
+
+# kind → attributes it can be filtered on (and counted in facets)
+APPLIES = {
+    "call": ("programme", "deadline"),
+    "project": ("programme",),
+    "organisation": ("country", "org_type", "sme"),
+    "hub": ("country",),
+    "solution": ("country",),
+    "platform": (),
+}
+FACETS = {
+    "call": ("programme", "status"),
+    "project": ("programme",),
+    "organisation": ("country", "activity_type", "sme"),
+    "hub": ("country",),
+    "solution": ("countries",),
+    "platform": (),
+}
+
+
+class FilterError(SamverkanError):
+    """A filter value that cannot be used (unknown organisation type, reversed dates …)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    programme: str | None = None  # e.g. "Horizon Europe" (case-insensitive)
+    country: str | None = None  # ISO 3166-1 alpha-2; CORDIS "EL"/"UK" are read as GR/GB
+    org_type: str | None = None  # HES, REC, PRC, PUB or OTH
+    sme: bool | None = None
+    deadline_from: dt.date | None = None
+    deadline_to: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        if self.country is not None:
+            iso = iso_from_code(self.country)
+            if not is_iso_code(iso):
+                raise FilterError(f"country {self.country!r} is not a two-letter country code")
+            object.__setattr__(self, "country", iso)
+        if self.org_type is not None:
+            value = self.org_type.strip().upper()
+            if value not in ORG_TYPES:
+                raise FilterError(f"organisation type {self.org_type!r} is unknown; use one of {', '.join(ORG_TYPES)}")
+            object.__setattr__(self, "org_type", value)
+        if self.deadline_from and self.deadline_to and self.deadline_from > self.deadline_to:
+            raise FilterError(f"deadline_from {self.deadline_from} is after deadline_to {self.deadline_to}")
+
+    def active(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+    def for_kind(self, kind: str) -> bool:
+        """Whether any active filter applies to ``kind``."""
+        attributes = APPLIES.get(kind, ())
+        active = self.active()
+        return any(_attribute(name) in attributes for name in active)
+
+    def allows(self, kind: str, record: dict[str, Any]) -> bool:
+        attributes = APPLIES.get(kind, ())
+        if "programme" in attributes and self.programme is not None:
+            if (record.get("programme") or "").casefold() != self.programme.strip().casefold():
+                return False
+        if "deadline" in attributes and (self.deadline_from or self.deadline_to):
+            deadline = record.get("deadline")
+            if deadline is None:
+                return False
+            day = dt.date.fromisoformat(deadline[:10])
+            if (self.deadline_from and day < self.deadline_from) or (self.deadline_to and day > self.deadline_to):
+                return False
+        if "country" in attributes and self.country is not None:
+            countries = record.get("countries") or [record.get("country")]
+            if self.country not in countries:
+                return False
+        if "org_type" in attributes and self.org_type is not None and record.get("activity_type") != self.org_type:
+            return False
+        if "sme" in attributes and self.sme is not None and record.get("sme") is not self.sme:
+            return False
+        return True
+
+    def allowed(self, kind: str, records: list[dict[str, Any]]) -> set[int] | None:
+        """Positions of the records that pass, or ``None`` when no filter applies to ``kind``."""
+        if not self.for_kind(kind):
+            return None
+        return {i for i, record in enumerate(records) if self.allows(kind, record)}
+
+
+def _attribute(name: str) -> str:
+    return "deadline" if name.startswith("deadline") else name
+
+
+def facets(kind: str, records: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Counts of each facet value among ``records`` (most frequent first)."""
+    counters: dict[str, Counter[str]] = {name: Counter() for name in FACETS.get(kind, ())}
+    for record in records:
+        for name, counter in counters.items():
+            value = record.get(name)
+            values = value if isinstance(value, list) else [value]
+            for v in values:
+                if v is not None:
+                    counter[str(v).lower() if isinstance(v, bool) else str(v)] += 1
+    return {name: dict(counter.most_common(20)) for name, counter in counters.items() if counter}

@@ -1,0 +1,89 @@
+"""Search filters and facets through the HTTP API on the demo catalogue."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fastapi.testclient import TestClient
+
+from samverkan.search.filters import FilterError, Filters
+from samverkan.settings import load_settings
+from samverkan.web import create_app
+
+
+@pytest.fixture(scope="module")
+def client(demo_db):
+    app = create_app(load_settings(db=demo_db.url))
+    with TestClient(app) as client:
+        yield client
+    app.state.samverkan.close()
+
+
+def search(client, **params):
+    response = client.get("/api/v1/search", params={"limit": 50, **params})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_country_narrows_hubs_and_organisations_but_not_calls(client):
+    everywhere = search(client, q="artificial intelligence manufacturing", kind="hub")
+    assert len({r["country"] for r in everywhere["results"]}) > 1
+    swedish = search(client, q="artificial intelligence manufacturing", kind="hub", country="se")
+    assert swedish["results"] and {r["country"] for r in swedish["results"]} == {"SE"}
+    assert swedish["filters"] == {"country": "SE"}
+    # CORDIS writes Greece as EL: both spellings mean the same filter
+    assert search(client, q="energy", kind="organisation", country="EL")["filters"] == {"country": "GR"}
+    calls = search(client, q="artificial intelligence", kind="call", country="SE", status="all")
+    assert calls["results"] == search(client, q="artificial intelligence", kind="call", status="all")["results"]
+
+
+def test_deadline_window_and_programme_narrow_calls(client):
+    window = {"deadline_from": "2026-09-01", "deadline_to": "2026-12-31"}
+    answer = search(client, q="hydrogen", kind="call", status="all", **window)
+    assert answer["results"]
+    for call in answer["results"]:
+        assert "2026-09-01" <= call["deadline"][:10] <= "2026-12-31"
+    programme = search(client, q="hydrogen", kind="call", status="all", programme="horizon europe")
+    assert programme["results"] and {r["programme"] for r in programme["results"]} == {"Horizon Europe"}
+
+
+def test_organisation_type_and_sme(client):
+    answer = search(client, q="energy", kind="organisation", org_type="PRC", sme="true")
+    assert answer["results"]
+    assert all(r["activity_type"] == "PRC" and r["sme"] is True for r in answer["results"])
+    universities = search(client, q="energy", kind="organisation", org_type="HES")
+    assert all(r["activity_type"] == "HES" for r in universities["results"])
+
+
+def test_facets_count_the_candidates(client):
+    answer = search(client, q="energy", kind="organisation")
+    countries = answer["facets"]["organisation"]["country"]
+    assert sum(countries.values()) <= 100 and countries
+    shown = [r["country"] for r in answer["results"]]
+    assert all(countries.get(c, 0) >= shown.count(c) for c in set(shown) if c)
+    calls = search(client, q="hydrogen", kind="call", status="all")["facets"]["call"]
+    assert set(calls) >= {"programme", "status"}
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"deadline_from": "2027-01-01", "deadline_to": "2026-01-01"}, "is after"),
+        ({"country": "S1"}, "country"),
+        ({"org_type": "UNI"}, "org_type"),
+        ({"deadline_from": "next week"}, "deadline_from"),
+    ],
+)
+def test_bad_or_contradictory_filters_are_422(client, params, message):
+    response = client.get("/api/v1/search", params={"q": "energy", **params})
+    assert response.status_code == 422
+    assert message in response.text
+
+
+def test_filters_validate_their_values():
+    assert Filters(country="uk").country == "GB"
+    with pytest.raises(FilterError):
+        Filters(deadline_from=dt.date(2027, 1, 1), deadline_to=dt.date(2026, 1, 1))
+    assert not Filters().for_kind("call") and Filters(programme="LIFE").for_kind("call")
+    assert not Filters(programme="LIFE").for_kind("hub")
