@@ -382,7 +382,7 @@ class SearchService:
                 if finder.has_vectors and query_vector is None:
                     query_vector = self._embed(query)
                 allowed = self._allowed(k, finder.records, revision, filters, finder.by_status, status)
-                matches = finder.find(analysed.terms, query_vector, allowed, CANDIDATES)
+                matches = finder.find(analysed.terms, query_vector, allowed, CANDIDATES, language=analysed.language)
                 facet_counts[k] = facets(k, (finder.records[m.doc] for m in matches))
                 for match in matches[:limit]:
                     record = finder.records[match.doc]
