@@ -13,9 +13,10 @@ from samverkan.core import Samverkan
 from samverkan.db.models import Meta
 from samverkan.importers import ImportReport, input_size
 from samverkan.importers.platforms import bundled_path
+from samverkan.search.dense import E5Embedder, import_vectors
 
 # Bump when the bundled files change, so existing databases load the new demo once.
-DEMO_VERSION = "2026-11-22.2"
+DEMO_VERSION = "2026-11-23.1"
 DEMO_KEY = "demo_version"
 
 # (source, path inside samverkan/data/demo), imported in this order
@@ -58,6 +59,15 @@ def load_demo(app: Samverkan, progress: ProgressFactory | None = None, force: bo
         context = progress(label, input_size(path)) if progress else nullcontext(None)
         with context as advance:
             reports.append(app.import_source(source, path, progress=advance))
+    vectors = demo_vectors_path()
+    if vectors.is_file():
+        # stored only where the record's text is the one they were computed from
+        import_vectors(app.engine, vectors)
     with Session(app.engine) as session, session.begin():
         session.merge(Meta(key=DEMO_KEY, value=DEMO_VERSION))
     return reports
+
+
+def demo_vectors_path() -> Path:
+    """e5 vectors of the demo records (float16), so the quick start searches hybrid at once."""
+    return demo_dir() / "vectors" / f"{E5Embedder.name}.npz"

@@ -106,3 +106,30 @@ def test_live_search_fuses_lexical_and_dense_once_vectors_exist(engine, embedder
     assert "close in meaning" in hybrid[0]["why"]
     wind = service.search("havsbaserad vindkraft", kind="call")["results"]
     assert wind[0]["id"] == "T-2"
+
+
+def test_shipped_vectors_are_stored_only_for_unchanged_texts(tmp_path, demo_copy):
+    from sqlalchemy import func, select, update
+    from sqlalchemy.orm import Session
+
+    from samverkan.db import make_engine
+    from samverkan.db.models import Call, Embedding
+    from samverkan.search.dense import E5Embedder, export_vectors, import_vectors
+
+    engine = make_engine(demo_copy)
+    with Session(engine) as session:
+        shipped = session.scalar(select(func.count()).select_from(Embedding).where(Embedding.kind == "call"))
+        calls = session.scalar(select(func.count()).select_from(Call))
+    assert shipped == calls  # the demo ships a vector for every call
+    path = tmp_path / "vectors.npz"
+    assert export_vectors(engine, E5Embedder.name, path, kinds=("call",)) == calls
+    with Session(engine) as session, session.begin():
+        first = session.scalars(select(Call.id).order_by(Call.id).limit(1)).one()
+        session.execute(update(Call).where(Call.id == first).values(title="A different title"))
+        session.execute(Embedding.__table__.delete().where(Embedding.kind == "call"))
+    report = import_vectors(engine, path)
+    assert (report.embedded, report.unchanged) == (calls - 1, 0)  # the changed call is left to `embed`
+    assert import_vectors(engine, path).unchanged == calls - 1  # and importing again changes nothing
+    with Session(engine) as session:
+        assert session.get(Embedding, ("call", first, E5Embedder.name)) is None
+    engine.dispose()

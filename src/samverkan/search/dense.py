@@ -14,10 +14,11 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.orm import Session
 
 from samverkan.db.models import Call, Embedding, Hub, Platform, Project, Solution
@@ -246,3 +247,82 @@ def rrf_scores(rankings: list[list[str]], weights: list[float] | None = None, k:
         for rank, doc in enumerate(ranking, start=1):
             scores[doc] = scores.get(doc, 0.0) + weight / (k + rank)
     return scores
+
+
+# --------------------------------------------------------------------------- shipped vectors
+
+
+def export_vectors(engine: Engine, model: str, path: Path, kinds: Iterable[str] = tuple(TEXTS)) -> int:
+    """Write the stored vectors of ``kinds`` to a compressed ``.npz`` file (float16), for shipping."""
+    kinds_out, ids, hashes, rows = [], [], [], []
+    with Session(engine) as session:
+        for kind in kinds:
+            for record_id, digest, vector in session.execute(
+                select(Embedding.record_id, Embedding.text_hash, Embedding.vector)
+                .where(Embedding.kind == kind, Embedding.model == model)
+                .order_by(Embedding.record_id)
+            ):
+                kinds_out.append(kind)
+                ids.append(record_id)
+                hashes.append(digest)
+                rows.append(np.frombuffer(vector, dtype=np.float32))
+    np.savez_compressed(
+        path,
+        model=np.array(model),
+        kind=np.array(kinds_out),
+        id=np.array(ids),
+        text_hash=np.array(hashes),
+        vector=np.stack(rows).astype(np.float16),
+    )
+    return len(ids)
+
+
+def import_vectors(engine: Engine, path: Path) -> EmbedReport:
+    """Store shipped vectors, only for records whose current text has the same sha1.
+
+    A vector shipped for another text (the record changed) is skipped, and ``samverkan embed``
+    computes it; vectors already stored for the same text are left alone.
+    """
+    report = EmbedReport("shipped")
+    with np.load(path, allow_pickle=False) as data:
+        model = str(data["model"])
+        shipped = {
+            (str(k), str(i)): (str(h), row)
+            for row, (k, i, h) in enumerate(zip(data["kind"], data["id"], data["text_hash"], strict=True))
+        }
+        vectors = data["vector"].astype(np.float32)
+    now = dt.datetime.now(dt.UTC)
+    with Session(engine) as session, session.begin():
+        stored = {
+            (k, i): h
+            for k, i, h in session.execute(
+                select(Embedding.kind, Embedding.record_id, Embedding.text_hash).where(Embedding.model == model)
+            )
+        }
+        rows: list[dict] = []
+        stale: list[tuple[str, str]] = []
+        for kind in sorted({k for k, _ in shipped}):
+            for record_id, text in TEXTS[kind](session):
+                report.records += 1
+                digest = hashlib.sha1(text.encode()).hexdigest()
+                hit = shipped.get((kind, record_id))
+                if stored.get((kind, record_id)) == digest:
+                    report.unchanged += 1
+                elif hit is not None and hit[0] == digest:
+                    if (kind, record_id) in stored:
+                        stale.append((kind, record_id))
+                    vector = normalise(vectors[hit[1]]).astype(np.float32)
+                    rows.append(
+                        {"kind": kind, "record_id": record_id, "model": model, "text_hash": digest,
+                         "vector": vector.tobytes(), "computed_at": now}
+                    )  # fmt: skip
+        for kind, record_id in stale:
+            session.execute(
+                delete(Embedding).where(
+                    Embedding.kind == kind, Embedding.record_id == record_id, Embedding.model == model
+                )
+            )
+        for start in range(0, len(rows), 1000):
+            session.execute(insert(Embedding), rows[start : start + 1000])
+        report.embedded = len(rows)
+    return report
