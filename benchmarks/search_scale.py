@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from samverkan.db.engine import normalise_url
 from samverkan.db.models import Call, Project
 from samverkan.search.analysis import Analyzer
-from samverkan.search.dense import E5Embedder, load_vectors, normalise, rrf_scores, top_k, windows
+from samverkan.search.dense import E5Embedder, load_vectors, normalise, query_text, rrf_scores, top_k
 from samverkan.search.lexical import LexicalIndex
 
 CANDIDATES = 100
@@ -98,7 +98,7 @@ def measure(index: LexicalIndex, matrix: np.ndarray, queries, analyzer: Analyzer
     for query in queries:
         t0 = time.perf_counter()
         terms = analyzer.analyse_query(query).terms
-        vector = embedder.query(windows(query)[0])
+        vector = embedder.query(query_text(query))
         t1 = time.perf_counter()
         hits = index.search(terms, limit=CANDIDATES)
         t2 = time.perf_counter()

@@ -1,6 +1,6 @@
 """Results and reasons are identical on SQLite and PostgreSQL for the same data.
 
-The demo catalogue is loaded into both, with the e5 vectors it ships for calls and projects,
+The demo catalogue is loaded into both, with the e5 vectors it ships,
 and every kind of search must answer exactly the same, scores, reasons and facets included.
 """
 

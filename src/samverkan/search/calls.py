@@ -196,22 +196,27 @@ class CallFinder:
         limit: int = 10,
         signals: Iterable[str] = SIGNALS,
         language: str = "en",
+        explain: int | None = None,
     ) -> list[CallMatch]:
-        """The best ``limit`` calls for a query (analysed ``terms`` and, if any, its vector)."""
+        """The best ``limit`` calls for a query (analysed ``terms`` and, if any, its vector).
+
+        The most similar funded project is looked up for the first ``explain`` (default: all).
+        """
         weights = WEIGHTS[language]
         signals = [s for s in signals if weights.get(s, 0.0) > 0]
         ranked, hits, cosines = self.rankings(terms, vector, allowed, signals)
         scores = fuse(ranked, weights)
         best = sorted(scores, key=lambda doc: (-scores[doc], doc))[:limit]
+        explain = len(best) if explain is None else explain
         return [
             CallMatch(
                 doc,
                 scores[doc],
                 hits[doc].matched if doc in hits else (),
                 cosines.get(doc),
-                self.closest_project(doc, terms, vector),
+                self.closest_project(doc, terms, vector) if i < explain else None,
             )
-            for doc in best
+            for i, doc in enumerate(best)
         ]
 
     def closest_project(self, doc: int, terms: dict[str, float], vector: np.ndarray | None) -> dict[str, Any] | None:

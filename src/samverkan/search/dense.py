@@ -25,6 +25,9 @@ from samverkan.db.models import Call, Embedding, Hub, Platform, Project, Solutio
 
 WINDOW_WORDS = 120
 MAX_WINDOWS = 3
+# A query is embedded from its first words only: on 250 dev cases, 64 words found as many
+# calls as 120 (R@10 0.484 both) in half the time (a 2,000-character need: ~350 → ~180 ms).
+QUERY_WORDS = 64
 BATCH = 32
 
 
@@ -62,6 +65,11 @@ def windows(text: str, size: int = WINDOW_WORDS, limit: int = MAX_WINDOWS) -> li
     if not words:
         return [""]
     return [" ".join(words[i : i + size]) for i in range(0, len(words), size)][:limit]
+
+
+def query_text(text: str) -> str:
+    """The part of a query that is embedded: its first ``QUERY_WORDS`` words."""
+    return " ".join(text.split()[:QUERY_WORDS])
 
 
 def embed_texts(embedder: Embedder, texts: list[str]) -> np.ndarray:

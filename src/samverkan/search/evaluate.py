@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from samverkan.db.models import Call, Project, ProjectTopic
 from samverkan.search.analysis import Analyzer
 from samverkan.search.calls import DENSE, LEXICAL, SIGNALS, CallFinder
-from samverkan.search.dense import Embedder, load_vectors, windows
+from samverkan.search.dense import Embedder, load_vectors, query_text
 from samverkan.search.service import _calls, build_kind_index
 
 GENERIC = re.compile(r"^(ERC|MSCA|SMEInst|EIC|FTIPilot|H2020-SMEINST|H2020-EIC)", re.IGNORECASE)
@@ -186,7 +186,7 @@ class HeldOut:
         if case_id is not None and case_id in self._project_vector:
             return self._project_vector[case_id]
         if query not in self._query_vectors:
-            self._query_vectors[query] = self.embedder.query(windows(query)[0])
+            self._query_vectors[query] = self.embedder.query(query_text(query))
         return self._query_vectors[query]
 
     def ranker(self, signals: tuple[str, ...], status: str = "all") -> Ranker:
@@ -196,7 +196,7 @@ class HeldOut:
             allowed = None if status == "all" or case_id is None else finder.by_status.get(status, set())
             vector = self.vector(query, case_id) if set(signals) & set(DENSE) else None
             analysed = self.analyzer.analyse_query(query)
-            found = finder.find(analysed.terms, vector, allowed, 100, signals, analysed.language)
+            found = finder.find(analysed.terms, vector, allowed, 100, signals, analysed.language, explain=0)
             return [finder.records[m.doc]["id"] for m in found]
 
         return rank

@@ -93,18 +93,18 @@ class LexicalIndex:
         n = len(self.lengths)
         if n == 0 or limit <= 0:
             return []
-        scores = np.zeros(n, dtype=np.float64)
+        scores = np.zeros(n, dtype=np.float32)  # float32 throughout: half the memory traffic
         found: list[tuple[str, np.ndarray]] = []
         for term, weight in weights.items():
             postings = self._postings(term)
             if postings is None:
                 continue
             docs, parts = postings
-            scores[docs] += (weight * bm25.idf(n, len(docs))) * parts.astype(np.float64)
+            scores[docs] += np.float32(weight * bm25.idf(n, len(docs))) * parts
             found.append((term, docs))
         if allowed is not None:
             keep = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
-            masked = np.zeros(n, dtype=np.float64)
+            masked = np.zeros(n, dtype=np.float32)
             masked[keep] = scores[keep]
             scores = masked
         candidates = np.flatnonzero(scores > 0)

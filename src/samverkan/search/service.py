@@ -39,9 +39,9 @@ from samverkan.search.dense import (
     Embedder,
     by_score,
     load_vectors,
+    query_text,
     rrf_scores,
     top_k,
-    windows,
 )
 from samverkan.search.filters import Filters, facets
 from samverkan.search.lexical import LexicalIndex
@@ -289,8 +289,7 @@ class SearchService:
             return self._finder[1]
 
     def _embed(self, query: str) -> np.ndarray:
-        # the first window only: a 2,000-character query costs ~0.9 s to embed whole
-        return self.embedder.query(windows(query)[0])
+        return self.embedder.query(query_text(query))
 
     def _allowed(
         self,
@@ -382,7 +381,9 @@ class SearchService:
                 if finder.has_vectors and query_vector is None:
                     query_vector = self._embed(query)
                 allowed = self._allowed(k, finder.records, revision, filters, finder.by_status, status)
-                matches = finder.find(analysed.terms, query_vector, allowed, CANDIDATES, language=analysed.language)
+                matches = finder.find(
+                    analysed.terms, query_vector, allowed, CANDIDATES, language=analysed.language, explain=limit
+                )
                 facet_counts[k] = facets(k, (finder.records[m.doc] for m in matches))
                 for match in matches[:limit]:
                     record = finder.records[match.doc]
