@@ -93,3 +93,11 @@ def test_reasons_group_translations_under_the_users_word():
 
     origins = ["kommun (municipality)", "ai", "kommun (local authority)", "kommun", "skolor (school)"]
     assert explain(origins) == "kommun (municipality, local authority), ai, skolor (school)"
+
+
+def test_a_shared_stem_does_not_translate_another_word():
+    analyzer = Analyzer()
+    # Snowball stems "använda" (to use) and "användare" (user) alike; only the latter means "user"
+    assert not any("user" in origin for origin in analyzer.analyse_query("använda AI i vården").origin.values())
+    assert "användarna (user)" in analyzer.analyse_query("användarna av tjänsten").origin.values()
+    assert "kommunerna (municipality)" in analyzer.analyse_query("kommunerna i länet").origin.values()

@@ -31,6 +31,7 @@ def test_country_narrows_hubs_and_organisations_but_not_calls(client):
     assert len({r["country"] for r in everywhere["results"]}) > 1
     swedish = search(client, q="artificial intelligence manufacturing", kind="hub", country="se")
     assert swedish["results"] and {r["country"] for r in swedish["results"]} == {"SE"}
+    assert all(r["why"].endswith(f"in {r['city']}, SE") for r in swedish["results"] if r["city"])
     assert swedish["filters"] == {"country": "SE"}
     # CORDIS writes Greece as EL: both spellings mean the same filter
     assert search(client, q="energy", kind="organisation", country="EL")["filters"] == {"country": "GR"}

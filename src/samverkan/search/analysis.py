@@ -99,6 +99,7 @@ class Analyzer:
         # stem sequence in one language → (stem sequence, readable phrase) in the other
         self.sv_to_en: dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]] = {}
         self.en_to_sv: dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]] = {}
+        self.sv_heads: dict[tuple[str, ...], set[str]] = {}  # one-word stem → its glossary headwords
         for sv_term, en_terms in self.glossary.sv_en.items():
             sv_key = tuple(sv.stemWords(_content_words(sv_term, "sv")))
             for en_term in en_terms:
@@ -106,6 +107,8 @@ class Analyzer:
                 if sv_key and en_key:
                     self.sv_to_en.setdefault(sv_key, []).append((en_key, en_term))
                     self.en_to_sv.setdefault(en_key, []).append((sv_key, sv_term))
+            if len(sv_key) == 1 and " " not in sv_term:
+                self.sv_heads.setdefault(sv_key, set()).add(sv_term)
         self.sv_words = frozenset(w for term in self.glossary.sv_en for w in tokens(term)) | STOP["sv"]
         self.en_words = (
             frozenset(w for terms in self.glossary.sv_en.values() for t in terms for w in tokens(t)) | STOP["en"]
@@ -186,7 +189,10 @@ class Analyzer:
         units: list[tuple[tuple[str, ...], str, float]] = []
         for n in (4, 3, 2, 1):
             for i in range(len(stems) - n + 1):
-                units.append((tuple(stems[i : i + n]), " ".join(words[i : i + n]), 1.0))
+                key = tuple(stems[i : i + n])
+                if n == 1 and language == "sv" and not self.same_word(words[i], key):
+                    continue
+                units.append((key, " ".join(words[i : i + n]), 1.0))
         if language == "sv":
             for word, stem in zip(words, stems, strict=True):
                 for part in self.split_compound(stem) or []:
@@ -196,6 +202,17 @@ class Analyzer:
                 for term in translation:
                     result.add(term, weight, f"{word} ({phrase})")
         return result
+
+    def same_word(self, word: str, key: tuple[str, ...]) -> bool:
+        """Whether a Swedish ``word`` is a form of a glossary headword with stem ``key``.
+
+        Snowball gives "använda" (use) and "användare" (user) the same stem; a form must also
+        start with its headword less the last letter ("användaren", not "använda").
+        """
+        heads = self.sv_heads.get(key)
+        if not heads:
+            return True
+        return any(word.startswith(head[: max(len(key[0]), len(head) - 1)]) for head in heads)
 
     # ------------------------------------------------------------------ compounds
 

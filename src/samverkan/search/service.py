@@ -420,6 +420,8 @@ class SearchService:
                     reasons.append(f"close in meaning (cosine {dense[doc]:.2f})")
                 if record.get("projects"):
                     reasons.append(f"{record['projects']} EU project{'s' if record['projects'] > 1 else ''}")
+                if k == "hub" and (record.get("city") or record.get("country")):
+                    reasons.append("in " + ", ".join(p for p in (record.get("city"), record.get("country")) if p))
                 results.append({"kind": k, **record, "score": round(scores[str(doc)], 4), "why": "; ".join(reasons)})
         # With no kind, results come grouped by kind (scores are only comparable within a kind).
         return {
