@@ -51,6 +51,7 @@ def test_deadline_window_and_programme_narrow_calls(client):
 
 def test_organisation_type_and_sme(client):
     answer = search(client, q="energy", kind="organisation", org_type="PRC", sme="true")
+    assert answer["filters"] == {"org_type": "PRC", "sme": True}
     assert answer["results"]
     assert all(r["activity_type"] == "PRC" and r["sme"] is True for r in answer["results"])
     universities = search(client, q="energy", kind="organisation", org_type="HES")

@@ -381,8 +381,9 @@ class SearchService:
                 if finder.has_vectors and query_vector is None:
                     query_vector = self._embed(query)
                 allowed = self._allowed(k, finder.records, revision, filters, finder.by_status, status)
+                wanted = max(limit, CANDIDATES)
                 matches = finder.find(
-                    analysed.terms, query_vector, allowed, CANDIDATES, language=analysed.language, explain=limit
+                    analysed.terms, query_vector, allowed, wanted, language=analysed.language, explain=limit
                 )
                 facet_counts[k] = facets(k, (finder.records[m.doc] for m in matches))
                 for match in matches[:limit]:
@@ -429,7 +430,7 @@ class SearchService:
             "language": analysed.language,
             "kind": kind,
             "status": status,
-            "filters": {name: str(value) for name, value in filters.active().items()},
+            "filters": {name: v if isinstance(v, bool | str) else str(v) for name, v in filters.active().items()},
             "results": results,
             "facets": facet_counts,
         }

@@ -34,9 +34,9 @@ class SearchAnswer(BaseModel):
     language: str = Field(description="Language the query was read in: sv or en.", examples=["sv"])
     kind: Kind | None = Field(description="The kind asked for; null means every kind, grouped.")
     status: str = Field(description="Call status filter applied.")
-    filters: dict[str, str] = Field(
+    filters: dict[str, str | bool] = Field(
         description="Filters applied (each narrows only the kinds that carry its attribute).",
-        examples=[{"country": "SE", "sme": "True"}],
+        examples=[{"country": "SE", "sme": True}],
     )
     results: list[SearchResult]
     facets: dict[str, dict[str, dict[str, int]]] = Field(
