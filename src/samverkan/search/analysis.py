@@ -190,8 +190,12 @@ class Analyzer:
         for n in (4, 3, 2, 1):
             for i in range(len(stems) - n + 1):
                 key = tuple(stems[i : i + n])
-                if n == 1 and language == "sv" and not self.same_word(words[i], key):
-                    continue
+                if n == 1 and language == "sv":
+                    if key not in table:  # "energin": Snowball keeps the definite -n, the lexicon knows "energi"
+                        known = self._known(words[i])
+                        key = (known,) if known else key
+                    if not self.same_word(words[i], key):
+                        continue
                 units.append((key, " ".join(words[i : i + n]), 1.0))
         if language == "sv":
             for word, stem in zip(words, stems, strict=True):
