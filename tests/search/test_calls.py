@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from samverkan.db.models import Call, Project, ProjectTopic
 from samverkan.search.analysis import Analyzer
-from samverkan.search.calls import LEXICAL, CallFinder, fuse
-from samverkan.search.service import _calls, build_kind_index
+from samverkan.search.calls import LEXICAL, fuse
+from samverkan.search.service import build_call_finder
 
 NOW = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 LONG = (
@@ -54,9 +54,8 @@ def test_a_call_known_only_by_its_title_is_found_by_a_long_query(engine):
     )
     terms = analyzer.analyse_query(query).terms
     with Session(engine) as session:
-        built = build_kind_index(_calls(session), analyzer)
-        finder = CallFinder.build(session, built.index, built.records, analyzer, by_status=built.by_status)
-    one_document = [built.records[h.doc]["id"] for h in built.index.search(terms, limit=10)]
+        finder = build_call_finder(session, analyzer)
+    one_document = [finder.records[h.doc]["id"] for h in finder.text.search(terms, limit=10)]
     assert one_document.index("MG-5.2-2014") > 0  # the long open calls outrank it as one document each
     found = finder.find(terms, limit=3, signals=LEXICAL)
     assert finder.records[found[0].doc]["id"] == "MG-5.2-2014"
@@ -68,13 +67,12 @@ def test_a_call_is_explained_by_its_most_similar_funded_project(engine):
     analyzer = Analyzer()
     terms = analyzer.analyse_query("batteries for storing renewable energy in the grid").terms
     with Session(engine) as session:
-        built = build_kind_index(_calls(session), analyzer)
-        finder = CallFinder.build(session, built.index, built.records, analyzer, by_status=built.by_status)
+        finder = build_call_finder(session, analyzer)
     closed = finder.by_status["closed"]
     best = finder.find(terms, allowed=closed, limit=1)[0]
     assert finder.records[best.doc]["id"] == "LCE-10-2014"
     assert best.project == {"id": "1", "title": "Sodium-ion battery demonstration"}
     # hidden projects are not evidence (held-out evaluation hides them this way)
     with Session(engine) as session:
-        blind = CallFinder.build(session, built.index, built.records, analyzer, exclude=frozenset({"1"}))
+        blind = build_call_finder(session, analyzer, exclude=frozenset({"1"}))
     assert blind.project_info == [] and blind.closest_project(best.doc, terms, None) is None

@@ -10,10 +10,11 @@ import pytest
 from samverkan.importers import import_source
 from samverkan.search.dense import (
     E5Embedder,
+    by_score,
     embed_catalogue,
     embed_texts,
     load_vectors,
-    reciprocal_rank_fusion,
+    rrf_scores,
     top_k,
     windows,
 )
@@ -32,10 +33,10 @@ def test_windows_split_long_texts_and_cap_their_number():
 
 
 def test_reciprocal_rank_fusion_reference_values():
-    fused = reciprocal_rank_fusion([["a", "b", "c"], ["b", "c", "d"]])
+    fused = by_score(rrf_scores([["a", "b", "c"], ["b", "c", "d"]]))
     # b: 1/62 + 1/61, a: 1/61, c: 1/63 + 1/62, d: 1/63
     assert fused == ["b", "c", "a", "d"]
-    assert reciprocal_rank_fusion([["a"], ["b"]], weights=[1.0, 2.0]) == ["b", "a"]
+    assert by_score(rrf_scores([["a"], ["b"]], weights=[1.0, 2.0])) == ["b", "a"]
 
 
 def test_top_k_is_an_exact_cosine_scan():

@@ -5,19 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from fastapi.testclient import TestClient
 
 from samverkan.search.filters import FilterError, Filters
-from samverkan.settings import load_settings
-from samverkan.web import create_app
-
-
-@pytest.fixture(scope="module")
-def client(demo_db):
-    app = create_app(load_settings(db=demo_db.url))
-    with TestClient(app) as client:
-        yield client
-    app.state.samverkan.close()
 
 
 def search(client, **params):

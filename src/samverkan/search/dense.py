@@ -233,22 +233,17 @@ def top_k(matrix: np.ndarray, query: np.ndarray, k: int) -> list[tuple[int, floa
     return [(int(i), float(scores[i])) for i in best]
 
 
-def reciprocal_rank_fusion(rankings: list[list[str]], weights: list[float] | None = None, k: int = 60) -> list[str]:
-    """Fuse ranked lists: score(d) = Σ wᵢ / (k + rankᵢ(d)).
-
-    Cormack, Clarke & Büttcher (2009), *Reciprocal rank fusion outperforms Condorcet and
-    individual rank learning methods*, SIGIR '09 — k = 60 as in the paper.
-    """
-    return by_score(rrf_scores(rankings, weights, k))
-
-
 def by_score(scores: dict[str, float]) -> list[str]:
     """Documents by descending score, ties broken by id (deterministic)."""
     return [doc for doc, _ in sorted(scores.items(), key=lambda item: (-item[1], item[0]))]
 
 
 def rrf_scores(rankings: list[list[str]], weights: list[float] | None = None, k: int = 60) -> dict[str, float]:
-    """The fused score of every document in any of the rankings."""
+    """Reciprocal rank fusion: score(d) = Σ wᵢ / (k + rankᵢ(d)), for every document in any ranking.
+
+    Cormack, Clarke & Büttcher (2009), *Reciprocal rank fusion outperforms Condorcet and
+    individual rank learning methods*, SIGIR '09 — k = 60 as in the paper.
+    """
     weights = weights or [1.0] * len(rankings)
     scores: dict[str, float] = {}
     for ranking, weight in zip(rankings, weights, strict=True):

@@ -40,7 +40,7 @@ from samverkan.db.models import Call, Project, ProjectTopic
 from samverkan.search.analysis import Analyzer
 from samverkan.search.calls import DENSE, LEXICAL, SIGNALS, CallFinder
 from samverkan.search.dense import Embedder, load_vectors, query_text
-from samverkan.search.service import _calls, build_kind_index
+from samverkan.search.service import build_call_finder
 
 GENERIC = re.compile(r"^(ERC|MSCA|SMEInst|EIC|FTIPilot|H2020-SMEINST|H2020-EIC)", re.IGNORECASE)
 K = 10
@@ -165,18 +165,9 @@ class HeldOut:
 
     def finder(self, fold: int | None) -> CallFinder:
         if fold not in self._finders:
+            source = self._vectors.__getitem__ if self.has_vectors else None
             with Session(self.engine) as session:
-                built = build_kind_index(_calls(session, self.hidden[fold]), self.analyzer)
-                source = self._vectors.__getitem__ if self.has_vectors else None
-                self._finders[fold] = CallFinder.build(
-                    session,
-                    built.index,
-                    built.records,
-                    self.analyzer,
-                    source,
-                    exclude=self.hidden[fold],
-                    by_status=built.by_status,
-                )
+                self._finders[fold] = build_call_finder(session, self.analyzer, source, self.hidden[fold])
         return self._finders[fold]
 
     def vector(self, query: str, case_id: str | None) -> np.ndarray | None:

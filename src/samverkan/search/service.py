@@ -32,7 +32,7 @@ from samverkan.db.models import (
 from samverkan.errors import SamverkanError
 from samverkan.importers.base import REVISION_KEY
 from samverkan.search.analysis import Analysed, Analyzer, UnsupportedLanguage
-from samverkan.search.calls import CallFinder, CallMatch
+from samverkan.search.calls import CallFinder, CallMatch, VectorSource
 from samverkan.search.dense import (
     TEXTS,
     E5Embedder,
@@ -243,13 +243,10 @@ class SearchService:
 
         Cached until the catalogue revision or the number of stored vectors changes.
         """
-        if not self.dense or kind not in TEXTS:
+        if kind not in TEXTS:
             return None
-        with Session(self.engine) as session:
-            count = session.scalar(
-                select(func.count()).select_from(Embedding).where(Embedding.kind == kind, Embedding.model == self.model)
-            )
-        key = (revision, count or 0)
+        count = self._stored_vectors(kind)
+        key = (revision, count)
         with self._lock:
             cached = self._dense.get(kind)
             if cached and cached[0] == key:
@@ -265,27 +262,27 @@ class SearchService:
             return value
 
     def _stored_vectors(self, *kinds: str) -> int:
+        """Number of stored vectors of ``kinds`` for our model (0 when dense search is off)."""
         if not self.dense:
             return 0
         with Session(self.engine) as session:
-            return session.scalar(
-                select(func.count())
-                .select_from(Embedding)
-                .where(Embedding.kind.in_(kinds), Embedding.model == self.model)
+            return (
+                session.scalar(
+                    select(func.count())
+                    .select_from(Embedding)
+                    .where(Embedding.kind.in_(kinds), Embedding.model == self.model)
+                )
+                or 0
             )
 
     def call_finder(self, revision: str) -> CallFinder:
-        """The call finder over the call index; rebuilt when the catalogue or its vectors change."""
-        built = self._index("call", revision)
+        """The call finder; rebuilt when the catalogue or its stored vectors change."""
         key = (revision, self._stored_vectors("call", "project"))
         with self._lock:
             if self._finder is None or self._finder[0] != key:
                 source = (lambda kind: load_vectors(self.engine, kind, self.model)) if key[1] else None
                 with Session(self.engine) as session:
-                    finder = CallFinder.build(
-                        session, built.index, built.records, self.analyzer, source, by_status=built.by_status
-                    )
-                self._finder = (key, finder)
+                    self._finder = (key, build_call_finder(session, self.analyzer, source))
             return self._finder[1]
 
     def _embed(self, query: str) -> np.ndarray:
@@ -461,6 +458,19 @@ def explain(origins: Iterable[str], most: int = 6) -> str:
             phrases.append(phrase[:-1])
     parts = [f"{w} ({', '.join(p)})" if p else w for w, p in list(grouped.items())[:most]]
     return ", ".join(parts)
+
+
+def build_call_finder(
+    session: Session,
+    analyzer: Analyzer,
+    vectors: VectorSource | None = None,
+    exclude: frozenset[str] = frozenset(),
+) -> CallFinder:
+    """The call finder over every call, with the projects in ``exclude`` hidden from its evidence."""
+    built = build_kind_index(_calls(session, exclude), analyzer)
+    return CallFinder.build(
+        session, built.index, built.records, analyzer, vectors, exclude=exclude, by_status=built.by_status
+    )
 
 
 def build_kind_index(loaded, analyzer: Analyzer) -> KindIndex:
