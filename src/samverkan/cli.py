@@ -163,6 +163,7 @@ def serve(obj: Context, host: str | None, port: int | None, with_demo: bool) -> 
 @click.option("--deadline-from", type=click.DateTime(["%Y-%m-%d"]), help="Calls: deadline on or after (YYYY-MM-DD).")
 @click.option("--deadline-to", type=click.DateTime(["%Y-%m-%d"]), help="Calls: deadline on or before (YYYY-MM-DD).")
 @click.option("--country", help="Organisations, hubs, solutions: two-letter country code.")
+@click.option("--region", help="Organisations, hubs: NUTS 2021 region of any level (SE, SE2, SE23, SE232).")
 @click.option("--org-type", type=click.Choice(["HES", "REC", "PRC", "PUB", "OTH"], case_sensitive=False),
               help="Organisations: activity type.")  # fmt: skip
 @click.option("--sme/--not-sme", default=None, help="Organisations: only SMEs, or only non-SMEs.")

@@ -10,7 +10,8 @@ def test_wellcome_trust_is_found_by_name(client):
     first = answer["results"][0]
     assert first["id"] == "999905974"
     assert first["kind"] == "organisation" and first["country"] == "GB"
-    assert first["why"].startswith("matched: wellcome, trust; ") and first["why"].endswith(" EU projects")
+    assert first["why"].startswith("matched: wellcome, trust; ") and " EU projects; " in first["why"]
+    assert first["why"].endswith("in LONDON, GB (London, UKI)")  # placed by its city
 
 
 def test_calls_default_to_open_and_status_all_includes_closed(client):

@@ -20,12 +20,40 @@ def test_country_narrows_hubs_and_organisations_but_not_calls(client):
     assert len({r["country"] for r in everywhere["results"]}) > 1
     swedish = search(client, q="artificial intelligence manufacturing", kind="hub", country="se")
     assert swedish["results"] and {r["country"] for r in swedish["results"]} == {"SE"}
-    assert all(r["why"].endswith(f"in {r['city']}, SE") for r in swedish["results"] if r["city"])
+    assert all(f"in {r['city']}, SE" in r["why"] for r in swedish["results"] if r["city"])
     assert swedish["filters"] == {"country": "SE"}
     # CORDIS writes Greece as EL: both spellings mean the same filter
     assert search(client, q="energy", kind="organisation", country="EL")["filters"] == {"country": "GR"}
     calls = search(client, q="artificial intelligence", kind="call", country="SE", status="all")
     assert calls["results"] == search(client, q="artificial intelligence", kind="call", status="all")["results"]
+
+
+def test_region_holds_its_subregions(client):
+    south = search(client, q="digitalisering inom tillverkningsindustrin", kind="hub", region="se2")
+    assert south["filters"] == {"region": "SE2"}
+    assert south["results"] and all(r["region"].startswith("SE2") for r in south["results"])
+    # Göteborg (mangled to "Goteborg" in the DIH catalogue) is in Västra Götalands län
+    chalmers = next(r for r in south["results"] if r["city"] == "Goteborg")
+    assert chalmers["region"] == "SE232" and "(Västra Götalands län, SE232)" in chalmers["why"]
+    west = search(client, q="digitalisering inom tillverkningsindustrin", kind="hub", region="SE232")
+    assert {r["id"] for r in west["results"]} < {r["id"] for r in south["results"]}
+    assert south["facets"]["hub"]["region"] and all(len(code) <= 4 for code in south["facets"]["hub"]["region"])
+    # a country-level region also holds the organisations that could not be placed more precisely
+    sweden = search(client, q="batteries recycling", kind="organisation", region="SE")
+    assert sweden["results"] and {r["country"] for r in sweden["results"]} == {"SE"}
+    assert any(r["region"] is None for r in sweden["results"])
+    placed = search(client, q="batteries recycling", kind="organisation", region="SE1")
+    assert placed["results"] and all(r["region"].startswith("SE1") for r in placed["results"])
+    # calls carry no region: not narrowed
+    calls = search(client, q="artificial intelligence", kind="call", region="SE2", status="all")
+    assert calls["results"] == search(client, q="artificial intelligence", kind="call", status="all")["results"]
+
+
+@pytest.mark.parametrize("region", ["XX9", "SE2X", "S", "SE-2", "SE2320"])
+def test_unknown_or_malformed_region_is_422(client, region):
+    response = client.get("/api/v1/search", params={"q": "energy", "kind": "hub", "region": region})
+    assert response.status_code == 422, response.text
+    assert "region" in response.text
 
 
 def test_deadline_window_and_programme_narrow_calls(client):

@@ -9,6 +9,7 @@ so a user can see how to narrow a search before doing it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
@@ -18,21 +19,22 @@ from samverkan.catalogue.countries import is_iso_code, iso_from_code
 from samverkan.errors import SamverkanError
 
 ORG_TYPES = ("HES", "REC", "PRC", "PUB", "OTH")
+NUTS_CODE = re.compile(r"[A-Z]{2}[0-9A-Z]{0,3}")
 
 # kind → attributes it can be filtered on (and counted in facets)
 APPLIES = {
     "call": ("programme", "deadline"),
     "project": ("programme",),
-    "organisation": ("country", "org_type", "sme"),
-    "hub": ("country",),
+    "organisation": ("country", "region", "org_type", "sme"),
+    "hub": ("country", "region"),
     "solution": ("country",),
     "platform": (),
 }
-FACETS = {
+FACETS = {  # "region" counts NUTS 2 regions
     "call": ("programme", "status"),
     "project": ("programme",),
-    "organisation": ("country", "activity_type", "sme"),
-    "hub": ("country",),
+    "organisation": ("country", "region", "activity_type", "sme"),
+    "hub": ("country", "region"),
     "solution": ("countries",),
     "platform": (),
 }
@@ -46,6 +48,7 @@ class FilterError(SamverkanError):
 class Filters:
     programme: str | None = None  # e.g. "Horizon Europe" (case-insensitive)
     country: str | None = None  # ISO 3166-1 alpha-2; CORDIS "EL"/"UK" are read as GR/GB
+    region: str | None = None  # NUTS 2021 code of any level; holds its subregions
     org_type: str | None = None  # HES, REC, PRC, PUB or OTH
     sme: bool | None = None
     deadline_from: dt.date | None = None
@@ -57,6 +60,11 @@ class Filters:
             if not is_iso_code(iso):
                 raise FilterError(f"country {self.country!r} is not a two-letter country code")
             object.__setattr__(self, "country", iso)
+        if self.region is not None:
+            code = self.region.strip().upper()
+            if not NUTS_CODE.fullmatch(code):
+                raise FilterError(f"region {self.region!r} is not a NUTS code (e.g. SE, SE2, SE23, SE232)")
+            object.__setattr__(self, "region", code)
         if self.org_type is not None:
             value = self.org_type.strip().upper()
             if value not in ORG_TYPES:
@@ -90,11 +98,22 @@ class Filters:
             countries = record.get("countries") or [record.get("country")]
             if self.country not in countries:
                 return False
+        if "region" in attributes and self.region is not None and not self._in_region(record):
+            return False
         if "org_type" in attributes and self.org_type is not None and record.get("activity_type") != self.org_type:
             return False
         if "sme" in attributes and self.sme is not None and record.get("sme") is not self.sme:
             return False
         return True
+
+    def _in_region(self, record: dict[str, Any]) -> bool:
+        """Placed in the region or one of its subregions; a country-level region (``SE``) also
+        holds the records of that country that could not be placed more precisely."""
+        assert self.region is not None
+        place = record.get("region")
+        if place is not None and place.startswith(self.region):
+            return True
+        return len(self.region) == 2 and record.get("country") == iso_from_code(self.region)
 
     def allowed(self, kind: str, records: list[dict[str, Any]]) -> set[int] | None:
         """Positions of the records that pass, or ``None`` when no filter applies to ``kind``."""
@@ -113,6 +132,8 @@ def facets(kind: str, records: Iterable[dict[str, Any]]) -> dict[str, dict[str, 
     for record in records:
         for name, counter in counters.items():
             value = record.get(name)
+            if name == "region" and value:
+                value = value[:4]
             values = value if isinstance(value, list) else [value]
             for v in values:
                 if v is not None:

@@ -15,6 +15,7 @@ import numpy as np
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from samverkan.catalogue.places import Place, Places, load_places
 from samverkan.catalogue.programmes import PROGRAMME_NAMES
 from samverkan.db.models import (
     Call,
@@ -43,7 +44,7 @@ from samverkan.search.dense import (
     rrf_scores,
     top_k,
 )
-from samverkan.search.filters import Filters, facets
+from samverkan.search.filters import FilterError, Filters, facets
 from samverkan.search.lexical import LexicalIndex
 
 CANDIDATES = 100  # per method, before fusion
@@ -113,6 +114,7 @@ def _organisations(session: Session):
         pid: (title, objective)
         for pid, title, objective in session.execute(select(Project.id, Project.title, Project.objective))
     }
+    places = load_places(session)
     work: dict[str, list[str]] = {}
     for organisation_id, project_id in session.execute(
         select(Participation.organisation_id, Participation.project_id).distinct()
@@ -125,6 +127,7 @@ def _organisations(session: Session):
             "title": o.name,
             "short_name": o.short_name,
             "country": o.country,
+            **_region(places, places.locate(o.country, o.nuts_code, o.lat, o.lon, o.city)),
             "activity_type": o.activity_type,
             "sme": o.sme,
             "city": o.city,
@@ -136,9 +139,24 @@ def _organisations(session: Session):
         yield record, [(o.name, 2), (o.short_name, 2), (o.city, 1), (titles, 1), (objectives, 1)]
 
 
+def _region(places: Places, place: Place | None) -> dict[str, str | None]:
+    """The record fields for where it is: NUTS code, region name, how it was placed."""
+    if place is None:
+        return {"region": None}
+    return {"region": place.nuts, "region_name": places.names.get(place.nuts), "placed_by": place.how}
+
+
 def _hubs(session: Session):
+    places = load_places(session)
     for h in session.execute(select(Hub).order_by(Hub.id)).scalars():
-        record = {"id": h.id, "title": h.name, "country": h.country, "city": h.city, "url": h.url}
+        record = {
+            "id": h.id,
+            "title": h.name,
+            "country": h.country,
+            "city": h.city,
+            **_region(places, places.locate(h.country, None, None, None, h.city)),
+            "url": h.url,
+        }
         yield (
             record,
             [
@@ -231,6 +249,7 @@ class SearchService:
         self._dense: dict[str, tuple[tuple[str, int], tuple[list[int], np.ndarray] | None]] = {}
         self._finder: tuple[tuple[str, int], CallFinder] | None = None
         self._filtered: dict[tuple[str, str, Filters], set[int]] = {}
+        self._places: tuple[str, Places] | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -284,6 +303,13 @@ class SearchService:
                 with Session(self.engine) as session:
                     self._finder = (key, build_call_finder(session, self.analyzer, source))
             return self._finder[1]
+
+    def places(self, revision: str) -> Places:
+        with self._lock:
+            if self._places is None or self._places[0] != revision:
+                with Session(self.engine) as session:
+                    self._places = (revision, load_places(session))
+            return self._places[1]
 
     def _embed(self, query: str) -> np.ndarray:
         return self.embedder.query(query_text(query))
@@ -370,6 +396,10 @@ class SearchService:
             raise QueryError("the query has no words to search for")
         results = []
         revision = self.revision()
+        if filters.region is not None:
+            places = self.places(revision)
+            if places and filters.region not in places.codes:
+                raise FilterError(f"region {filters.region!r} is not a NUTS 2021 code in the catalogue")
         query_vector: np.ndarray | None = None  # embedded once, only if some kind has stored vectors
         facet_counts: dict[str, dict[str, dict[str, int]]] = {}
         for k in [kind] if kind else list(KINDS):
@@ -418,8 +448,8 @@ class SearchService:
                     reasons.append(f"close in meaning (cosine {dense[doc]:.2f})")
                 if record.get("projects"):
                     reasons.append(f"{record['projects']} EU project{'s' if record['projects'] > 1 else ''}")
-                if k == "hub" and (record.get("city") or record.get("country")):
-                    reasons.append("in " + ", ".join(p for p in (record.get("city"), record.get("country")) if p))
+                if k in ("hub", "organisation") and (where := _where(record)):
+                    reasons.append(where)
                 results.append({"kind": k, **record, "score": round(scores[str(doc)], 4), "why": "; ".join(reasons)})
         # With no kind, results come grouped by kind (scores are only comparable within a kind).
         return {
@@ -431,6 +461,15 @@ class SearchService:
             "results": results,
             "facets": facet_counts,
         }
+
+
+def _where(record: dict[str, Any]) -> str | None:
+    """``"in Goteborg, SE (Västra Götalands län, SE232)"``."""
+    place = ", ".join(p for p in (record.get("city"), record.get("country")) if p)
+    if record.get("region"):
+        region = f"{record['region_name']}, {record['region']}" if record.get("region_name") else record["region"]
+        place = f"{place} ({region})" if place else region
+    return f"in {place}" if place else None
 
 
 def _call_reasons(match: CallMatch, record: dict[str, Any], analysed: Analysed) -> list[str]:

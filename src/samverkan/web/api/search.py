@@ -64,6 +64,15 @@ async def search(
         str | None,
         Query(min_length=2, max_length=2, description="Organisations, hubs, solutions: country code.", examples=["SE"]),
     ] = None,
+    region: Annotated[
+        str | None,
+        Query(
+            min_length=2,
+            max_length=5,
+            description="Organisations, hubs: NUTS 2021 region of any level; it holds its subregions.",
+            examples=["SE23"],
+        ),
+    ] = None,
     org_type: Annotated[
         Literal["HES", "REC", "PRC", "PUB", "OTH"] | None,
         Query(description="Organisations: activity type (higher education, research, private, public, other)."),
@@ -73,6 +82,7 @@ async def search(
     filters = Filters(
         programme=programme,
         country=country,
+        region=region,
         org_type=org_type,
         sme=sme,
         deadline_from=deadline_from,
