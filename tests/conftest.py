@@ -151,3 +151,17 @@ def demo_copy(databases: Databases, demo_db: DemoDatabase):
     url = databases.copy(demo_db.url)
     yield url
     databases.drop(url)
+
+
+@pytest.fixture(scope="module")
+def client(demo_db):
+    """The app on the demo catalogue, served to a real HTTP test client (one per test module)."""
+    from fastapi.testclient import TestClient
+
+    from samverkan.settings import load_settings
+    from samverkan.web import create_app
+
+    app = create_app(load_settings(db=demo_db.url))
+    with TestClient(app) as client:
+        yield client
+    app.state.samverkan.close()

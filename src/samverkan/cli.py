@@ -201,6 +201,67 @@ def search(
 
 
 @main.command()
+@click.option("--call", help="Topic id of the call.")
+@click.option("--text", help="The need, in Swedish or English.")
+@click.option("--with", "members", multiple=True, help="Organisation already in the team (repeat; the first leads).")
+@click.option("--limit", default=20, show_default=True, type=int)
+@click.option("--country", help="Only this country (two-letter code).")
+@click.option("--region", help="Only this NUTS 2021 region, with its subregions.")
+@click.option("--org-type", type=click.Choice(["HES", "REC", "PRC", "PUB", "OTH"], case_sensitive=False),
+              help="Only this activity type.")  # fmt: skip
+@click.option("--sme/--not-sme", default=None, help="Only SMEs, or only non-SMEs.")
+@click.option("--coordinated/--never-coordinated", default=None, help="Only organisations that have (not) coordinated.")
+@click.option("--active-since", type=int, help="Only organisations in a project that started in or after this year.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (as the API does).")
+@pass_context
+def partners(
+    obj: Context,
+    call: str | None,
+    text: str | None,
+    members: tuple[str, ...],
+    limit: int,
+    as_json: bool,
+    **filters: Any,
+) -> None:
+    """Suggest partners for a call and/or a need, given the team so far."""
+    from samverkan.match.partners import PartnerFilters
+
+    with user_errors():
+        answer = obj.app.partners(call, text, list(members), limit, PartnerFilters(**filters))
+    if as_json:
+        click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+        return
+    if not answer["results"]:
+        click.echo("no partners found")
+    for r in answer["results"]:
+        click.echo(f"{r['id']:<34}{r['country'] or '':<4}{r['activity_type'] or '':<5}{r['score']:>7.2f}  {r['name']}")
+        click.echo(f"{'':<34}{r['why']}")
+
+
+@main.command("eval-partners")
+@click.option("--split", type=click.Choice(["dev", "test", "all"]), default="dev", show_default=True,
+              help="Held-out projects to evaluate on: tune on dev only.")  # fmt: skip
+@click.option("--max-cases", type=int, help="Evaluate on an even sample of at most this many projects.")
+@click.option("--fit", is_flag=True, help="Tune the signal weights on the dev split and print them.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def eval_partners(obj: Context, split: str, max_cases: int | None, fit: bool, as_json: bool) -> None:
+    """Measure the partner finder (recall@20) on held-out consortia, with two baselines."""
+    from samverkan.match import evaluate as partner_eval
+
+    model = obj.app.searcher.model if obj.app.settings.search_dense else None
+    with user_errors():
+        if fit:
+            weights = partner_eval.fit(obj.app.engine, model, max_cases, progress=click.echo)
+            click.echo(json.dumps(weights, indent=2))
+            return
+        report = partner_eval.evaluate(
+            obj.app.engine, split, model, max_cases, progress=lambda m: click.echo(m, err=True)
+        )
+    click.echo(json.dumps(report, indent=2) if as_json else partner_eval.render(report))
+
+
+@main.command()
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(["call", "project", "hub", "platform", "solution"]),
               help="Only these kinds (default: all).")  # fmt: skip
 @pass_context

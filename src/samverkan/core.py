@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from samverkan.catalogue import queries
 from samverkan.db import ensure_schema, make_engine
 from samverkan.importers import ImportReport, import_source
+from samverkan.match.partners import PartnerFilters
+from samverkan.match.service import PartnerService
 from samverkan.search import SearchService
 from samverkan.search.filters import Filters
 from samverkan.settings import Settings
@@ -41,6 +43,20 @@ class Samverkan:
             max_limit=self.settings.search_max_limit,
             dense=self.settings.search_dense,
         )
+
+    @cached_property
+    def partner_service(self) -> PartnerService:
+        return PartnerService(self.searcher, max_limit=self.settings.search_max_limit)
+
+    def partners(
+        self,
+        call: str | None = None,
+        text: str | None = None,
+        members: list[str] | None = None,
+        limit: int = 20,
+        filters: PartnerFilters | None = None,
+    ) -> dict[str, Any]:
+        return self.partner_service.partners(call=call, text=text, members=members, limit=limit, filters=filters)
 
     def import_source(
         self,

@@ -82,17 +82,13 @@ class LexicalIndex:
         start, end = self.offsets[t], self.offsets[t + 1]
         return self.docs[start:end], self.parts[start:end]
 
-    def search(
-        self, terms: list[str] | Mapping[str, float], allowed: set[int] | None = None, limit: int = 10
-    ) -> list[Hit]:
-        """Top ``limit`` documents for ``terms`` (a list, or term → weight), optionally among ``allowed``.
+    def scores(self, terms: list[str] | Mapping[str, float]) -> np.ndarray:
+        """The BM25 score of every document (float32, 0 where nothing matched)."""
+        return self._scores(terms)[0]
 
-        Ties are broken by document number, so the order is the same on every run.
-        """
+    def _scores(self, terms: list[str] | Mapping[str, float]) -> tuple[np.ndarray, list[tuple[str, np.ndarray]]]:
         weights = dict.fromkeys(terms, 1.0) if isinstance(terms, list) else dict(terms)
         n = len(self.lengths)
-        if n == 0 or limit <= 0:
-            return []
         scores = np.zeros(n, dtype=np.float32)  # float32 throughout: half the memory traffic
         found: list[tuple[str, np.ndarray]] = []
         for term, weight in weights.items():
@@ -102,6 +98,19 @@ class LexicalIndex:
             docs, parts = postings
             scores[docs] += np.float32(weight * bm25.idf(n, len(docs))) * parts
             found.append((term, docs))
+        return scores, found
+
+    def search(
+        self, terms: list[str] | Mapping[str, float], allowed: set[int] | None = None, limit: int = 10
+    ) -> list[Hit]:
+        """Top ``limit`` documents for ``terms`` (a list, or term → weight), optionally among ``allowed``.
+
+        Ties are broken by document number, so the order is the same on every run.
+        """
+        n = len(self.lengths)
+        if n == 0 or limit <= 0:
+            return []
+        scores, found = self._scores(terms)
         if allowed is not None:
             keep = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
             masked = np.zeros(n, dtype=np.float32)

@@ -14,7 +14,7 @@ from samverkan.search import QueryError
 from samverkan.search.filters import FilterError
 from samverkan.settings import Settings, load_settings
 from samverkan.web import pages
-from samverkan.web.api import records, search
+from samverkan.web.api import partners, records, search
 
 
 def create_app(settings: Settings | None = None, app: Samverkan | None = None) -> FastAPI:
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None, app: Samverkan | None = None) -
     )
     web.state.samverkan = core
     web.include_router(search.router, prefix="/api/v1")
+    web.include_router(partners.router, prefix="/api/v1")
     web.include_router(records.router, prefix="/api/v1")
     web.include_router(pages.router)
 

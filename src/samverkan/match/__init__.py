@@ -1,0 +1,1 @@
+"""Matching needs to opportunities: partners and consortia."""

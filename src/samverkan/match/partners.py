@@ -1,0 +1,495 @@
+"""Partner finder: organisations for a call and/or a need, given the team so far.
+
+Everything comes from real project history (CORDIS participations). Each organisation gets a
+few measurable signals, computed for all organisations at once with numpy:
+
+- ``partners``: projects it did with a team member (the co-participation graph, one hop);
+- ``partners2``: how strongly it worked with the team's partners (two hops, each project
+  weighted by how much of it is the team's circle, divided by its size);
+- ``topic`` / ``family``: projects it did under the same topic, or the same call family
+  (``LC-SC3-EE-1-2018-2019-2020`` → ``LC-SC3-EE``);
+- ``text``: BM25 of the call's or the need's words against its projects' titles and
+  objectives (its best project, relative to the best project overall);
+- ``meaning``: cosine of its best project's vector to the call's or the need's vector;
+- ``funded``: cosine of its best project to the mean of the projects the call funded;
+- ``projects``, ``recent``: how active it is, and how lately;
+- ``lead_country``, ``new_country``, ``new_role``: where and what it adds to the team.
+
+The score is a weighted sum of the signals (``WEIGHTS``: a logistic regression fitted on the
+development split by ``samverkan eval-partners --fit``). Duplicate organisations (the same
+organisation under its PIC and under a name hash) are merged before anything is counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from samverkan.catalogue.countries import iso_from_code
+from samverkan.catalogue.places import load_places
+from samverkan.db.models import Call, Organisation, Participation, Project, ProjectTopic
+from samverkan.errors import NotFound
+from samverkan.search.analysis import Analyzer
+from samverkan.search.filters import NUTS_CODE, ORG_TYPES, FilterError
+from samverkan.search.lexical import LexicalIndex
+
+FEATURES = (
+    "partners",
+    "partners_close",
+    "partners_related",
+    "partners2",
+    "partners2_related",
+    "topic",
+    "family",
+    "text",
+    "meaning",
+    "funded",
+    "projects",
+    "recent",
+    "lead_country",
+    "new_country",
+    "new_role",
+)
+# tuned on the dev split by coordinate ascent on recall@20 (samverkan eval-partners --fit)
+WEIGHTS = dict.fromkeys(FEATURES, 0.0) | {
+    "partners": 2.0,
+    "partners_close": 0.5,
+    "partners_related": 2.0,
+    "partners2": 0.25,
+    "partners2_related": 0.1,
+    "topic": 1.0,
+    "family": 1.0,
+    "text": 0.5,
+    "meaning": 0.05,
+    "projects": 0.1,
+    "lead_country": 0.5,
+}
+
+# A need without a call or a team has only the competence signals to go on: they weigh more.
+# Not tuned (there are no held-out needs with known partners); checked by hand on the demo.
+NEED_WEIGHTS = WEIGHTS | {"text": 1.0, "meaning": 0.5}
+
+COORDINATOR_ROLES = ("coordinator",)
+CALL_TEXT_WORDS = 300  # words of a call's text used as its lexical query
+
+VectorSource = Callable[[str], tuple[list[str], np.ndarray]]  # kind → (ids, unit vectors)
+
+
+def call_family(topic: str) -> str:
+    """``LC-SC3-EE-1-2018-2019-2020`` → ``LC-SC3-EE``; ``HORIZON-CL5-2024-D3-01-05`` → ``HORIZON-CL5-D3``:
+    the topic code without its numbers and years."""
+    parts = [p for p in topic.upper().split("-") if p and not p.isdigit()]
+    return "-".join(parts) or topic.upper()
+
+
+@dataclass(frozen=True)
+class PartnerFilters:
+    country: str | None = None
+    region: str | None = None  # NUTS code; holds its subregions
+    org_type: str | None = None
+    sme: bool | None = None
+    coordinated: bool | None = None  # has coordinated a project before
+    active_since: int | None = None  # took part in a project starting in or after this year
+
+    def __post_init__(self) -> None:
+        if self.country is not None:
+            object.__setattr__(self, "country", iso_from_code(self.country.strip().upper()))
+        if self.region is not None:
+            region = self.region.strip().upper()
+            if not NUTS_CODE.fullmatch(region):
+                raise FilterError(f"region {self.region!r} is not a NUTS code (e.g. SE, SE2, SE23, SE232)")
+            object.__setattr__(self, "region", region)
+            if self.country is not None and iso_from_code(region[:2]) != self.country:
+                raise FilterError(f"region {region} is not in country {self.country}: the filters contradict")
+        if self.org_type is not None:
+            value = self.org_type.strip().upper()
+            if value not in ORG_TYPES:
+                raise FilterError(f"organisation type {self.org_type!r} is unknown; use one of {', '.join(ORG_TYPES)}")
+            object.__setattr__(self, "org_type", value)
+            if self.sme is True and value in ("HES", "PUB"):
+                raise FilterError(f"sme=true and org_type={value} contradict: SMEs are companies")
+        if self.active_since is not None and not 1980 <= self.active_since <= dt.date.today().year:
+            raise FilterError(f"active_since {self.active_since} is not a year between 1980 and now")
+
+    def active(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class Team:
+    """The organisations already in the team (canonical positions), the first is the lead."""
+
+    members: list[int]
+    countries: set[str] = field(default_factory=set)
+    roles: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Partner:
+    org: int
+    score: float
+    signals: dict[str, float]
+
+
+class History:
+    """Who worked with whom on which project, duplicates merged, some projects hidden."""
+
+    def __init__(
+        self,
+        session: Session,
+        analyzer: Analyzer,
+        vectors: VectorSource | None = None,
+        exclude: frozenset[str] = frozenset(),
+        terms_cache: dict[str, list[str]] | None = None,
+    ) -> None:
+        self.analyzer = analyzer
+        canonical: dict[str, str] = {}
+        rows = session.execute(select(Organisation).order_by(Organisation.id)).scalars().all()
+        same_as = {o.id: o.same_as_id for o in rows if o.same_as_id}
+        for o in rows:
+            target, seen = o.id, set()
+            while target in same_as and target not in seen:
+                seen.add(target)
+                target = same_as[target]
+            canonical[o.id] = target
+        self.canonical = canonical
+        by_id = {o.id: o for o in rows}
+
+        projects = {
+            p.id: p for p in session.execute(select(Project).order_by(Project.id)).scalars() if p.id not in exclude
+        }
+        pairs: dict[tuple[str, str], bool] = {}  # (project, organisation) → coordinator
+        for project_id, organisation_id, role in session.execute(
+            select(Participation.project_id, Participation.organisation_id, Participation.role)
+        ):
+            if project_id in projects:
+                key = (project_id, canonical.get(organisation_id, organisation_id))
+                pairs[key] = pairs.get(key, False) or role in COORDINATOR_ROLES
+        used_projects = sorted({p for p, _ in pairs})
+        used_orgs = sorted({o for _, o in pairs if o in by_id})
+        self.project_ids = used_projects
+        self.org_ids = used_orgs
+        self.project_at = {p: i for i, p in enumerate(used_projects)}
+        self.org_at = {o: i for i, o in enumerate(used_orgs)}
+        places = load_places(session)
+        self.orgs: list[dict[str, Any]] = []
+        for oid in used_orgs:
+            o = by_id[oid]
+            place = places.locate(o.country, o.nuts_code, o.lat, o.lon, o.city)
+            self.orgs.append(
+                {
+                    "id": o.id,
+                    "name": o.name,
+                    "short_name": o.short_name,
+                    "country": o.country,
+                    "activity_type": o.activity_type,
+                    "sme": o.sme,
+                    "city": o.city,
+                    "region": place.nuts if place else None,
+                }
+            )
+        kept = sorted((self.project_at[p], self.org_at[o], c) for (p, o), c in pairs.items() if o in self.org_at)
+        self.part_project = np.array([p for p, _, _ in kept], dtype=np.int64)
+        self.part_org = np.array([o for _, o, _ in kept], dtype=np.int64)
+        self.part_coordinator = np.array([c for _, _, c in kept], dtype=bool)
+        n_orgs, n_projects = len(used_orgs), len(used_projects)
+        self.project_size = np.bincount(self.part_project, minlength=n_projects).astype(np.float64)
+        self.org_projects = np.bincount(self.part_org, minlength=n_orgs).astype(np.float64)
+        self.coordinated = np.bincount(self.part_org, weights=self.part_coordinator, minlength=n_orgs)
+        years = np.array([_year(projects[p]) for p in used_projects], dtype=np.float64)
+        self.project_year = years
+        last = np.zeros(n_orgs)
+        np.maximum.at(last, self.part_org, np.nan_to_num(years[self.part_project], nan=0.0))
+        self.last_year = last
+        self.project_titles = [projects[p].acronym or projects[p].title or p for p in used_projects]
+
+        self.topics: dict[str, list[int]] = {}
+        self.families: dict[str, list[int]] = {}
+        for project_id, call_id in session.execute(select(ProjectTopic.project_id, ProjectTopic.call_id)):
+            at = self.project_at.get(project_id)
+            if at is not None:
+                self.topics.setdefault(call_id, []).append(at)
+                self.families.setdefault(call_family(call_id), []).append(at)
+
+        cache = terms_cache if terms_cache is not None else {}
+
+        def analyse(text: str) -> list[str]:
+            terms = cache.get(text)
+            if terms is None:
+                terms = cache[text] = analyzer.index_terms(text)
+            return terms
+
+        self.index = LexicalIndex.build(
+            ([(projects[p].title, 2), (projects[p].objective, 1)] for p in used_projects), analyse=analyse
+        )
+        self.project_vectors: np.ndarray | None = None
+        self.call_vectors: dict[str, np.ndarray] = {}
+        if vectors is not None:
+            ids, matrix = vectors("project")
+            if len(ids):
+                full = np.zeros((n_projects, matrix.shape[1]), dtype=np.float32)
+                self.has_vector = np.zeros(n_projects, dtype=bool)
+                for row, pid in enumerate(ids):
+                    at = self.project_at.get(pid)
+                    if at is not None:
+                        full[at] = matrix[row]
+                        self.has_vector[at] = True
+                self.project_vectors = full
+            ids, matrix = vectors("call")
+            self.call_vectors = {cid: matrix[row] for row, cid in enumerate(ids)}
+
+    def __len__(self) -> int:
+        return len(self.org_ids)
+
+    def position(self, organisation_id: str) -> int | None:
+        return self.org_at.get(self.canonical.get(organisation_id, organisation_id))
+
+    # --- signals ---------------------------------------------------------------------------
+
+    def per_org_max(self, project_scores: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(self.org_ids))
+        np.maximum.at(out, self.part_org, project_scores[self.part_project])
+        return out
+
+    def per_org_sum(self, project_weights: np.ndarray) -> np.ndarray:
+        return np.bincount(self.part_org, weights=project_weights[self.part_project], minlength=len(self.org_ids))
+
+    def best_project(self, org: int, project_scores: np.ndarray) -> int | None:
+        mine = self.part_project[self.part_org == org]
+        if not len(mine):
+            return None
+        return int(mine[np.argmax(project_scores[mine])])
+
+    def signals(
+        self,
+        team: Team,
+        call: str | None,
+        terms: list[str] | dict[str, float] | None,
+        vector: np.ndarray | None,
+        funded_vector: np.ndarray | None,
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Every signal for every organisation, and the per-project scores behind some of them."""
+        n_orgs, n_projects = len(self.org_ids), len(self.project_ids)
+        projects: dict[str, np.ndarray] = {}
+        topic = np.zeros(n_projects)
+        family = np.zeros(n_projects)
+        if call:
+            topic[self.topics.get(call, [])] = 1.0
+            family[self.families.get(call_family(call), [])] = 1.0
+        projects["topic"], projects["family"] = topic, family
+        text = np.zeros(n_projects)
+        if terms:
+            text = self.index.scores(terms).astype(np.float64)
+            if text.max() > 0:
+                text /= text.max()
+        projects["text"] = text
+        for name, query in (("meaning", vector), ("funded", funded_vector)):
+            z = np.zeros(n_projects)
+            if query is not None and self.project_vectors is not None:
+                cosine = self.project_vectors @ query
+                known = cosine[self.has_vector]
+                z = (cosine - known.mean()) / (known.std() or 1.0)
+                z[~self.has_vector] = 0.0
+            projects[name] = np.maximum(z, 0.0)
+        # how much a past project is like this call: same family, same words, same meaning
+        related = np.maximum.reduce([family, text, projects["meaning"] / 3.0, projects["funded"] / 3.0])
+        in_team = np.zeros(n_orgs)
+        in_team[team.members] = 1.0
+        team_in_project = np.bincount(self.part_project, weights=in_team[self.part_org], minlength=n_projects)
+        projects["team"] = team_in_project
+        spread = 1.0 / np.log(2.0 + self.project_size)  # a shared project of 40 says less than one of 4
+        direct = self.per_org_sum(team_in_project * spread)
+        circle = direct * (1.0 - in_team)
+        circle_in_project = np.bincount(self.part_project, weights=circle[self.part_org], minlength=n_projects)
+        second = self.per_org_sum(circle_in_project * spread / np.maximum(self.project_size, 1.0))
+        out = {
+            "partners": np.log1p(self.per_org_sum(team_in_project)),
+            "partners_close": np.log1p(direct),
+            "partners_related": np.log1p(self.per_org_sum(team_in_project * related)),
+            "partners2": np.log1p(second),
+            "partners2_related": np.log1p(self.per_org_sum(circle_in_project * spread * related)),
+            "topic": np.log1p(self.per_org_sum(topic)),
+            "family": np.log1p(self.per_org_sum(family)),
+            "text": self.per_org_max(text),
+            "meaning": self.per_org_max(projects["meaning"]),
+            "funded": self.per_org_max(projects["funded"]),
+            "projects": np.log1p(self.org_projects),
+            "recent": np.clip((self.last_year - 2010.0) / 10.0, 0.0, 1.5),
+        }
+        countries = np.array([o["country"] or "" for o in self.orgs])
+        roles = np.array([o["activity_type"] or "" for o in self.orgs])
+        lead = self.orgs[team.members[0]]["country"] if team.members else None
+        out["lead_country"] = (countries == (lead or "-")).astype(np.float64)
+        out["new_country"] = ((countries != "") & ~np.isin(countries, list(team.countries))).astype(np.float64)
+        out["new_role"] = ((roles != "") & ~np.isin(roles, list(team.roles))).astype(np.float64)
+        return out, projects
+
+
+def _year(project: Project) -> float:
+    day = project.start_date or project.ec_signature_date
+    return float(day.year) if day else float("nan")
+
+
+class PartnerFinder:
+    """Ranks organisations for a call and/or a need text, given the team (``with``)."""
+
+    def __init__(
+        self,
+        history: History,
+        weights: dict[str, float] | None = None,
+        embed: Callable[[str], np.ndarray] | None = None,
+    ) -> None:
+        self.history = history
+        self.weights = weights or WEIGHTS
+        self.embed = embed
+        self._calls: dict[str, tuple[str, str | None]] = {}
+
+    def team(self, members: Sequence[str]) -> Team:
+        h = self.history
+        positions = []
+        for organisation_id in members:
+            at = h.position(organisation_id)
+            if at is None:
+                raise NotFound(f"organisation {organisation_id!r} is not in the catalogue's project history")
+            if at not in positions:
+                positions.append(at)
+        return Team(
+            positions,
+            {h.orgs[i]["country"] for i in positions if h.orgs[i]["country"]},
+            {h.orgs[i]["activity_type"] for i in positions if h.orgs[i]["activity_type"]},
+        )
+
+    def signals(
+        self, team: Team, call: str | None = None, call_text: str | None = None, text: str | None = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Every organisation's signals for a call and/or need, and the per-project scores behind them."""
+        h = self.history
+        terms: dict[str, float] = {}
+        for source in (call_text, text):
+            if source:
+                analysed = h.analyzer.analyse_query(" ".join(source.split()[:CALL_TEXT_WORDS]))
+                for term, weight in analysed.terms.items():
+                    terms[term] = terms.get(term, 0.0) + weight
+        vector = None
+        if text and self.embed is not None:
+            vector = self.embed(text)
+        elif call and call in h.call_vectors:
+            vector = h.call_vectors[call]
+        funded_vector = None
+        if call and h.project_vectors is not None:
+            funded = [p for p in h.topics.get(call, []) if h.has_vector[p]]
+            if funded:
+                mean = h.project_vectors[funded].mean(axis=0)
+                funded_vector = mean / (np.linalg.norm(mean) or 1.0)
+        return h.signals(team, call, terms or None, vector, funded_vector)
+
+    def rank(
+        self,
+        team: Team,
+        call: str | None = None,
+        call_text: str | None = None,
+        text: str | None = None,
+        filters: PartnerFilters | None = None,
+        limit: int = 20,
+    ) -> tuple[list[Partner], dict[str, np.ndarray]]:
+        """The best ``limit`` organisations (never a team member) and the per-project scores."""
+        signals, projects = self.signals(team, call, call_text, text)
+        weights = NEED_WEIGHTS if call is None and not team.members and self.weights is WEIGHTS else self.weights
+        score = np.zeros(len(self.history))
+        for name in FEATURES:
+            if weights.get(name):
+                score += weights[name] * signals[name]
+        keep = self._passing(filters)
+        keep[team.members] = False
+        candidates = np.flatnonzero(keep)
+        order = candidates[np.lexsort((candidates, -score[candidates]))][:limit]
+        return [Partner(int(i), float(score[i]), {n: float(signals[n][i]) for n in FEATURES}) for i in order], projects
+
+    def _passing(self, filters: PartnerFilters | None) -> np.ndarray:
+        h = self.history
+        keep = np.ones(len(h), dtype=bool)
+        if filters is None:
+            return keep
+        for i, o in enumerate(h.orgs):
+            if filters.country and o["country"] != filters.country:
+                keep[i] = False
+            elif filters.region and not (
+                (o["region"] or "").startswith(filters.region)
+                or (len(filters.region) == 2 and o["country"] == iso_from_code(filters.region))
+            ):
+                keep[i] = False
+            elif filters.org_type and o["activity_type"] != filters.org_type:
+                keep[i] = False
+            elif filters.sme is not None and o["sme"] is not filters.sme:
+                keep[i] = False
+        if filters.coordinated is not None:
+            keep &= (h.coordinated > 0) == filters.coordinated
+        if filters.active_since is not None:
+            keep &= h.last_year >= filters.active_since
+        return keep
+
+
+def reasons(
+    finder: PartnerFinder,
+    team: Team,
+    partner: Partner,
+    projects: dict[str, np.ndarray],
+    terms_origin: Iterable[str] = (),
+) -> list[str]:
+    """Short reasons a person can check, strongest first."""
+    h = finder.history
+    s = partner.signals
+    out = []
+    if s["partners"] > 0:
+        best = h.best_project(partner.org, projects["team"])
+        names = ", ".join(h.orgs[m]["short_name"] or h.orgs[m]["name"] for m in team.members[:3])
+        count = int(round(np.expm1(s["partners"])))
+        out.append(f"worked with {names} in {count} project{'s' if count > 1 else ''}" + _titled(h, best))
+    elif s["partners2"] > 0.05:
+        out.append("worked with your partners' partners")
+    if s["topic"] > 0:
+        count = int(round(np.expm1(s["topic"])))
+        best = h.best_project(partner.org, projects["topic"])
+        out.append(f"{count} project{'s' if count > 1 else ''} under this call" + _titled(h, best))
+    elif s["family"] > 0:
+        count = int(round(np.expm1(s["family"])))
+        out.append(f"{count} project{'s' if count > 1 else ''} in the same call family")
+    for name in ("text", "meaning", "funded"):
+        if s[name] > 0 and name in projects and projects[name].any():
+            best = h.best_project(partner.org, projects[name])
+            if best is not None:
+                label = {
+                    "text": "matching words in",
+                    "meaning": "similar work",
+                    "funded": "work like the call's projects",
+                }
+                out.append(f"{label[name]}: {h.project_titles[best]} ({h.project_ids[best]})")
+                break
+    organisation = h.orgs[partner.org]
+    if team.members and organisation["country"] and organisation["country"] not in team.countries:
+        out.append(f"adds a country: {organisation['country']}")
+    if team.members and organisation["activity_type"] and organisation["activity_type"] not in team.roles:
+        out.append(f"adds a role: {organisation['activity_type']}" + (" (SME)" if organisation["sme"] else ""))
+    coordinated = int(h.coordinated[partner.org])
+    if coordinated:
+        out.append(f"coordinated {coordinated} project{'s' if coordinated > 1 else ''}")
+    return out
+
+
+def _titled(h: History, project: int | None) -> str:
+    return f", e.g. {h.project_titles[project]} ({h.project_ids[project]})" if project is not None else ""
+
+
+def call_text(session: Session, call_id: str) -> tuple[str, str | None]:
+    """A call's title and the text used as its lexical query; ``NotFound`` if unknown."""
+    call = session.get(Call, call_id)
+    if call is None:
+        raise NotFound(f"call {call_id!r} is not in the catalogue")
+    text = "\n".join(t for t in (call.title, call.keywords, call.description) if t)
+    return call.title or call.id, text or None

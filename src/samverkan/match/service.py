@@ -1,0 +1,94 @@
+"""The partner finder over one database: history cached per catalogue revision."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from samverkan.match.partners import History, PartnerFilters, PartnerFinder, call_text, reasons
+from samverkan.search.analysis import UnsupportedLanguage
+from samverkan.search.dense import load_vectors, query_text
+from samverkan.search.service import QueryError, SearchService
+
+
+class PartnerService:
+    def __init__(self, searcher: SearchService, max_limit: int = 100) -> None:
+        self.searcher = searcher
+        self.max_limit = max_limit
+        self._lock = threading.Lock()
+        self._finder: tuple[tuple[str, int], PartnerFinder] | None = None
+
+    def finder(self) -> PartnerFinder:
+        """The finder over the whole history; rebuilt when the catalogue or its vectors change."""
+        s = self.searcher
+        key = (s.revision(), s._stored_vectors("call", "project"))
+        with self._lock:
+            if self._finder is None or self._finder[0] != key:
+                vectors = (lambda kind: load_vectors(s.engine, kind, s.model)) if key[1] else None
+                with Session(s.engine) as session:
+                    history = History(session, s.analyzer, vectors)
+                self._finder = (key, PartnerFinder(history, embed=lambda text: s.embedder.query(query_text(text))))
+            return self._finder[1]
+
+    def partners(
+        self,
+        call: str | None = None,
+        text: str | None = None,
+        members: list[str] | None = None,
+        limit: int = 20,
+        filters: PartnerFilters | None = None,
+    ) -> dict[str, Any]:
+        members = members or []
+        text = (text or "").strip() or None
+        if call is None and text is None:
+            raise QueryError("give a call (call=TOPIC_ID), a need (text=…), or both")
+        if text is not None and len(text) > self.searcher.max_query_chars:
+            raise QueryError(
+                f"the text is {len(text):,} characters long; the limit is {self.searcher.max_query_chars:,}"
+            )
+        if not 1 <= limit <= self.max_limit:
+            raise QueryError(f"limit must be between 1 and {self.max_limit}")
+        if text is not None:
+            try:
+                self.searcher.analyzer.analyse_query(text)
+            except UnsupportedLanguage as exc:
+                raise QueryError(
+                    f"the text looks like {exc.language!r}; samverkan understands Swedish and English"
+                ) from exc
+        finder = self.finder()
+        h = finder.history
+        call_record = None
+        words = None
+        if call is not None:
+            with Session(self.searcher.engine) as session:
+                title, words = call_text(session, call)
+            call_record = {"id": call, "title": title, "projects": len(h.topics.get(call, []))}
+        team = finder.team(members)
+        ranked, projects = finder.rank(team, call=call, call_text=words, text=text, filters=filters, limit=limit)
+        results = []
+        for partner in ranked:
+            o = h.orgs[partner.org]
+            results.append(
+                {
+                    "id": o["id"],
+                    "name": o["name"],
+                    "short_name": o["short_name"],
+                    "country": o["country"],
+                    "region": o["region"],
+                    "activity_type": o["activity_type"],
+                    "sme": o["sme"],
+                    "projects": int(h.org_projects[partner.org]),
+                    "coordinated": int(h.coordinated[partner.org]),
+                    "score": round(partner.score, 4),
+                    "why": "; ".join(reasons(finder, team, partner, projects)),
+                }
+            )
+        return {
+            "call": call_record,
+            "text": text,
+            "team": [{k: h.orgs[m][k] for k in ("id", "name", "country", "activity_type")} for m in team.members],
+            "filters": (filters or PartnerFilters()).active(),
+            "results": results,
+        }
