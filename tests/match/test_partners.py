@@ -85,6 +85,7 @@ def test_a_need_in_swedish_without_a_call(client):
         ({"call": CALL, "country": "SE", "region": "DK01"}, 422, "contradict"),
         ({"call": CALL, "org_type": "HES", "sme": "true"}, 422, "contradict"),
         ({"call": CALL, "region": "X"}, 422, "region"),
+        ({"call": CALL, "country": "S1"}, 422, "country"),
         ({}, 400, "give a call"),
         ({"text": "Wir suchen Partner für künstliche Intelligenz in der Altenpflege"}, 400, "Swedish and English"),
     ],

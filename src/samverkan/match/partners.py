@@ -31,7 +31,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from samverkan.catalogue.countries import iso_from_code
+from samverkan.catalogue.countries import is_iso_code, iso_from_code
 from samverkan.catalogue.places import load_places
 from samverkan.db.models import Call, Organisation, Participation, Project, ProjectTopic
 from samverkan.errors import NotFound
@@ -99,7 +99,10 @@ class PartnerFilters:
 
     def __post_init__(self) -> None:
         if self.country is not None:
-            object.__setattr__(self, "country", iso_from_code(self.country.strip().upper()))
+            country = iso_from_code(self.country.strip().upper())
+            if not is_iso_code(country):
+                raise FilterError(f"country {self.country!r} is not a two-letter country code")
+            object.__setattr__(self, "country", country)
         if self.region is not None:
             region = self.region.strip().upper()
             if not NUTS_CODE.fullmatch(region):
