@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from samverkan.db.engine import normalise_url
 from samverkan.db.models import Participation, ProjectTopic
-from samverkan.match.partners import History
+from samverkan.match.partners import History, best_first, topic_popularity
 from samverkan.search.analysis import Analyzer
 
 
@@ -46,10 +46,8 @@ def pairs(db: str, n: int) -> tuple[list[tuple[str, str]], History]:
 
 
 def baseline(history: History, call: str) -> list[int]:
-    topic = np.zeros(len(history.project_ids))
-    topic[history.topics.get(call, [])] = 1.0
-    score = history.per_org_sum(topic) + 1e-4 * history.org_projects
-    return list(np.argsort(-score, kind="stable")[:20])
+    keep = np.ones(len(history), dtype=bool)
+    return list(best_first(topic_popularity(history, call), keep, 20))
 
 
 def main() -> None:

@@ -41,7 +41,9 @@ from samverkan.match.partners import (
     PartnerFinder,
     Team,
     VectorSource,
+    best_first,
     call_text,
+    topic_popularity,
 )
 from samverkan.search.analysis import Analyzer
 from samverkan.search.dense import load_vectors
@@ -115,9 +117,7 @@ def partner_cases(session: Session, split: str) -> list[PartnerCase]:
 def _ranked(history: History, score: np.ndarray, team: Team, limit: int = K) -> list[str]:
     keep = np.ones(len(history), dtype=bool)
     keep[team.members] = False
-    candidates = np.flatnonzero(keep)
-    order = candidates[np.lexsort((candidates, -score[candidates]))][:limit]
-    return [history.org_ids[i] for i in order]
+    return [history.org_ids[i] for i in best_first(score, keep, limit)]
 
 
 def run_folds(
@@ -188,9 +188,7 @@ def evaluate(
     def visit(finder: PartnerFinder, case: PartnerCase, team: Team, real: set[str]) -> None:
         h = finder.history
         started = time.perf_counter()
-        topic = np.zeros(len(h.project_ids))
-        topic[h.topics.get(case.topic, [])] = 1.0
-        score = h.per_org_sum(topic) + 1e-4 * h.org_projects
+        score = topic_popularity(h, case.topic)
         results["topic popularity"].add(_ranked(h, score, team), real, time.perf_counter() - started)
         started = time.perf_counter()
         in_team = np.zeros(len(h))

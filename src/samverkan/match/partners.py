@@ -24,19 +24,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from samverkan.catalogue.countries import is_iso_code, iso_from_code
+from samverkan.catalogue.countries import iso_from_code
 from samverkan.catalogue.places import load_places
 from samverkan.db.models import Call, Organisation, Participation, Project, ProjectTopic
 from samverkan.errors import NotFound
 from samverkan.search.analysis import Analyzer
-from samverkan.search.filters import NUTS_CODE, ORG_TYPES, FilterError
+from samverkan.search.filters import FilterError, Filters
 from samverkan.search.lexical import LexicalIndex
 
 FEATURES = (
@@ -98,30 +98,23 @@ class PartnerFilters:
     active_since: int | None = None  # took part in a project starting in or after this year
 
     def __post_init__(self) -> None:
-        if self.country is not None:
-            country = iso_from_code(self.country.strip().upper())
-            if not is_iso_code(country):
-                raise FilterError(f"country {self.country!r} is not a two-letter country code")
-            object.__setattr__(self, "country", country)
-        if self.region is not None:
-            region = self.region.strip().upper()
-            if not NUTS_CODE.fullmatch(region):
-                raise FilterError(f"region {self.region!r} is not a NUTS code (e.g. SE, SE2, SE23, SE232)")
-            object.__setattr__(self, "region", region)
-            if self.country is not None and iso_from_code(region[:2]) != self.country:
-                raise FilterError(f"region {region} is not in country {self.country}: the filters contradict")
-        if self.org_type is not None:
-            value = self.org_type.strip().upper()
-            if value not in ORG_TYPES:
-                raise FilterError(f"organisation type {self.org_type!r} is unknown; use one of {', '.join(ORG_TYPES)}")
-            object.__setattr__(self, "org_type", value)
-            if self.sme is True and value in ("HES", "PUB"):
-                raise FilterError(f"sme=true and org_type={value} contradict: SMEs are companies")
+        shared = self.organisations  # checks and normalises them as search does
+        for name in ("country", "region", "org_type"):
+            object.__setattr__(self, name, getattr(shared, name))
+        if self.region is not None and self.country is not None and iso_from_code(self.region[:2]) != self.country:
+            raise FilterError(f"region {self.region} is not in country {self.country}: the filters contradict")
+        if self.sme is True and self.org_type in ("HES", "PUB"):
+            raise FilterError(f"sme=true and org_type={self.org_type} contradict: SMEs are companies")
         if self.active_since is not None and not 1980 <= self.active_since <= dt.date.today().year:
             raise FilterError(f"active_since {self.active_since} is not a year between 1980 and now")
 
+    @property
+    def organisations(self) -> Filters:
+        """The filters search has too (country, region, organisation type, SME)."""
+        return Filters(country=self.country, region=self.region, org_type=self.org_type, sme=self.sme)
+
     def active(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
 
 @dataclass
@@ -197,6 +190,8 @@ class History:
                     "region": place.nuts if place else None,
                 }
             )
+        self.countries = np.array([o["country"] or "" for o in self.orgs])
+        self.roles = np.array([o["activity_type"] or "" for o in self.orgs])
         kept = sorted((self.project_at[p], self.org_at[o], c) for (p, o), c in pairs.items() if o in self.org_at)
         self.part_project = np.array([p for p, _, _ in kept], dtype=np.int64)
         self.part_org = np.array([o for _, o, _ in kept], dtype=np.int64)
@@ -325,13 +320,25 @@ class History:
             "projects": np.log1p(self.org_projects),
             "recent": np.clip((self.last_year - 2010.0) / 10.0, 0.0, 1.5),
         }
-        countries = np.array([o["country"] or "" for o in self.orgs])
-        roles = np.array([o["activity_type"] or "" for o in self.orgs])
+        countries, roles = self.countries, self.roles
         lead = self.orgs[team.members[0]]["country"] if team.members else None
         out["lead_country"] = (countries == (lead or "-")).astype(np.float64)
         out["new_country"] = ((countries != "") & ~np.isin(countries, list(team.countries))).astype(np.float64)
         out["new_role"] = ((roles != "") & ~np.isin(roles, list(team.roles))).astype(np.float64)
         return out, projects
+
+
+def best_first(score: np.ndarray, keep: np.ndarray, limit: int) -> np.ndarray:
+    """Positions of the ``limit`` best-scoring organisations among ``keep``; ties by position."""
+    candidates = np.flatnonzero(keep)
+    return candidates[np.lexsort((candidates, -score[candidates]))][:limit]
+
+
+def topic_popularity(history: History, call: str) -> np.ndarray:
+    """The baseline: organisations by projects under the topic, then by projects overall."""
+    topic = np.zeros(len(history.project_ids))
+    topic[history.topics.get(call, [])] = 1.0
+    return history.per_org_sum(topic) + 1e-4 * history.org_projects
 
 
 def _year(project: Project) -> float:
@@ -410,8 +417,7 @@ class PartnerFinder:
                 score += weights[name] * signals[name]
         keep = self._passing(filters)
         keep[team.members] = False
-        candidates = np.flatnonzero(keep)
-        order = candidates[np.lexsort((candidates, -score[candidates]))][:limit]
+        order = best_first(score, keep, limit)
         return [Partner(int(i), float(score[i]), {n: float(signals[n][i]) for n in FEATURES}) for i in order], projects
 
     def _passing(self, filters: PartnerFilters | None) -> np.ndarray:
@@ -419,18 +425,10 @@ class PartnerFinder:
         keep = np.ones(len(h), dtype=bool)
         if filters is None:
             return keep
-        for i, o in enumerate(h.orgs):
-            if filters.country and o["country"] != filters.country:
-                keep[i] = False
-            elif filters.region and not (
-                (o["region"] or "").startswith(filters.region)
-                or (len(filters.region) == 2 and o["country"] == iso_from_code(filters.region))
-            ):
-                keep[i] = False
-            elif filters.org_type and o["activity_type"] != filters.org_type:
-                keep[i] = False
-            elif filters.sme is not None and o["sme"] is not filters.sme:
-                keep[i] = False
+        passing = filters.organisations.allowed("organisation", h.orgs)
+        if passing is not None:
+            keep[:] = False
+            keep[list(passing)] = True
         if filters.coordinated is not None:
             keep &= (h.coordinated > 0) == filters.coordinated
         if filters.active_since is not None:

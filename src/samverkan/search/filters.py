@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from samverkan.catalogue.countries import is_iso_code, iso_from_code
+from samverkan.catalogue.places import in_region
 from samverkan.errors import SamverkanError
 
 ORG_TYPES = ("HES", "REC", "PRC", "PUB", "OTH")
@@ -110,8 +111,7 @@ class Filters:
         """Placed in the region or one of its subregions; a country-level region (``SE``) also
         holds the records of that country that could not be placed more precisely."""
         assert self.region is not None
-        place = record.get("region")
-        if place is not None and place.startswith(self.region):
+        if in_region(record.get("region"), self.region):
             return True
         return len(self.region) == 2 and record.get("country") == iso_from_code(self.region)
 
