@@ -238,6 +238,78 @@ def partners(
         click.echo(f"{'':<34}{r['why']}")
 
 
+@main.command()
+@click.option("--call", required=True, help="Topic id of the call.")
+@click.option("--lead", required=True, help="The lead organisation's id.")
+@click.option("--lock", "locked", multiple=True, help="Organisation that must stay in the team (repeat).")
+@click.option("--drop", "dropped", multiple=True, help="Organisation never to propose (repeat).")
+@click.option("--size", type=int, help="Members wanted (default: typical for the type of action).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (as the API does).")
+@pass_context
+def consortium(
+    obj: Context,
+    call: str,
+    lead: str,
+    locked: tuple[str, ...],
+    dropped: tuple[str, ...],
+    size: int | None,
+    as_json: bool,
+) -> None:
+    """Propose a complete, eligible team for a call around a lead; lock and drop members to rebuild."""
+    with user_errors():
+        answer = obj.app.consortium(call, lead, list(locked), list(dropped), size)
+    if as_json:
+        click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+        return
+    c, rule = answer["call"], answer["rule"]
+    click.echo(f"{c['id']} — {c['title']}")
+    click.echo(f"{c['type_of_action']}; deadline {c['deadline'] or 'not given'}; status {c['status']}")
+    click.echo(f"rule: {rule['text']} ({rule['source']})")
+    if rule["restriction"]:
+        click.echo(f"      {rule['restriction']}")
+    click.echo("")
+    for number, m in enumerate(answer["members"], 1):
+        sme = " SME" if m["sme"] else ""
+        click.echo(f"{number:>2}. {m['name']} ({m['id']}) {m['country'] or '--'} {m['activity_type'] or '---'}{sme}"
+                   f" [{m['role']}]")  # fmt: skip
+        for fill in m["fills"]:
+            click.echo(f"      fills: {fill}")
+        click.echo(f"      why: {m['why']}")
+    click.echo("")
+    marks = {True: "ok  ", False: "MISS", None: "hand"}
+    for check in answer["checks"]:
+        click.echo(f"[{marks[check['ok']]}] {check['check']}: {check['detail']}")
+    for note in answer["notes"]:
+        click.echo(f"note: {note}")
+    click.echo("eligible" if answer["eligible"] else "NOT eligible yet: see the checks marked MISS")
+
+
+@main.command()
+@click.argument("organisation")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (as the API does).")
+@pass_context
+def profile(obj: Context, organisation: str, as_json: bool) -> None:
+    """An organisation's projects, partners over time, countries and fields."""
+    with user_errors():
+        p = obj.app.profile(organisation)
+    if as_json:
+        click.echo(json.dumps(p, ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"{p['name']} ({p['id']}) {p['country'] or '--'} {p['activity_type'] or '---'}{' SME' if p['sme'] else ''}"
+    )
+    roles = p["roles"]
+    click.echo(f"{len(p['projects'])} projects ({roles['coordinator']} coordinated), {p['partner_count']} partners")
+    for y in p["years"]:
+        click.echo(f"  {y['year']}: {y['projects']:>3} projects, {y['partners']:>4} partners ({y['new_partners']} new)")
+    if p["fields"]:
+        click.echo("fields: " + "; ".join(f"{f['title']} ({f['projects']})" for f in p["fields"][:8]))
+    if p["countries"]:
+        click.echo("countries: " + ", ".join(f"{c['country'] or '??'} {c['partners']}" for c in p["countries"][:12]))
+    for partner in p["partners"][:10]:
+        click.echo(f"  {partner['shared_projects']:>3} × {partner['name']} ({partner['country'] or '--'})")
+
+
 @main.command("eval-partners")
 @click.option("--split", type=click.Choice(["dev", "test", "all"]), default="dev", show_default=True,
               help="Held-out projects to evaluate on: tune on dev only.")  # fmt: skip

@@ -58,6 +58,19 @@ class Samverkan:
     ) -> dict[str, Any]:
         return self.partner_service.partners(call=call, text=text, members=members, limit=limit, filters=filters)
 
+    def consortium(
+        self,
+        call: str,
+        lead: str,
+        locked: list[str] | None = None,
+        dropped: list[str] | None = None,
+        size: int | None = None,
+    ) -> dict[str, Any]:
+        return self.partner_service.consortium(call=call, lead=lead, locked=locked, dropped=dropped, size=size)
+
+    def profile(self, organisation_id: str) -> dict[str, Any]:
+        return self.partner_service.profile(organisation_id)
+
     def import_source(
         self,
         source: str,

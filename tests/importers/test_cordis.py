@@ -35,7 +35,9 @@ def test_full_h2020_folder_counts_and_idempotence(engine, shared):
     assert c["organisations"].inserted == 13018
     assert c["topic rows"].read == 34837
     assert c["calls"].inserted == 3495
-    assert c["duplicate links"].inserted == 110
+    # name hashes linked to the PIC record of the same name; spellings differing only in initials or
+    # in how a lost umlaut was written ("E.V."/"EV", "FOERDERUNG"/"FORDERUNG") count as the same name
+    assert c["duplicate links"].inserted == 118
     again = import_source(engine, "cordis", shared / "cordis" / "h2020")
     assert not again.changed
     assert again.counts["organisations"].unchanged == 13018

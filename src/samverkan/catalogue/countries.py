@@ -95,3 +95,14 @@ def iso_from_name(name: str) -> str | None:
 
 def is_iso_code(code: str) -> bool:
     return len(code) == 2 and code.isascii() and code.isalpha() and code.isupper()
+
+
+# The 27 EU member states (ISO codes).
+EU_MEMBER_STATES = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
+
+# Countries associated to Horizon Europe, after the Commission's "List of participating countries
+# in Horizon Europe" (2025 edition). The list changes as agreements are signed: the portal's
+# current list is authoritative. Canada, New Zealand and the Republic of Korea are associated to
+# Pillar II (the clusters) only.
+HORIZON_ASSOCIATED = frozenset("AL AM BA CA CH FO GB GE IL IS KR MD ME MK NO NZ RS TN TR UA XK".split())
+HORIZON_PILLAR_TWO_ONLY = frozenset({"CA", "KR", "NZ"})

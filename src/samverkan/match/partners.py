@@ -206,6 +206,10 @@ class History:
         np.maximum.at(last, self.part_org, np.nan_to_num(years[self.part_project], nan=0.0))
         self.last_year = last
         self.project_titles = [projects[p].acronym or projects[p].title or p for p in used_projects]
+        schemes: dict[str, list[float]] = {}
+        for at, p in enumerate(used_projects):
+            schemes.setdefault((projects[p].funding_scheme or "").upper(), []).append(self.project_size[at])
+        self.scheme_sizes = {scheme: np.array(sizes) for scheme, sizes in schemes.items()}  # organisations per project
 
         self.topics: dict[str, list[int]] = {}
         self.families: dict[str, list[int]] = {}

@@ -7,7 +7,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from samverkan.db.models import Call
+from samverkan.errors import NotFound
+from samverkan.match.consortium import ConsortiumBuilder
 from samverkan.match.partners import History, PartnerFilters, PartnerFinder, call_text, reasons
+from samverkan.match.profile import organisation_profile
 from samverkan.search.analysis import UnsupportedLanguage
 from samverkan.search.dense import load_vectors, query_text
 from samverkan.search.service import QueryError, SearchService
@@ -92,3 +96,71 @@ class PartnerService:
             "filters": (filters or PartnerFilters()).active(),
             "results": results,
         }
+
+    def consortium(
+        self,
+        call: str,
+        lead: str,
+        locked: list[str] | None = None,
+        dropped: list[str] | None = None,
+        size: int | None = None,
+    ) -> dict[str, Any]:
+        """A complete team for ``call`` around ``lead``; ``locked`` stay, ``dropped`` never come back."""
+        finder = self.finder()
+        h = finder.history
+        with Session(self.searcher.engine) as session:
+            record = session.get(Call, call)
+            if record is None:
+                raise NotFound(f"call {call!r} is not in the catalogue")
+            session.expunge(record)
+            _, words = call_text(session, call)
+        proposal = ConsortiumBuilder(finder).build(record, words, lead, locked or [], dropped or [], size)
+        members = []
+        for m in proposal.members:
+            o = h.orgs[m.org]
+            members.append(
+                {
+                    "id": o["id"],
+                    "name": o["name"],
+                    "short_name": o["short_name"],
+                    "country": o["country"],
+                    "region": o["region"],
+                    "activity_type": o["activity_type"],
+                    "sme": o["sme"],
+                    "projects": int(h.org_projects[m.org]),
+                    "coordinated": int(h.coordinated[m.org]),
+                    "role": m.role,
+                    "score": None if m.score is None else round(m.score, 4),
+                    "why": "; ".join(m.why),
+                    "fills": m.fills,
+                }
+            )
+        c = proposal.call
+        return {
+            "call": {
+                "id": c.id,
+                "title": c.title,
+                "programme": c.programme,
+                "type_of_action": c.types_of_action or c.action_type,
+                "status": c.status,
+                "deadline": c.deadline.isoformat() if c.deadline else None,
+            },
+            "rule": proposal.rule.as_dict(),
+            "needs": {
+                "roles": {need: list(kinds) for need, kinds in proposal.needs.roles.items()},
+                "sme": proposal.needs.sme,
+                "themes": [t.label for t in proposal.needs.themes],
+            },
+            "size": proposal.size,
+            "eligible": proposal.eligible,
+            "members": members,
+            "dropped": [h.orgs[i]["id"] for i in proposal.dropped],
+            "checks": proposal.checks,
+            "notes": proposal.notes,
+        }
+
+    def profile(self, organisation_id: str) -> dict[str, Any]:
+        """An organisation's projects, roles, partners over time, countries and fields."""
+        history = self.finder().history
+        with Session(self.searcher.engine) as session:
+            return organisation_profile(session, history, organisation_id)

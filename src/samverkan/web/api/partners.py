@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -69,3 +69,83 @@ async def partners(
     filters = PartnerFilters(country=country, region=region, org_type=org_type, sme=sme,
                              coordinated=coordinated, active_since=active_since)  # fmt: skip
     return await run_in_threadpool(app.partners, call, text, with_ or [], limit, filters)
+
+
+class ConsortiumMember(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str = Field(description="CORDIS organisationID (PIC) or name hash.", examples=["999980373"])
+    name: str = Field(description="Legal name.", examples=["CHALMERS TEKNISKA HOEGSKOLA AB"])
+    country: str | None = Field(description="ISO 3166-1 alpha-2 country code.", examples=["SE"])
+    activity_type: str | None = Field(description="HES, REC, PRC, PUB or OTH.", examples=["HES"])
+    sme: bool | None = Field(description="Declared SME in CORDIS.", examples=[False])
+    role: Literal["lead", "locked", "proposed"] = Field(description="Who put it in the team.", examples=["proposed"])
+    score: float | None = Field(description="Builder score when proposed; null for the lead and locked members.")
+    why: str = Field(
+        description="Reasons a person can check.",
+        examples=["worked with CHALMERS in 3 projects, e.g. LOWUP (723930); adds a country: ES"],
+    )
+    fills: list[str] = Field(
+        description="The gaps it closes (eligibility, roles, SME, themes), or what it adds.",
+        examples=[["eligibility: country 2 of 3 (ES)", "an SME, as the call expects industry"]],
+    )
+
+
+class ConsortiumCheck(BaseModel):
+    kind: Literal["eligibility", "balance", "themes", "by hand"] = Field(
+        description="`eligibility`: the call's rule; `balance`: roles and SME; `themes`: the call's subjects; "
+        "`by hand`: conditions samverkan cannot check (ok is null).",
+        examples=["eligibility"],
+    )
+    check: str = Field(
+        description="What is checked.", examples=["at least 3 different member states or associated countries"]
+    )
+    ok: bool | None = Field(
+        description="Whether the team passes; null when it must be checked by hand.", examples=[True]
+    )
+    detail: str | None = Field(description="The evidence.", examples=["DE, ES, SE"])
+
+
+class ConsortiumAnswer(BaseModel):
+    call: dict[str, Any] = Field(description="The call: id, title, programme, type of action, status, deadline.")
+    rule: dict[str, Any] = Field(
+        description="The consortium rule applied, its source, and conditions quoted from the call."
+    )
+    needs: dict[str, Any] = Field(description="Roles, SME and themes the call asks for.")
+    size: int = Field(description="Number of members aimed at.", examples=[8])
+    eligible: bool = Field(description="Whether every eligibility check passes.", examples=[True])
+    members: list[ConsortiumMember]
+    dropped: list[str] = Field(description="Organisations the user dropped (never proposed).")
+    checks: list[ConsortiumCheck]
+    notes: list[str] = Field(description="How the size was chosen, and anything to watch.")
+
+
+@router.get("/consortium", response_model=ConsortiumAnswer, summary="Propose a complete, eligible team for a call")
+async def consortium(
+    app: Core,
+    call: Annotated[
+        str, Query(max_length=100, description="Topic id of the call.", examples=["HORIZON-CL5-2026-09-D3-03"])
+    ],
+    lead: Annotated[str, Query(max_length=100, description="The lead organisation.", examples=["999990946"])],
+    lock: Annotated[
+        list[str] | None, Query(max_length=20, description="Organisations that must stay in the team.")
+    ] = None,
+    drop: Annotated[list[str] | None, Query(max_length=100, description="Organisations never to propose.")] = None,
+    size: Annotated[
+        int | None, Query(ge=1, le=20, description="Members wanted (default: the typical size for the type of action).")
+    ] = None,
+) -> dict[str, Any]:
+    return await run_in_threadpool(app.consortium, call, lead, lock or [], drop or [], size)
+
+
+@router.get(
+    "/organisations/{organisation_id}/profile",
+    summary="An organisation's profile from its project history",
+    description="Projects with its role, activity and partners per year, most frequent partners, countries "
+    "worked with, types of action, and fields (Horizon 2020 programme parts, euroSciVoc where CORDIS gives it). "
+    "A duplicate record's id (name hash) answers with the merged profile.",
+)
+async def organisation_profile(
+    app: Core,
+    organisation_id: Annotated[str, Path(max_length=100, description="Organisation id.", examples=["999990946"])],
+) -> dict[str, Any]:
+    return await run_in_threadpool(app.profile, organisation_id)
