@@ -144,11 +144,11 @@ def call_themes(call: Call, history: History) -> list[Theme]:
         n = len(index)
         ranked = []
         for term in title_terms | set(counts):
-            postings = index._postings(term)
+            docs = index.documents(term)
             word = origin.get(term, "").split(" (")[0]
-            if postings is None or len(term) < 4 or not word.isalpha() or word.lower() in CALL_BOILERPLATE:
+            if docs is None or len(term) < 4 or not word.isalpha() or word.lower() in CALL_BOILERPLATE:
                 continue
-            df = len(postings[0])
+            df = len(docs)
             idf = math.log(n / df)
             if term in title_terms and df <= THEME_MAX_SHARE * n:
                 ranked.append((0, -idf, term, word))
@@ -170,9 +170,9 @@ def theme_coverage(history: History, themes: Sequence[Theme]) -> np.ndarray:
     for row, theme in enumerate(themes):
         hits = np.zeros(n_projects, dtype=np.int32)
         for term in theme.terms:
-            postings = history.index._postings(term)
-            if postings is not None:
-                hits[postings[0]] += 1
+            docs = history.index.documents(term)
+            if docs is not None:
+                hits[docs] += 1
         needed = len(theme.terms) - len(theme.terms) // 3
         covers[row] = history.per_org_max((hits >= needed).astype(np.float64)) > 0
     return covers
@@ -282,7 +282,7 @@ class ConsortiumBuilder:
             partner = Partner(i, 0.0, {n: float(signals[n][i]) for n in FEATURES})
             why = ["lead" if i == lead_at else "locked by you", *reasons(self.finder, team, partner, projects)]
             members.append(Member(i, "lead" if i == lead_at else "locked", None, why, fills))
-            team = self._team([m.org for m in members])
+            team = h.team([m.org for m in members])
 
         excluded = np.zeros(len(h), dtype=bool)
         excluded[[m.org for m in members]] = True
@@ -324,7 +324,7 @@ class ConsortiumBuilder:
             why = reasons(self.finder, team, partner, projects)
             members.append(Member(best, "proposed", float(score[best]), why, fills))
             candidates[best] = False
-            team = self._team([m.org for m in members])
+            team = h.team([m.org for m in members])
 
         checks = self._checks(members, rule, needs, covers, sme, allowed)
         return Proposal(call, rule, needs, size, members, dropped_at, checks, notes)
@@ -336,14 +336,6 @@ class ConsortiumBuilder:
         if at is None:
             raise NotFound(f"organisation {organisation_id!r} is not in the catalogue's project history")
         return at
-
-    def _team(self, positions: list[int]) -> Team:
-        h = self.history
-        return Team(
-            positions,
-            {h.orgs[i]["country"] for i in positions if h.orgs[i]["country"]},
-            {h.orgs[i]["activity_type"] for i in positions if h.orgs[i]["activity_type"]},
-        )
 
     def _open_gaps(
         self, members: list[Member], rule: Rule, needs: Needs, covers: np.ndarray, sme: np.ndarray

@@ -252,6 +252,22 @@ class History:
     def position(self, organisation_id: str) -> int | None:
         return self.org_at.get(self.canonical.get(organisation_id, organisation_id))
 
+    def team(self, positions: list[int]) -> Team:
+        """The team of these organisations, with the countries and roles it already has."""
+        return Team(
+            positions,
+            {self.orgs[i]["country"] for i in positions if self.orgs[i]["country"]},
+            {self.orgs[i]["activity_type"] for i in positions if self.orgs[i]["activity_type"]},
+        )
+
+    def summary(self, org: int) -> dict[str, Any]:
+        """What an answer shows of an organisation: who and where it is, how active."""
+        o = self.orgs[org]
+        return {k: o[k] for k in ("id", "name", "short_name", "country", "region", "activity_type", "sme")} | {
+            "projects": int(self.org_projects[org]),
+            "coordinated": int(self.coordinated[org]),
+        }
+
     # --- signals ---------------------------------------------------------------------------
 
     def per_org_max(self, project_scores: np.ndarray) -> np.ndarray:
@@ -373,11 +389,7 @@ class PartnerFinder:
                 raise NotFound(f"organisation {organisation_id!r} is not in the catalogue's project history")
             if at not in positions:
                 positions.append(at)
-        return Team(
-            positions,
-            {h.orgs[i]["country"] for i in positions if h.orgs[i]["country"]},
-            {h.orgs[i]["activity_type"] for i in positions if h.orgs[i]["activity_type"]},
-        )
+        return h.team(positions)
 
     def signals(
         self, team: Team, call: str | None = None, call_text: str | None = None, text: str | None = None

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from samverkan.db.models import Call
-from samverkan.errors import NotFound
 from samverkan.match.consortium import ConsortiumBuilder
 from samverkan.match.partners import History, PartnerFilters, PartnerFinder, call_text, reasons
 from samverkan.match.profile import organisation_profile
@@ -73,18 +72,9 @@ class PartnerService:
         ranked, projects = finder.rank(team, call=call, call_text=words, text=text, filters=filters, limit=limit)
         results = []
         for partner in ranked:
-            o = h.orgs[partner.org]
             results.append(
-                {
-                    "id": o["id"],
-                    "name": o["name"],
-                    "short_name": o["short_name"],
-                    "country": o["country"],
-                    "region": o["region"],
-                    "activity_type": o["activity_type"],
-                    "sme": o["sme"],
-                    "projects": int(h.org_projects[partner.org]),
-                    "coordinated": int(h.coordinated[partner.org]),
+                h.summary(partner.org)
+                | {
                     "score": round(partner.score, 4),
                     "why": "; ".join(reasons(finder, team, partner, projects)),
                 }
@@ -109,26 +99,15 @@ class PartnerService:
         finder = self.finder()
         h = finder.history
         with Session(self.searcher.engine) as session:
+            _, words = call_text(session, call)  # NotFound if unknown
             record = session.get(Call, call)
-            if record is None:
-                raise NotFound(f"call {call!r} is not in the catalogue")
             session.expunge(record)
-            _, words = call_text(session, call)
         proposal = ConsortiumBuilder(finder).build(record, words, lead, locked or [], dropped or [], size)
         members = []
         for m in proposal.members:
-            o = h.orgs[m.org]
             members.append(
-                {
-                    "id": o["id"],
-                    "name": o["name"],
-                    "short_name": o["short_name"],
-                    "country": o["country"],
-                    "region": o["region"],
-                    "activity_type": o["activity_type"],
-                    "sme": o["sme"],
-                    "projects": int(h.org_projects[m.org]),
-                    "coordinated": int(h.coordinated[m.org]),
+                h.summary(m.org)
+                | {
                     "role": m.role,
                     "score": None if m.score is None else round(m.score, 4),
                     "why": "; ".join(m.why),

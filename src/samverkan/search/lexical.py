@@ -82,6 +82,11 @@ class LexicalIndex:
         start, end = self.offsets[t], self.offsets[t + 1]
         return self.docs[start:end], self.parts[start:end]
 
+    def documents(self, term: str) -> np.ndarray | None:
+        """The documents holding ``term`` (ascending), or ``None`` if no document does."""
+        postings = self._postings(term)
+        return None if postings is None else postings[0]
+
     def scores(self, terms: list[str] | Mapping[str, float]) -> np.ndarray:
         """The BM25 score of every document (float32, 0 where nothing matched)."""
         return self._scores(terms)[0]
