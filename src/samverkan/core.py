@@ -5,6 +5,7 @@ The CLI and the web app are thin adapters over :class:`Samverkan`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
@@ -13,9 +14,11 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from samverkan.catalogue import queries
+from samverkan.catalogue import details, queries
 from samverkan.db import ensure_schema, make_engine
+from samverkan.db.models import Call
 from samverkan.importers import ImportReport, import_source
+from samverkan.match.eligibility import eligibility
 from samverkan.match.partners import PartnerFilters
 from samverkan.match.service import PartnerService
 from samverkan.search import SearchService
@@ -97,6 +100,78 @@ class Samverkan:
     def record(self, kind: str, record_id: str) -> dict[str, Any]:
         with Session(self.engine) as session:
             return queries.record(session, kind, record_id)
+
+    def call_page(self, call_id: str, partners: int = 8) -> dict[str, Any]:
+        """A call with its eligibility rule, the projects it funded (or, for a new call, similar
+        past projects) and suggested partners."""
+        with Session(self.engine) as session:
+            out = details.call_detail(session, call_id)
+            out["eligibility"] = eligibility(session.get(Call, call_id)).as_dict()
+        out["partners"] = self.partners(call=call_id, limit=partners)["results"]
+        out["similar_projects"] = []
+        if not out["funded"]:
+            text = " ".join(p for p in (out["title"], out["keywords"]) if p)
+            out["similar_projects"] = self.search(text, kind="project", limit=5)["results"] if text.strip() else []
+        return out
+
+    def hub_page(self, hub_id: str, similar: int = 6) -> dict[str, Any]:
+        """A hub with where it is and the hubs most like it."""
+        out = self.record("hub", hub_id)
+        placed = next((r for r in self.searcher.records("hub") if r["id"] == hub_id), {})
+        out["nuts"] = placed.get("region")
+        out["nuts_name"] = placed.get("region_name")
+        text = " ".join([out["name"], *out["sectors"], *out["technologies"]])[:2000]
+        found = self.search(text, kind="hub", limit=similar + 1)["results"]
+        out["similar"] = [r for r in found if r["id"] != hub_id][:similar]
+        return out
+
+    def region_page(self, code: str) -> dict[str, Any]:
+        """A NUTS region's organisations, hubs and EU participation (subregions included)."""
+        with Session(self.engine) as session:
+            return details.region_detail(
+                session, code, self.searcher.records("organisation"), self.searcher.records("hub")
+            )
+
+    def municipality_page(self, code: str) -> dict[str, Any]:
+        with Session(self.engine) as session:
+            return details.municipality_detail(session, code)
+
+    def statistics(self) -> dict[str, Any]:
+        """Counts behind the maps: hubs and EU participation per country and per NUTS 2 region."""
+        hubs = self.searcher.records("hub")
+        organisations = self.searcher.records("organisation")
+        participation: dict[str, int] = {}
+        for o in organisations:
+            if o.get("country") and not o.get("same_as"):
+                participation[o["country"]] = participation.get(o["country"], 0) + (o.get("projects") or 0)
+        return {
+            "hubs_per_country": details.per_country(hubs),
+            "hubs_per_region": details.per_region(hubs, level=2),
+            "participation_per_country": dict(sorted(participation.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "participation_per_region": self.participation_by_region(2),
+        }
+
+    def participation_by_region(self, level: int) -> dict[str, int]:
+        """Participations in EU projects per NUTS region of ``level``, by where organisations are."""
+        return details.per_region(self.searcher.records("organisation"), level=level, weight="projects")
+
+    def closing_soon(self, limit: int = 8, today: dt.date | None = None) -> list[dict[str, Any]]:
+        """Open calls with a deadline ahead, soonest first."""
+        day = (today or dt.date.today()).isoformat()
+        return details.closing_soon(self.searcher.records("call"), day, limit)
+
+    def region_choices(self) -> list[tuple[str, str]]:
+        with Session(self.engine) as session:
+            return details.region_choices(session)
+
+    def shapes(self, level: int, country: str | None = None) -> list[tuple[str, str, dict]]:
+        """NUTS region outlines (GeoJSON geometry) for maps."""
+        with Session(self.engine) as session:
+            return details.region_shapes(session, level, country)
+
+    def municipality_shapes(self, county: str | None = None) -> list[tuple[str, str, dict]]:
+        with Session(self.engine) as session:
+            return details.municipality_shapes(session, county)
 
     def close(self) -> None:
         if "engine" in self.__dict__:

@@ -89,10 +89,12 @@ def test_the_bundled_glossary_loads_and_covers_core_vocabulary():
 
 
 def test_reasons_group_translations_under_the_users_word():
-    from samverkan.search.service import explain
+    from samverkan.search import reasons
 
     origins = ["kommun (municipality)", "ai", "kommun (local authority)", "kommun", "skolor (school)"]
-    assert explain(origins) == "kommun (municipality, local authority), ai, skolor (school)"
+    found = reasons.matched(origins)
+    assert found["terms"][0] == {"word": "kommun", "via": ["municipality", "local authority"]}
+    assert reasons.english(found) == "matched: kommun (municipality, local authority), ai, skolor (school)"
 
 
 def test_a_shared_stem_does_not_translate_another_word():

@@ -7,7 +7,7 @@ import bumps, so a search after an import sees the new records.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +32,7 @@ from samverkan.db.models import (
 )
 from samverkan.errors import SamverkanError
 from samverkan.importers.base import REVISION_KEY
+from samverkan.search import reasons
 from samverkan.search.analysis import Analysed, Analyzer, UnsupportedLanguage
 from samverkan.search.calls import CallFinder, CallMatch, VectorSource
 from samverkan.search.dense import (
@@ -46,6 +47,7 @@ from samverkan.search.dense import (
 )
 from samverkan.search.filters import FilterError, Filters, facets
 from samverkan.search.lexical import LexicalIndex
+from samverkan.search.reasons import why
 
 CANDIDATES = 100  # per method, before fusion
 
@@ -86,6 +88,9 @@ def _calls(session: Session, exclude_projects: frozenset[str] = frozenset()):
             "status": c.status,
             "programme": c.programme,
             "deadline": c.deadline.isoformat() if c.deadline else None,
+            "budget_min": c.budget_min,
+            "budget_max": c.budget_max,
+            "expected_grants": c.expected_grants,
             "url": c.portal_url,
         }
         yield (
@@ -361,6 +366,13 @@ class SearchService:
             self._indexes[kind] = (revision, built)
             return built
 
+    def records(self, kind: str) -> list[dict[str, Any]]:
+        """Every record of ``kind`` as search returns it (organisations and hubs placed in
+        their NUTS region), for the current catalogue revision. Shared: do not modify."""
+        if kind == "call":
+            return self.call_finder(self.revision()).records
+        return self._index(kind, self.revision()).records
+
     def search(
         self,
         query: str,
@@ -415,8 +427,10 @@ class SearchService:
                 facet_counts[k] = facets(k, (finder.records[m.doc] for m in matches))
                 for match in matches[:limit]:
                     record = finder.records[match.doc]
-                    why = "; ".join(_call_reasons(match, record, analysed))
-                    results.append({"kind": k, **record, "score": round(match.score, 4), "why": why})
+                    found = _call_reasons(match, record, analysed)
+                    results.append(
+                        {"kind": k, **record, "score": round(match.score, 4), "why": why(found), "reasons": found}
+                    )
                 continue
             built = self._index(k, revision)
             allowed = self._allowed(k, built.records, revision, filters)
@@ -441,16 +455,18 @@ class SearchService:
             facet_counts[k] = facets(k, (built.records[doc] for doc in ranking[:CANDIDATES]))
             for doc in ranking[:limit]:
                 record = built.records[doc]
-                reasons = []
+                found = []
                 if doc in lexical:
-                    reasons.append("matched: " + explain(analysed.origin[t] for t in lexical[doc].matched))
+                    found.append(reasons.matched(analysed.origin[t] for t in lexical[doc].matched))
                 if doc in dense:
-                    reasons.append(f"close in meaning (cosine {dense[doc]:.2f})")
+                    found.append(reasons.meaning(dense[doc]))
                 if record.get("projects"):
-                    reasons.append(f"{record['projects']} EU project{'s' if record['projects'] > 1 else ''}")
-                if k in ("hub", "organisation") and (where := _where(record)):
-                    reasons.append(where)
-                results.append({"kind": k, **record, "score": round(scores[str(doc)], 4), "why": "; ".join(reasons)})
+                    found.append(reasons.projects(record["projects"]))
+                if k in ("hub", "organisation") and (where := reasons.place(record)):
+                    found.append(where)
+                results.append(
+                    {"kind": k, **record, "score": round(scores[str(doc)], 4), "why": why(found), "reasons": found}
+                )
         # With no kind, results come grouped by kind (scores are only comparable within a kind).
         return {
             "query": query,
@@ -463,40 +479,17 @@ class SearchService:
         }
 
 
-def _where(record: dict[str, Any]) -> str | None:
-    """``"in Goteborg, SE (Västra Götalands län, SE232)"``."""
-    place = ", ".join(p for p in (record.get("city"), record.get("country")) if p)
-    if record.get("region"):
-        region = f"{record['region_name']}, {record['region']}" if record.get("region_name") else record["region"]
-        place = f"{place} ({region})" if place else region
-    return f"in {place}" if place else None
-
-
-def _call_reasons(match: CallMatch, record: dict[str, Any], analysed: Analysed) -> list[str]:
-    reasons = []
+def _call_reasons(match: CallMatch, record: dict[str, Any], analysed: Analysed) -> list[reasons.Reason]:
+    found = []
     if match.matched:
-        reasons.append("matched: " + explain(analysed.origin[t] for t in match.matched))
+        found.append(reasons.matched(analysed.origin[t] for t in match.matched))
     if match.cosine is not None:
-        reasons.append(f"close in meaning (cosine {match.cosine:.2f})")
+        found.append(reasons.meaning(match.cosine))
     if match.project:
-        similarity = f", similarity {match.project['similarity']:.2f}" if "similarity" in match.project else ""
-        reasons.append(f"funded a similar project: {match.project['title']} ({match.project['id']}{similarity})")
+        found.append(reasons.similar_project(match.project))
     if record.get("deadline"):
-        reasons.append(f"deadline {record['deadline']}")
-    return reasons
-
-
-def explain(origins: Iterable[str], most: int = 6) -> str:
-    """``["kommun (municipality)", "kommun (local authority)", "ai"]`` → ``"kommun (municipality,
-    local authority), ai"``: the user's words, each with the terms it was matched through."""
-    grouped: dict[str, list[str]] = {}
-    for origin in origins:
-        word, _, phrase = origin.partition(" (")
-        phrases = grouped.setdefault(word, [])
-        if phrase and phrase[:-1] not in phrases:
-            phrases.append(phrase[:-1])
-    parts = [f"{w} ({', '.join(p)})" if p else w for w, p in list(grouped.items())[:most]]
-    return ", ".join(parts)
+        found.append(reasons.deadline(record["deadline"]))
+    return found
 
 
 def build_call_finder(

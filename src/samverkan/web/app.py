@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from samverkan.core import Samverkan
 from samverkan.errors import NotFound, SamverkanError
 from samverkan.search import QueryError
 from samverkan.search.filters import FilterError
 from samverkan.settings import Settings, load_settings
-from samverkan.web import pages
-from samverkan.web.api import partners, records, search
+from samverkan.web.api import details, partners, records, search
+from samverkan.web.i18n import translations
+from samverkan.web.templating import language, render
+from samverkan.web.views import entities, places
+from samverkan.web.views import search as search_pages
+
+log = logging.getLogger("samverkan.web")
+STATIC = Path(__file__).parent / "static"
 
 
 def create_app(settings: Settings | None = None, app: Samverkan | None = None) -> FastAPI:
@@ -39,23 +51,61 @@ def create_app(settings: Settings | None = None, app: Samverkan | None = None) -
     web.state.samverkan = core
     web.include_router(search.router, prefix="/api/v1")
     web.include_router(partners.router, prefix="/api/v1")
+    web.include_router(details.router, prefix="/api/v1")
     web.include_router(records.router, prefix="/api/v1")
-    web.include_router(pages.router)
+    web.include_router(search_pages.router)
+    web.include_router(entities.router)
+    web.include_router(places.router)
+    web.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    def answer(request: Request, status: int, detail: str) -> Response:
+        """JSON for the API, a friendly page in the reader's language for everything else."""
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": detail}, status_code=status)
+        _ = translations(language(request)).gettext
+        if status == 404:
+            heading, message = (
+                _("Page not found"),
+                _("We have nothing at this address: %(detail)s") % {"detail": detail},
+            )
+        elif status >= 500:
+            heading = _("Something went wrong on our side")
+            message = _("The error has been logged. Please try again in a moment, or start over from the search.")
+        else:
+            heading, message = _("We could not do that"), detail
+        return render(request, "error.html", {"heading": heading, "message": message}, status=status)
 
     @web.exception_handler(QueryError)
-    async def _query_error(_request: Request, exc: QueryError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
+    async def _query_error(request: Request, exc: QueryError) -> Response:
+        return answer(request, 400, str(exc))
 
     @web.exception_handler(FilterError)
-    async def _filter_error(_request: Request, exc: FilterError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
+    async def _filter_error(request: Request, exc: FilterError) -> Response:
+        return answer(request, 422, str(exc))
 
     @web.exception_handler(NotFound)
-    async def _not_found(_request: Request, exc: NotFound) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
+    async def _not_found(request: Request, exc: NotFound) -> Response:
+        return answer(request, 404, str(exc))
 
     @web.exception_handler(SamverkanError)
-    async def _user_error(_request: Request, exc: SamverkanError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
+    async def _user_error(request: Request, exc: SamverkanError) -> Response:
+        return answer(request, 400, str(exc))
+
+    @web.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 404 and not request.url.path.startswith("/api/"):
+            return answer(request, 404, request.url.path)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @web.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+        return answer(request, 422, "; ".join(str(e.get("msg")) for e in exc.errors()))
+
+    @web.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return answer(request, 500, "internal error")
 
     return web

@@ -17,6 +17,36 @@ router = APIRouter(tags=["search"])
 Kind = Literal["call", "organisation", "hub", "platform", "solution", "project"]
 
 
+class MatchedTerm(BaseModel):
+    word: str = Field(description="A word of the query, as the user wrote it.", examples=["äldreomsorgen"])
+    via: list[str] = Field(
+        description="The glossary terms it was matched through (empty when it matched as written).",
+        examples=[["elderly care", "long-term care"]],
+    )
+
+
+class Reason(BaseModel):
+    """One checkable reason; which fields are set depends on ``type``."""
+
+    type: Literal["matched", "meaning", "similar_project", "deadline", "projects", "place"] = Field(
+        description="matched: words in common; meaning: close in meaning (dense similarity); similar_project: "
+        "the call funded a similar project; deadline: the call's deadline; projects: number of EU projects; "
+        "place: where the record is.",
+        examples=["matched"],
+    )
+    terms: list[MatchedTerm] | None = Field(None, description="matched: the words in common.")
+    cosine: float | None = Field(None, description="meaning: cosine similarity of the e5 vectors.", examples=[0.86])
+    id: str | None = Field(None, description="similar_project: CORDIS project id.", examples=["823383"])
+    title: str | None = Field(None, description="similar_project: its title.", examples=["AI4EMS"])
+    similarity: float | None = Field(None, description="similar_project: its similarity to the query.")
+    date: str | None = Field(None, description="deadline: the day, ISO 8601.", examples=["2026-09-16"])
+    count: int | None = Field(None, description="projects: how many EU projects.", examples=[3])
+    city: str | None = Field(None, description="place: city.", examples=["Luleå"])
+    country: str | None = Field(None, description="place: country code.", examples=["SE"])
+    region: str | None = Field(None, description="place: NUTS 2021 code.", examples=["SE332"])
+    region_name: str | None = Field(None, description="place: NUTS region name.", examples=["Norrbottens län"])
+
+
 class SearchResult(BaseModel):
     model_config = ConfigDict(extra="allow")
     kind: Kind = Field(description="Kind of record.", examples=["organisation"])
@@ -27,6 +57,7 @@ class SearchResult(BaseModel):
     title: str = Field(description="Name or title to show.", examples=["THE WELLCOME TRUST LIMITED"])
     score: float = Field(description="Relevance score; comparable only within one kind and one query.")
     why: str = Field(description="A short reason a person can check.", examples=["matched: wellcome, trust"])
+    reasons: list[Reason] = Field(description="The same reasons, structured (the web pages word them in sv or en).")
 
 
 class SearchAnswer(BaseModel):
@@ -45,7 +76,7 @@ class SearchAnswer(BaseModel):
     )
 
 
-@router.get("/search", response_model=SearchAnswer, summary="Search the catalogue")
+@router.get("/search", response_model=SearchAnswer, response_model_exclude_unset=True, summary="Search the catalogue")
 async def search(
     app: Core,
     q: Annotated[str, Query(min_length=1, description="What you need, in Swedish or English.")],

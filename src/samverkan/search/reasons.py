@@ -1,0 +1,96 @@
+"""Why a record was found: a list of small structured reasons, and their English one-line form.
+
+The API returns both: ``reasons`` for programs and for the web pages, which word them in the
+reader's language, and ``why``, the same reasons as one English line a person can check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+Reason = dict[str, Any]
+
+
+def matched(origins: Iterable[str], most: int = 6) -> Reason:
+    """The user's words that matched, each with the terms it was matched through:
+    ``["kommun (municipality)", "kommun (local authority)", "ai"]`` →
+    ``[{"word": "kommun", "via": ["municipality", "local authority"]}, {"word": "ai", "via": []}]``."""
+    grouped: dict[str, list[str]] = {}
+    for origin in origins:
+        word, _, phrase = origin.partition(" (")
+        phrases = grouped.setdefault(word, [])
+        if phrase and phrase[:-1] not in phrases:
+            phrases.append(phrase[:-1])
+    terms = [{"word": w, "via": via} for w, via in list(grouped.items())[:most]]
+    return {"type": "matched", "terms": terms}
+
+
+def meaning(cosine: float) -> Reason:
+    return {"type": "meaning", "cosine": round(float(cosine), 2)}
+
+
+def similar_project(project: dict[str, Any]) -> Reason:
+    reason = {"type": "similar_project", "id": project["id"], "title": project["title"]}
+    if "similarity" in project:
+        reason["similarity"] = round(float(project["similarity"]), 2)
+    return reason
+
+
+def deadline(day: str) -> Reason:
+    return {"type": "deadline", "date": day}
+
+
+def projects(count: int) -> Reason:
+    return {"type": "projects", "count": count}
+
+
+def place(record: dict[str, Any]) -> Reason | None:
+    """Where a hub or organisation is, from its city, country and NUTS region."""
+    if not any(record.get(k) for k in ("city", "country", "region")):
+        return None
+    return {
+        "type": "place",
+        "city": record.get("city"),
+        "country": record.get("country"),
+        "region": record.get("region"),
+        "region_name": record.get("region_name"),
+    }
+
+
+def words(reason: Reason) -> str:
+    """``kommun (municipality, local authority), ai``."""
+    return ", ".join(f"{t['word']} ({', '.join(t['via'])})" if t["via"] else t["word"] for t in reason["terms"])
+
+
+def where(reason: Reason) -> str:
+    """``Goteborg, SE (Västra Götalands län, SE232)``."""
+    text = ", ".join(p for p in (reason["city"], reason["country"]) if p)
+    if reason["region"]:
+        region = f"{reason['region_name']}, {reason['region']}" if reason["region_name"] else reason["region"]
+        text = f"{text} ({region})" if text else region
+    return text
+
+
+def english(reason: Reason) -> str:
+    """One reason as an English phrase."""
+    kind = reason["type"]
+    if kind == "matched":
+        return "matched: " + words(reason)
+    if kind == "meaning":
+        return f"close in meaning (cosine {reason['cosine']:.2f})"
+    if kind == "similar_project":
+        similarity = f", similarity {reason['similarity']:.2f}" if "similarity" in reason else ""
+        return f"funded a similar project: {reason['title']} ({reason['id']}{similarity})"
+    if kind == "deadline":
+        return f"deadline {reason['date']}"
+    if kind == "projects":
+        return f"{reason['count']} EU project{'s' if reason['count'] > 1 else ''}"
+    if kind == "place":
+        return f"in {where(reason)}"
+    raise ValueError(f"unknown reason type {kind!r}")
+
+
+def why(reasons: Iterable[Reason]) -> str:
+    """All reasons as one English line."""
+    return "; ".join(english(r) for r in reasons)

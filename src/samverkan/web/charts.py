@@ -1,0 +1,215 @@
+"""Maps and charts as inline SVG, drawn on the server from the bundled NUTS and Swedish
+GeoJSON: no tile server, no script, works offline. Every picture has a title and a
+description for screen readers; the pages put the numbers beside it as a table and a CSV.
+
+Maps use the Lambert azimuthal equal-area projection centred on Europe (as EPSG:3035, on a
+sphere), so areas compare fairly: Snyder, *Map Projections — A Working Manual* (1987), p. 185.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from html import escape
+
+from markupsafe import Markup
+
+EARTH_KM = 6371.0
+CENTRE = (10.0, 52.0)  # lon, lat of EPSG:3035's centre
+# what a map of Europe shows (km from the centre): Iceland to Cyprus, Malta to North Cape,
+# leaving out the outermost regions (Canaries, Azores, Madeira, French overseas)
+EUROPE = (-2600.0, -2300.0, 2600.0, 2300.0)
+# a sequential palette that stays apart in grey and for colour-blind readers (ColorBrewer YlGnBu 5)
+PALETTE = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
+EMPTY = "#eeeeee"
+HIGHLIGHT = "#c2410c"
+BAR = "#2c7fb8"
+
+
+def project(lon: float, lat: float) -> tuple[float, float]:
+    """Longitude/latitude (degrees) → x east, y north in km (Lambert azimuthal equal-area)."""
+    lam0, phi0 = math.radians(CENTRE[0]), math.radians(CENTRE[1])
+    lam, phi = math.radians(lon), math.radians(lat)
+    cos_c = math.sin(phi0) * math.sin(phi) + math.cos(phi0) * math.cos(phi) * math.cos(lam - lam0)
+    k = math.sqrt(2 / (1 + cos_c)) if cos_c > -1 else 0.0
+    x = EARTH_KM * k * math.cos(phi) * math.sin(lam - lam0)
+    y = EARTH_KM * k * (math.cos(phi0) * math.sin(phi) - math.sin(phi0) * math.cos(phi) * math.cos(lam - lam0))
+    return x, y
+
+
+def _rings(geometry: dict) -> Iterable[list[list[float]]]:
+    if geometry["type"] == "Polygon":
+        yield from geometry["coordinates"]
+    elif geometry["type"] == "MultiPolygon":
+        for polygon in geometry["coordinates"]:
+            yield from polygon
+
+
+def _projected(shapes: Sequence[tuple[str, str, dict]]) -> list[tuple[str, str, list[list[tuple[float, float]]]]]:
+    return [(code, name, [[project(*p[:2]) for p in ring] for ring in _rings(geo)]) for code, name, geo in shapes]
+
+
+def _bounds(rings: Iterable[list[tuple[float, float]]]) -> tuple[float, float, float, float]:
+    rings = list(rings)
+    xs = [x for ring in rings for x, _ in ring]
+    ys = [y for ring in rings for _, y in ring]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def classes(values: Iterable[float], count: int = len(PALETTE)) -> list[float]:
+    """Upper bounds of ``count`` classes holding about equally many of the non-zero values
+    (quantiles); fewer when values repeat."""
+    ordered = sorted(v for v in values if v > 0)
+    if not ordered:
+        return []
+    bounds = sorted(
+        {ordered[min(len(ordered) - 1, math.ceil(len(ordered) * (i + 1) / count) - 1)] for i in range(count)}
+    )
+    return bounds
+
+
+def colour(value: float, bounds: list[float]) -> str:
+    if value <= 0 or not bounds:
+        return EMPTY
+    for i, bound in enumerate(bounds):
+        if value <= bound:
+            return PALETTE[round(i * (len(PALETTE) - 1) / max(1, len(bounds) - 1))]
+    return PALETTE[-1]
+
+
+def choropleth(
+    shapes: Sequence[tuple[str, str, dict]],
+    values: dict[str, float],
+    title: str,
+    description: str,
+    unit: str,
+    extent: tuple[float, float, float, float] | None = EUROPE,
+    width: int = 640,
+    highlight: str | None = None,
+) -> Markup:
+    """A map of ``shapes`` (code, name, GeoJSON geometry) coloured by ``values[code]``, with a
+    legend. ``extent`` (km, projected) frames the map; ``None`` fits it to the shapes."""
+    projected = _projected(shapes)
+    if not projected:
+        return Markup("")
+    x0, y0, x1, y1 = extent or _bounds(r for _, _, rings in projected for r in rings)
+    scale = width / (x1 - x0)
+    height = round((y1 - y0) * scale)
+    bounds = classes(values.values())
+    paths = []
+    for code, name, rings in projected:
+        if extent and not _overlaps(_bounds(rings), (x0, y0, x1, y1)):
+            continue
+        d = "".join(_path(ring, x0, y1, scale) for ring in rings)
+        value = values.get(code, 0)
+        stroke = f' stroke="{HIGHLIGHT}" stroke-width="2"' if code == highlight else ""
+        label = f"{name} ({code}): {_number(value)} {unit}"
+        paths.append(f'<path d="{d}" fill="{colour(value, bounds)}"{stroke}><title>{escape(label)}</title></path>')
+    legend = _legend(bounds, unit, height, width)
+    ident = "map-" + _slug(title)
+    css = "map small" if extent is None else "map"
+    return Markup(
+        f'<svg class="{css}" viewBox="0 0 {width} {height + 40}" role="img" aria-labelledby="{ident}-t {ident}-d" '
+        f'xmlns="http://www.w3.org/2000/svg"><title id="{ident}-t">{escape(title)}</title>'
+        f'<desc id="{ident}-d">{escape(description)}</desc>'
+        f'<g stroke="#ffffff" stroke-width="0.4" stroke-linejoin="round">{"".join(paths)}</g>{legend}</svg>'
+    )
+
+
+def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and a[2] > b[0] and a[1] < b[3] and a[3] > b[1]
+
+
+def _path(ring: list[tuple[float, float]], x0: float, y1: float, scale: float) -> str:
+    points: list[tuple[int, int]] = []
+    for x, y in ring:  # to whole pixels ×2, dropping points that fall on the previous one
+        p = (round((x - x0) * scale * 2), round((y1 - y) * scale * 2))
+        if not points or p != points[-1]:
+            points.append(p)
+    if len(points) < 3:
+        return ""
+    return "M" + "L".join(f"{px / 2:g} {py / 2:g}" for px, py in points) + "Z"
+
+
+def _legend(bounds: list[float], unit: str, top: int, width: int) -> str:
+    if not bounds:
+        return ""
+    step = min(104, (width - 40) // (len(bounds) + 1))
+    items = []
+    lower = 1.0
+    for i, bound in enumerate(bounds):
+        label = _number(bound) if lower >= bound else f"{_number(lower)}–{_number(bound)}"
+        x = 8 + i * step
+        items.append(
+            f'<rect x="{x}" y="{top + 12}" width="16" height="16" fill="{colour(bound, bounds)}" stroke="#555"/>'
+            f'<text x="{x + 22}" y="{top + 25}" font-size="13">{escape(label)}</text>'
+        )
+        lower = bound + 1
+    unit_label = f'<text x="{8 + len(bounds) * step}" y="{top + 25}" font-size="13">{escape(unit)}</text>'
+    return f'<g aria-hidden="true">{"".join(items)}{unit_label}</g>'
+
+
+def bars(
+    rows: Sequence[tuple[str, float]],
+    title: str,
+    description: str,
+    highlight: str | None = None,
+    width: int = 640,
+) -> Markup:
+    """Horizontal bars, one per (label, value), the ``highlight`` label drawn apart."""
+    if not rows:
+        return Markup("")
+    top = max(v for _, v in rows) or 1
+    row_height, label_width = 20, 150
+    height = row_height * len(rows) + 8
+    items = []
+    for i, (label, value) in enumerate(rows):
+        y = 4 + i * row_height
+        length = (width - label_width - 60) * value / top
+        fill = HIGHLIGHT if label == highlight else BAR
+        items.append(
+            f'<text x="{label_width - 6}" y="{y + 14}" text-anchor="end" font-size="13">{escape(label)}</text>'
+            f'<rect x="{label_width}" y="{y + 2}" width="{length:.1f}" height="{row_height - 5}" fill="{fill}"/>'
+            f'<text x="{label_width + length + 4:.1f}" y="{y + 14}" font-size="13">{_number(value)}</text>'
+        )
+    ident = "bars-" + _slug(title)
+    return Markup(
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{ident}-t {ident}-d" '
+        f'xmlns="http://www.w3.org/2000/svg"><title id="{ident}-t">{escape(title)}</title>'
+        f'<desc id="{ident}-d">{escape(description)}</desc>{"".join(items)}</svg>'
+    )
+
+
+def columns(
+    rows: Sequence[tuple[str, float]], title: str, description: str, width: int = 640, height: int = 220
+) -> Markup:
+    """Vertical columns over time, one per (label, value), labels below."""
+    if not rows:
+        return Markup("")
+    top = max(v for _, v in rows) or 1
+    plot = height - 40
+    step = (width - 20) / len(rows)
+    items = []
+    for i, (label, value) in enumerate(rows):
+        h = plot * value / top
+        x = 10 + i * step
+        items.append(
+            f'<rect x="{x + step * 0.15:.1f}" y="{20 + plot - h:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}" '
+            f'fill="{BAR}"/><text x="{x + step / 2:.1f}" y="{height - 6}" text-anchor="middle" '
+            f'font-size="12">{escape(label)}</text><text x="{x + step / 2:.1f}" y="{16 + plot - h:.1f}" '
+            f'text-anchor="middle" font-size="12">{_number(value)}</text>'
+        )
+    ident = "cols-" + _slug(title)
+    return Markup(
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{ident}-t {ident}-d" '
+        f'xmlns="http://www.w3.org/2000/svg"><title id="{ident}-t">{escape(title)}</title>'
+        f'<desc id="{ident}-d">{escape(description)}</desc>{"".join(items)}</svg>'
+    )
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}".replace(",", "\u202f") if float(value).is_integer() else f"{value:.1f}"
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower())[:40].strip("-") or "chart"

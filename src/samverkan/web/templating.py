@@ -1,0 +1,125 @@
+"""Jinja2 templates in the reader's language: one environment per language, with gettext,
+dates, numbers, money and country names formatted by Babel for that language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from typing import Any
+from urllib.parse import urlencode
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_compact_currency, format_decimal
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from samverkan.web import i18n
+
+ENTITY_PATHS = {
+    "call": "/calls/",
+    "organisation": "/organisations/",
+    "hub": "/hubs/",
+    "platform": "/platforms/",
+    "solution": "/solutions/",
+    "project": "/projects/",
+    "region": "/regions/",
+    "municipality": "/municipalities/",
+}
+SECURITY_HEADERS = {
+    # everything from our own origin; inline SVG needs no exception
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def entity_url(kind: str, record_id: str) -> str:
+    from urllib.parse import quote
+
+    return ENTITY_PATHS[kind] + quote(str(record_id), safe="")
+
+
+def org_type_labels(language: str) -> dict[str, str]:
+    """CORDIS activity types in words."""
+    _ = i18n.translations(language).gettext
+    return {
+        "HES": _("higher education"),
+        "REC": _("research organisation"),
+        "PRC": _("company"),
+        "PUB": _("public body"),
+        "OTH": _("other"),
+    }
+
+
+@cache
+def environment(language: str) -> Environment:
+    env = Environment(
+        loader=PackageLoader("samverkan.web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(i18n.translations(language), newstyle=True)
+    locale = Locale.parse(language)
+
+    def date(value: str | dt.date | None, form: str = "medium") -> str:
+        if not value:
+            return ""
+        day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+        return format_date(day, form, locale=locale)
+
+    def money(value: float | None) -> str:
+        return "" if value is None else format_compact_currency(value, "EUR", locale=locale, fraction_digits=1)
+
+    def number(value: float | None) -> str:
+        return "" if value is None else format_decimal(value, locale=locale)
+
+    def country(code: str | None) -> str:
+        if not code:
+            return ""
+        return locale.territories.get({"EL": "GR", "UK": "GB"}.get(code, code), code)
+
+    env.filters.update(date=date, money=money, number=number, country=country)
+    env.globals.update(
+        lang=language,
+        entity_url=entity_url,
+        languages=i18n.NAMES,
+        org_types=org_type_labels(language),
+        days_until=lambda iso: (dt.date.fromisoformat(iso[:10]) - dt.date.today()).days if iso else None,
+    )
+    return env
+
+
+def language(request: Request) -> str:
+    return i18n.choose(
+        request.query_params.get("lang"), request.cookies.get(i18n.COOKIE), request.headers.get("accept-language")
+    )
+
+
+def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    """The page ``template`` in the reader's language; an explicit ``?lang=`` is remembered."""
+    lang = language(request)
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    other = "en" if lang == "sv" else "sv"
+    page = (
+        environment(lang)
+        .get_template(template)
+        .render(
+            request=request,
+            path=request.url.path,
+            switch_url=request.url.path + "?" + urlencode([*params, ("lang", other)]),
+            other_lang=other,
+            **context,
+        )
+    )
+    response = HTMLResponse(page, status_code=status, headers=SECURITY_HEADERS)
+    response.headers["Content-Language"] = lang
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    if request.query_params.get("lang") in i18n.LANGUAGES:
+        response.set_cookie(i18n.COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
+    return response

@@ -1,0 +1,136 @@
+"""Entity pages: call, organisation, hub, platform and working groups, solution, project.
+Each page is built from the same library call as its JSON counterpart."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+
+from samverkan.web import charts
+from samverkan.web.deps import Core
+from samverkan.web.i18n import translations
+from samverkan.web.templating import language, render
+
+router = APIRouter(include_in_schema=False)
+
+# the headings Funding & Tenders topic texts run together ("…targets;Scope:In this topic…")
+SECTION = re.compile(r"(Expected Outcomes?:|Expected Impacts?:|Scope:|Objective:|Themes and priorities[^:]{0,40}:)")
+
+
+def sections(text: str | None) -> list[tuple[str, str]]:
+    """A call description as (heading, text) pairs; the heading is empty before the first one."""
+    if not text:
+        return []
+    parts = SECTION.split(text)
+    out = [("", parts[0].strip())] if parts[0].strip() else []
+    out += [(parts[i].rstrip(":"), parts[i + 1].strip()) for i in range(1, len(parts) - 1, 2)]
+    return out
+
+
+def csv_response(filename: str, header: list[str], rows: list[list[Any]]) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+async def _countries_map(app: Core, counts: dict[str, int], title: str, description: str, unit: str) -> Any:
+    shapes = await run_in_threadpool(app.shapes, 0)
+    return charts.choropleth(shapes, counts, title, description, unit)
+
+
+@router.get("/calls/{call_id:path}", response_class=HTMLResponse)
+async def call(request: Request, call_id: str, app: Core) -> HTMLResponse:
+    _ = translations(language(request)).gettext
+    page = await run_in_threadpool(app.call_page, call_id)
+    countries: dict[str, int] = {}
+    for p in page["partners"]:
+        if p.get("country"):
+            countries[p["country"]] = countries.get(p["country"], 0) + 1
+    partner_map = await _countries_map(
+        app,
+        countries,
+        _("Where the suggested partners are"),
+        _("Map of Europe: number of suggested partners per country."),
+        _("partners"),
+    )
+    return render(
+        request, "call.html", {"call": page, "sections": sections(page["description"]), "partner_map": partner_map}
+    )
+
+
+@router.get("/organisations/{organisation_id}", response_class=HTMLResponse)
+async def organisation(request: Request, organisation_id: str, app: Core) -> HTMLResponse:
+    _ = translations(language(request)).gettext
+    profile = await run_in_threadpool(app.profile, organisation_id)
+    years = [(str(y["year"]), y["projects"]) for y in profile["years"]]
+    over_time = charts.columns(
+        years, _("EU projects per year"), _("Number of EU projects started each year, by start year.")
+    )
+    partner_map = await _countries_map(
+        app,
+        {c["country"]: c["partners"] for c in profile["countries"] if c["country"]},
+        _("Countries worked with"),
+        _("Map of Europe: number of partner organisations per country."),
+        _("partners"),
+    )
+    context = {
+        "org": profile,
+        "over_time": over_time,
+        "partner_map": partner_map,
+        "year_rows": [
+            [y["year"], y["projects"], y["coordinated"], y["partners"], y["new_partners"]] for y in profile["years"]
+        ],
+        "country_rows": [[c["country"] or "?", c["partners"], c["projects"]] for c in profile["countries"]],
+    }
+    return render(request, "organisation.html", context)
+
+
+@router.get("/organisations/{organisation_id}/years.csv")
+async def organisation_years(organisation_id: str, app: Core) -> Response:
+    profile = await run_in_threadpool(app.profile, organisation_id)
+    rows = [[y["year"], y["projects"], y["coordinated"], y["partners"], y["new_partners"]] for y in profile["years"]]
+    header = ["year", "projects", "coordinated", "partners", "new_partners"]
+    return csv_response(f"{organisation_id}-years.csv", header, rows)
+
+
+@router.get("/organisations/{organisation_id}/countries.csv")
+async def organisation_countries(organisation_id: str, app: Core) -> Response:
+    profile = await run_in_threadpool(app.profile, organisation_id)
+    rows = [[c["country"] or "", c["partners"], c["projects"]] for c in profile["countries"]]
+    return csv_response(f"{organisation_id}-countries.csv", ["country", "partners", "projects"], rows)
+
+
+@router.get("/hubs/{hub_id}", response_class=HTMLResponse)
+async def hub(request: Request, hub_id: str, app: Core) -> HTMLResponse:
+    page = await run_in_threadpool(app.hub_page, hub_id)
+    return render(request, "hub.html", {"hub": page})
+
+
+@router.get("/platforms/{platform_id}", response_class=HTMLResponse)
+async def platform(request: Request, platform_id: str, app: Core) -> HTMLResponse:
+    record = await run_in_threadpool(app.record, "platform", platform_id)
+    return render(request, "platform.html", {"platform": record})
+
+
+@router.get("/solutions/{solution_id}", response_class=HTMLResponse)
+async def solution(request: Request, solution_id: str, app: Core) -> HTMLResponse:
+    record = await run_in_threadpool(app.record, "solution", solution_id)
+    return render(request, "solution.html", {"solution": record})
+
+
+@router.get("/projects/{project_id}", response_class=HTMLResponse)
+async def project(request: Request, project_id: str, app: Core) -> HTMLResponse:
+    record = await run_in_threadpool(app.record, "project", project_id)
+    return render(request, "project.html", {"project": record})

@@ -1,0 +1,145 @@
+"""Region pages (NUTS regions and Swedish län), municipality pages and the maps and figures
+page: where the hubs are, where EU participation comes from, and Sweden beside its peers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+
+from samverkan.errors import NotFound
+from samverkan.web import charts
+from samverkan.web.deps import Core
+from samverkan.web.i18n import translations
+from samverkan.web.templating import language, render
+from samverkan.web.views.entities import csv_response
+
+router = APIRouter(include_in_schema=False)
+
+PEERS = 12  # countries shown beside Sweden
+
+
+@router.get("/regions/{code}", response_class=HTMLResponse)
+async def region(request: Request, code: str, app: Core) -> HTMLResponse:
+    _ = translations(language(request)).gettext
+    page = await run_in_threadpool(app.region_page, code.upper())
+    over_time = charts.columns(
+        [(str(y["year"]), y["participations"]) for y in page["participation"]],
+        _("EU project participations per year"),
+        _("Participations in EU projects by organisations in the region, by the projects' start year."),
+    )
+    region_map = None
+    if page["children"]:
+        level = page["children"][0]["level"]
+        shapes = await run_in_threadpool(app.shapes, level, page["country"])
+        inside = [s for s in shapes if s[0].startswith(page["id"])]
+        values = await run_in_threadpool(app.participation_by_region, level)
+        region_map = charts.choropleth(
+            inside,
+            values,
+            _("EU participation in the subregions"),
+            _("Map of the region's subregions, coloured by participations in EU projects."),
+            _("participations"),
+            extent=None,
+            width=480,
+        )
+    rows = [[y["year"], y["participations"], y["coordinated"]] for y in page["participation"]]
+    context = {"region": page, "over_time": over_time, "region_map": region_map, "participation_rows": rows}
+    return render(request, "region.html", context)
+
+
+@router.get("/regions/{code}/participation.csv")
+async def region_participation(code: str, app: Core) -> Response:
+    page = await run_in_threadpool(app.region_page, code.upper())
+    rows = [[y["year"], y["participations"], y["coordinated"]] for y in page["participation"]]
+    return csv_response(f"{page['id']}-participation.csv", ["year", "participations", "coordinated"], rows)
+
+
+@router.get("/municipalities/{code}", response_class=HTMLResponse)
+async def municipality(request: Request, code: str, app: Core) -> HTMLResponse:
+    page = await run_in_threadpool(app.municipality_page, code)
+    return render(request, "municipality.html", {"municipality": page})
+
+
+@router.get("/statistics", response_class=HTMLResponse)
+async def statistics(request: Request, app: Core) -> HTMLResponse:
+    _ = translations(language(request)).gettext
+    numbers = await run_in_threadpool(app.statistics)
+    countries = await run_in_threadpool(app.shapes, 0)
+    regions = await run_in_threadpool(app.shapes, 2)
+    hubs = numbers["hubs_per_country"]
+    participation = numbers["participation_per_country"]
+    context = {
+        "hubs_map": charts.choropleth(
+            countries,
+            hubs,
+            _("Innovation hubs per country"),
+            _("Map of Europe: number of digital innovation hubs in each country."),
+            _("hubs"),
+            highlight="SE",
+        ),
+        "hubs_region_map": charts.choropleth(
+            regions,
+            numbers["hubs_per_region"],
+            _("Innovation hubs per NUTS 2 region"),
+            _("Map of Europe: number of digital innovation hubs in each NUTS 2 region."),
+            _("hubs"),
+        ),
+        "participation_map": charts.choropleth(
+            regions,
+            numbers["participation_per_region"],
+            _("EU project participation per NUTS 2 region"),
+            _("Map of Europe: participations in EU projects of the organisations in each NUTS 2 region."),
+            _("participations"),
+        ),
+        "hubs_bars": charts.bars(
+            _peers(hubs),
+            _("Sweden beside its peers: innovation hubs"),
+            _("Bar chart: number of innovation hubs in Sweden and the countries with the most hubs."),
+            highlight="SE",
+        ),
+        "participation_bars": charts.bars(
+            _peers(participation),
+            _("Sweden beside its peers: EU project participation"),
+            _("Bar chart: participations in EU projects in Sweden and the countries with the most."),
+            highlight="SE",
+        ),
+        "hub_rows": [[code, n] for code, n in hubs.items()],
+        "participation_rows": [[code, n] for code, n in participation.items()],
+        "sweden": {
+            "hubs": hubs.get("SE", 0),
+            "hubs_rank": _rank(hubs, "SE"),
+            "participation": participation.get("SE", 0),
+            "participation_rank": _rank(participation, "SE"),
+            "countries": len(hubs),
+            "participation_countries": len(participation),
+        },
+    }
+    return render(request, "statistics.html", context)
+
+
+def _peers(counts: dict[str, int]) -> list[tuple[str, float]]:
+    """The countries with the most, and Sweden wherever it ranks."""
+    top = list(counts.items())[:PEERS]
+    if "SE" not in dict(top) and "SE" in counts:
+        top.append(("SE", counts["SE"]))
+    return top
+
+
+def _rank(counts: dict[str, int], country: str) -> int | None:
+    return list(counts).index(country) + 1 if country in counts else None
+
+
+@router.get("/statistics/{name}.csv")
+async def statistics_csv(name: str, app: Core) -> Response:
+    numbers = await run_in_threadpool(app.statistics)
+    tables = {
+        "hubs-per-country": ("hubs_per_country", ["country", "hubs"]),
+        "hubs-per-region": ("hubs_per_region", ["nuts2", "hubs"]),
+        "participation-per-country": ("participation_per_country", ["country", "participations"]),
+        "participation-per-region": ("participation_per_region", ["nuts2", "participations"]),
+    }
+    if name not in tables:
+        raise NotFound(f"no figure {name!r}")
+    key, header = tables[name]
+    return csv_response(f"{name}.csv", header, [[k, v] for k, v in numbers[key].items()])
