@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -144,6 +145,8 @@ def serve(obj: Context, host: str | None, port: int | None, with_demo: bool) -> 
             for report in load_demo(app, progress=progress_bar):
                 click.echo(report.render(), err=True)
         web = create_app(settings, app=app)
+    # the first searches need the indexes: build them while the server starts answering
+    threading.Thread(target=app.warm_up, name="warm-up", daemon=True).start()
     click.echo(f"samverkan on http://{settings.host}:{settings.port}/ (database {settings.db})", err=True)
     uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
 

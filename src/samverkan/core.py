@@ -173,6 +173,15 @@ class Samverkan:
         with Session(self.engine) as session:
             return details.municipality_shapes(session, county)
 
+    def warm_up(self) -> None:
+        """Build what the first searches and pages need (indexes, call and partner finders,
+        the embedding model) so that the first visitor does not wait for it."""
+        for kind in ("call", "organisation", "hub", "platform", "solution", "project"):
+            self.searcher.records(kind)
+        self.partner_service.finder()
+        if self.settings.search_dense:
+            self.searcher.embedder.query("warm up")
+
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from babel import Locale
 from babel.dates import format_date
@@ -37,8 +37,6 @@ SECURITY_HEADERS = {
 
 
 def entity_url(kind: str, record_id: str) -> str:
-    from urllib.parse import quote
-
     return ENTITY_PATHS[kind] + quote(str(record_id), safe="")
 
 

@@ -8,13 +8,61 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
 
+from samverkan.web.api.partners import PartnerResult
+from samverkan.web.api.schemas import Eligibility, FundedProject, RegionDetail, Statistics
+from samverkan.web.api.search import SearchResult
 from samverkan.web.deps import Core
 
 router = APIRouter(tags=["details"])
 
 
-@router.get("/calls/{call_id}", summary="A call with its eligibility rule, funded or similar projects and partners")
+class CallDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str = Field(description="Funding & Tenders topic id.", examples=["HORIZON-CL5-2026-09-D3-03"])
+    title: str | None = Field(description="Topic title.", examples=["Wind energy research and innovation partnership"])
+    programme: str | None = Field(description="Programme.", examples=["Horizon Europe"])
+    status: str = Field(description="open, forthcoming or closed (as the portal published it).", examples=["open"])
+    deadline: str | None = Field(description="Deadline day, ISO 8601.", examples=["2026-09-16"])
+    budget_min: float | None = Field(description="Smallest EU contribution per project, EUR.", examples=[1_000_000])
+    budget_max: float | None = Field(description="Largest EU contribution per project, EUR.", examples=[3_000_000])
+    description: str | None = Field(description="The topic text.", examples=["Expected Outcome: …"])
+    portal_url: str | None = Field(
+        description="The topic on the Funding & Tenders portal.",
+        examples=[
+            "https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/opportunities/topic-details/x"
+        ],
+    )
+    eligibility: Eligibility = Field(description="Who may apply, as samverkan reads the call.")
+    funded_count: int = Field(description="Projects the call funded, in all.", examples=[12])
+    funded: list[FundedProject] = Field(description="The newest projects it funded (at most 50).")
+    similar_projects: list[SearchResult] = Field(
+        description="For a call that funded nothing yet: past projects found for its title and keywords."
+    )
+    partners: list[PartnerResult] = Field(description="Suggested partners for the call (as /partners?call=).")
+
+
+class HubDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str = Field(description="JRC hub catalogue id.", examples=["17480"])
+    name: str = Field(description="Hub name.", examples=["LTU AI Innovation Hub"])
+    kind: str = Field(description="DIH or EDIH.", examples=["DIH"])
+    country: str | None = Field(description="ISO 3166-1 alpha-2 country code.", examples=["SE"])
+    city: str | None = Field(description="City.", examples=["Luleå"])
+    sectors: list[str] = Field(description="Sectors served.", examples=[["Health care", "Manufacturing"]])
+    services: list[str] = Field(description="Services offered.", examples=[["Test before invest"]])
+    technologies: list[str] = Field(description="Technologies.", examples=[["Artificial Intelligence"]])
+    nuts: str | None = Field(description="NUTS region it was placed in.", examples=["SE332"])
+    nuts_name: str | None = Field(description="Name of that region.", examples=["Norrbottens län"])
+    similar: list[SearchResult] = Field(description="The hubs most like it.")
+
+
+@router.get(
+    "/calls/{call_id}",
+    response_model=CallDetail,
+    summary="A call with its eligibility rule, funded or similar projects and partners",
+)
 async def call(
     call_id: Annotated[str, Path(description="Funding & Tenders topic id.", examples=["HORIZON-CL5-2026-09-D3-03"])],
     app: Core,
@@ -22,20 +70,28 @@ async def call(
     return await run_in_threadpool(app.call_page, call_id)
 
 
-@router.get("/hubs/{hub_id}", summary="A digital innovation hub with its NUTS region and similar hubs")
+@router.get(
+    "/hubs/{hub_id}", response_model=HubDetail, summary="A digital innovation hub with its NUTS region and similar hubs"
+)
 async def hub(
     hub_id: Annotated[str, Path(description="JRC hub catalogue id.", examples=["17480"])], app: Core
 ) -> dict[str, Any]:
     return await run_in_threadpool(app.hub_page, hub_id)
 
 
-@router.get("/regions/{code}", summary="A NUTS region's organisations, hubs and EU participation per year")
+@router.get(
+    "/regions/{code}",
+    response_model=RegionDetail,
+    summary="A NUTS region's organisations, hubs and EU participation per year",
+)
 async def region(
     code: Annotated[str, Path(description="NUTS 2021 code of any level.", examples=["SE23"], max_length=5)], app: Core
 ) -> dict[str, Any]:
     return await run_in_threadpool(app.region_page, code.upper())
 
 
-@router.get("/statistics", summary="Hubs and EU participation per country and per NUTS 2 region")
+@router.get(
+    "/statistics", response_model=Statistics, summary="Hubs and EU participation per country and per NUTS 2 region"
+)
 async def statistics(app: Core) -> dict[str, Any]:
     return await run_in_threadpool(app.statistics)

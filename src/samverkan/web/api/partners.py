@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from samverkan.match.partners import PartnerFilters
+from samverkan.web.api.schemas import OrganisationProfile
 from samverkan.web.deps import Core
 
 router = APIRouter(tags=["partners"])
@@ -25,17 +26,29 @@ class PartnerResult(BaseModel):
     sme: bool | None = Field(description="Declared SME in CORDIS.", examples=[False])
     projects: int = Field(description="Projects in the history.", examples=[42])
     coordinated: int = Field(description="Projects it coordinated.", examples=[5])
-    score: float = Field(description="Weighted sum of the signals; comparable within one answer only.")
+    score: float = Field(
+        description="Weighted sum of the signals; comparable within one answer only.", examples=[0.4731]
+    )
     why: str = Field(description="Reasons a person can check.",
                      examples=["worked with KTH in 3 projects, e.g. ELSA (633411); adds a country: FI"])  # fmt: skip
 
 
 class PartnerAnswer(BaseModel):
-    call: dict[str, Any] | None = Field(description="The call asked about: id, title, number of funded projects.")
-    text: str | None = Field(description="The need text, if given.")
-    team: list[dict[str, Any]] = Field(description="The organisations given in `with` (never suggested).")
+    call: dict[str, Any] | None = Field(
+        description="The call asked about: id, title, number of funded projects.",
+        examples=[
+            {"id": "LC-SC3-EE-1-2018-2019-2020", "title": "Decarbonisation of the EU building stock", "funded": 8}
+        ],
+    )
+    text: str | None = Field(description="The need text, if given.", examples=["energy renovation of schools"])
+    team: list[dict[str, Any]] = Field(
+        description="The organisations given in `with` (never suggested).",
+        examples=[
+            [{"id": "999990946", "name": "KUNGLIGA TEKNISKA HOEGSKOLAN", "country": "SE", "activity_type": "HES"}]
+        ],
+    )
     filters: dict[str, Any] = Field(description="Filters applied.", examples=[{"country": "FI", "sme": True}])
-    results: list[PartnerResult]
+    results: list[PartnerResult] = Field(description="Suggested organisations, best first.")
 
 
 @router.get("/partners", response_model=PartnerAnswer, summary="Suggest partners for a call and/or a need")
@@ -79,7 +92,9 @@ class ConsortiumMember(BaseModel):
     activity_type: str | None = Field(description="HES, REC, PRC, PUB or OTH.", examples=["HES"])
     sme: bool | None = Field(description="Declared SME in CORDIS.", examples=[False])
     role: Literal["lead", "locked", "proposed"] = Field(description="Who put it in the team.", examples=["proposed"])
-    score: float | None = Field(description="Builder score when proposed; null for the lead and locked members.")
+    score: float | None = Field(
+        description="Builder score when proposed; null for the lead and locked members.", examples=[1.2345]
+    )
     why: str = Field(
         description="Reasons a person can check.",
         examples=["worked with CHALMERS in 3 projects, e.g. LOWUP (723930); adds a country: ES"],
@@ -106,17 +121,29 @@ class ConsortiumCheck(BaseModel):
 
 
 class ConsortiumAnswer(BaseModel):
-    call: dict[str, Any] = Field(description="The call: id, title, programme, type of action, status, deadline.")
+    call: dict[str, Any] = Field(
+        description="The call: id, title, programme, type of action, status, deadline.",
+        examples=[{"id": "HORIZON-CL5-2026-09-D3-03", "programme": "Horizon Europe", "type_of_action": "IA",
+                   "status": "open", "deadline": "2026-09-16"}],
+    )  # fmt: skip
     rule: dict[str, Any] = Field(
-        description="The consortium rule applied, its source, and conditions quoted from the call."
+        description="The consortium rule applied (as `eligibility` of /calls/{id}), its source, and conditions quoted "
+        "from the call.",
+        examples=[{"kind": "consortium", "min_entities": 3, "min_countries": 3, "min_member_states": 1}],
     )
-    needs: dict[str, Any] = Field(description="Roles, SME and themes the call asks for.")
+    needs: dict[str, Any] = Field(
+        description="Roles, SME and themes the call asks for.",
+        examples=[{"roles": {"research": ["HES", "REC"]}, "sme": True, "themes": ["wind energy"]}],
+    )
     size: int = Field(description="Number of members aimed at.", examples=[8])
     eligible: bool = Field(description="Whether every eligibility check passes.", examples=[True])
-    members: list[ConsortiumMember]
-    dropped: list[str] = Field(description="Organisations the user dropped (never proposed).")
-    checks: list[ConsortiumCheck]
-    notes: list[str] = Field(description="How the size was chosen, and anything to watch.")
+    members: list[ConsortiumMember] = Field(description="The team: the lead, locked members, then proposed ones.")
+    dropped: list[str] = Field(description="Organisations the user dropped (never proposed).", examples=[["999980373"]])
+    checks: list[ConsortiumCheck] = Field(description="What the team was checked against, and the outcome.")
+    notes: list[str] = Field(
+        description="How the size was chosen, and anything to watch.",
+        examples=[["size 8: the median of past IA projects"]],
+    )
 
 
 @router.get("/consortium", response_model=ConsortiumAnswer, summary="Propose a complete, eligible team for a call")
@@ -139,6 +166,7 @@ async def consortium(
 
 @router.get(
     "/organisations/{organisation_id}/profile",
+    response_model=OrganisationProfile,
     summary="An organisation's profile from its project history",
     description="Projects with its role, activity and partners per year, most frequent partners, countries "
     "worked with, types of action, and fields (Horizon 2020 programme parts, euroSciVoc where CORDIS gives it). "

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from fastapi.concurrency import run_in_threadpool
 
 from samverkan.web.deps import Core
@@ -14,11 +14,30 @@ router = APIRouter(tags=["catalogue"])
 RecordKind = Literal["call", "organisation", "hub", "platform", "solution", "project", "region", "municipality"]
 
 
-@router.get("/stats", summary="Number of records per table")
+@router.get(
+    "/stats",
+    summary="Number of records per table",
+    responses={
+        200: {"content": {"application/json": {"example": {"calls": 4124, "hubs": 1012, "organisations": 15476}}}}
+    },
+)
 async def stats(app: Core) -> dict[str, int]:
     return await run_in_threadpool(app.counts)
 
 
-@router.get("/records/{kind}/{record_id:path}", summary="One record by kind and id")
-async def record(kind: RecordKind, record_id: str, app: Core) -> dict[str, Any]:
+@router.get(
+    "/records/{kind}/{record_id:path}",
+    summary="One record by kind and id",
+    description="Every stored field of the record (geometry left out), with its provenance (`source`, "
+    "`source_id`, `imported_at`); a project also lists its participants and topics, a platform its working "
+    "groups. The fields per kind are the catalogue's tables, described in docs/architecture.md.",
+    responses={200: {"content": {"application/json": {"example": {
+        "id": "10556", "name": "Smart Dementia project", "countries": ["NL"], "source": "solutions",
+        "source_id": "10556", "imported_at": "2026-11-23T06:22:40+00:00"}}}}},
+)  # fmt: skip
+async def record(
+    kind: Annotated[RecordKind, Path(description="Kind of record.", examples=["solution"])],
+    record_id: Annotated[str, Path(description="Its id (topic code, PIC, NUTS code …).", examples=["10556"])],
+    app: Core,
+) -> dict[str, Any]:
     return await run_in_threadpool(app.record, kind, record_id)

@@ -38,7 +38,7 @@ class Reason(BaseModel):
     cosine: float | None = Field(None, description="meaning: cosine similarity of the e5 vectors.", examples=[0.86])
     id: str | None = Field(None, description="similar_project: CORDIS project id.", examples=["823383"])
     title: str | None = Field(None, description="similar_project: its title.", examples=["AI4EMS"])
-    similarity: float | None = Field(None, description="similar_project: its similarity to the query.")
+    similarity: float | None = Field(None, description="similar_project: its similarity to the query.", examples=[0.71])
     date: str | None = Field(None, description="deadline: the day, ISO 8601.", examples=["2026-09-16"])
     count: int | None = Field(None, description="projects: how many EU projects.", examples=[3])
     city: str | None = Field(None, description="place: city.", examples=["Luleå"])
@@ -55,21 +55,23 @@ class SearchResult(BaseModel):
         examples=["999905974"],
     )
     title: str = Field(description="Name or title to show.", examples=["THE WELLCOME TRUST LIMITED"])
-    score: float = Field(description="Relevance score; comparable only within one kind and one query.")
+    score: float = Field(
+        description="Relevance score; comparable only within one kind and one query.", examples=[0.0328]
+    )
     why: str = Field(description="A short reason a person can check.", examples=["matched: wellcome, trust"])
     reasons: list[Reason] = Field(description="The same reasons, structured (the web pages word them in sv or en).")
 
 
 class SearchAnswer(BaseModel):
-    query: str = Field(description="The query as searched.")
+    query: str = Field(description="The query as searched.", examples=["AI i äldreomsorgen"])
     language: str = Field(description="Language the query was read in: sv or en.", examples=["sv"])
-    kind: Kind | None = Field(description="The kind asked for; null means every kind, grouped.")
-    status: str = Field(description="Call status filter applied.")
+    kind: Kind | None = Field(description="The kind asked for; null means every kind, grouped.", examples=["call"])
+    status: str = Field(description="Call status filter applied.", examples=["open"])
     filters: dict[str, str | bool] = Field(
         description="Filters applied (each narrows only the kinds that carry its attribute).",
         examples=[{"country": "SE", "sme": True}],
     )
-    results: list[SearchResult]
+    results: list[SearchResult] = Field(description="Best first; without `kind`, grouped by kind.")
     facets: dict[str, dict[str, dict[str, int]]] = Field(
         description="Per kind, counts of each facet value among its best 100 candidates.",
         examples=[{"organisation": {"country": {"SE": 12, "FI": 3}, "activity_type": {"PRC": 9, "HES": 6}}}],

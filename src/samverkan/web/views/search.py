@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -210,9 +209,10 @@ async def results(request: Request, app: Core) -> HTMLResponse:
         "prev_url": url(page=page - 1) if kind and page > 1 else None,
         "next_url": url(page=page + 1) if kind and groups[0]["next"] and page < 10 else None,
         "all_url": url(kind=None),
+        "status": status,
+        "forthcoming_url": url(kind="call", status="forthcoming"),
         "clear_url": "/search?" + urlencode([(k, v) for k, v in (("q", query), ("kind", kind)) if v]),
         "share_url": str(request.base_url).rstrip("/") + url(page=page if page > 1 else None),
-        "today": dt.date.today().isoformat(),
     }
     return render(request, "results.html", context)
 
