@@ -6,6 +6,7 @@ The CLI and the web app are thin adapters over :class:`Samverkan`.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
@@ -31,6 +32,7 @@ class Samverkan:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.warm = threading.Event()  # set once warm_up has built the indexes
 
     @cached_property
     def engine(self) -> Engine:
@@ -181,6 +183,7 @@ class Samverkan:
         self.partner_service.finder()
         if self.settings.search_dense:
             self.searcher.embedder.query("warm up")
+        self.warm.set()
 
     def close(self) -> None:
         if "engine" in self.__dict__:

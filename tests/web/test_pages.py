@@ -157,3 +157,10 @@ def test_paging_through_one_kind(client):
     assert len(links.findall(first)) == 10 and len(links.findall(second)) == 10
     assert not set(links.findall(first)) & set(links.findall(second))
     assert 'rel="next"' in first and 'rel="prev"' in second and '<ol class="results" start="11">' in second
+
+
+def test_health_says_when_the_indexes_are_built(client):
+    core = client.app.state.samverkan
+    assert client.get("/api/v1/health").json() == {"status": "ok", "warm": core.warm.is_set()}
+    core.warm_up()
+    assert client.get("/api/v1/health").json() == {"status": "ok", "warm": True}

@@ -6,12 +6,27 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
 
 from samverkan.web.deps import Core
 
 router = APIRouter(tags=["catalogue"])
 
 RecordKind = Literal["call", "organisation", "hub", "platform", "solution", "project", "region", "municipality"]
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = Field(description="The server answers.", examples=["ok"])
+    warm: bool = Field(
+        description="Whether the indexes are built (samverkan serve builds them in the background at start; "
+        "until then the first searches wait for them).",
+        examples=[True],
+    )
+
+
+@router.get("/health", response_model=Health, summary="Whether the server is up and its indexes are built")
+async def health(app: Core) -> dict[str, Any]:
+    return {"status": "ok", "warm": app.warm.is_set()}
 
 
 @router.get(
