@@ -12,15 +12,12 @@ popularity"). Prints median and p95; the first request (history build) is exclud
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
-import sys
 import time
 
 import httpx2 as httpx
 import numpy as np
-from search_latency import free_port, percentile
+from search_latency import percentile, served
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
@@ -56,35 +53,18 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
     asks, history = pairs(args.db, args.queries)
-    port = free_port()
-    env = {**os.environ, "OMP_WAIT_POLICY": "passive"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "samverkan", "--db", args.db, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}/api/v1/partners"
     api, pop = [], []
-    try:
-        with httpx.Client(timeout=120) as client:
-            for _ in range(600):
-                try:
-                    client.get(base, params={"call": asks[0][0], "with": asks[0][1]})
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            for call, lead in asks:
-                start = time.perf_counter()
-                response = client.get(base, params={"call": call, "with": lead, "limit": 20})
-                api.append((time.perf_counter() - start) * 1000)
-                response.raise_for_status()
-                start = time.perf_counter()
-                baseline(history, call)
-                pop.append((time.perf_counter() - start) * 1000)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with served(args.db) as base, httpx.Client(timeout=120) as client:
+        url = base + "/api/v1/partners"
+        client.get(url, params={"call": asks[0][0], "with": asks[0][1]})  # not timed
+        for call, lead in asks:
+            start = time.perf_counter()
+            response = client.get(url, params={"call": call, "with": lead, "limit": 20})
+            api.append((time.perf_counter() - start) * 1000)
+            response.raise_for_status()
+            start = time.perf_counter()
+            baseline(history, call)
+            pop.append((time.perf_counter() - start) * 1000)
     print(f"partners for {len(asks)} (topic, coordinator) pairs on {args.db}; {len(history):,} organisations")
     print(f"{'method':<40}{'median ms':>10}{'p95 ms':>9}")
     print(f"{'topic popularity (in process)':<40}{statistics.median(pop):>10.2f}{percentile(pop, 0.95):>9.2f}")

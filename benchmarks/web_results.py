@@ -13,15 +13,12 @@ and charts are inline SVG and counted in the HTML.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
-import subprocess
-import sys
 import time
 
 import httpx2 as httpx
-from search_latency import free_port, percentile
+from search_latency import percentile, served
 
 NEEDS = [
     "Vi söker partner och finansiering för att använda AI och sensordata i äldreomsorgen i vår kommun",
@@ -38,49 +35,28 @@ def main() -> None:
     parser.add_argument("--db", required=True)
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
-    port = free_port()
-    env = {**os.environ, "OMP_WAIT_POLICY": "passive"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "samverkan", "--db", args.db, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
     html: list[float] = []
     api: list[float] = []
     weights: dict[str, int] = {}
-    try:
-        with httpx.Client(base_url=base, timeout=300, headers={"Accept-Language": "sv"}) as client:
-            for _ in range(600):
-                try:
-                    client.get("/static/style.css")
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            while not client.get("/api/v1/health").json()["warm"]:  # serve builds the indexes at start
-                time.sleep(0.5)
-            for need in NEEDS:  # warm-up round, not timed
-                client.get("/search", params={"q": need})
-            for _ in range(args.rounds):
-                for need in NEEDS:
-                    start = time.perf_counter()
-                    page = client.get("/search", params={"q": need})
-                    html.append((time.perf_counter() - start) * 1000)
-                    start = time.perf_counter()
-                    answer = client.get("/api/v1/search", params={"q": need, "limit": 6})
-                    api.append((time.perf_counter() - start) * 1000)
-                    assert page.status_code == 200 and answer.status_code == 200
-                    linked = re.findall(r'<link rel="(?:stylesheet|icon)" href="([^"]+)"', page.text)
-                    extra = sum(len(client.get(href).content) for href in linked)
-                    weights[need] = len(page.content) + extra
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    with served(args.db) as base, httpx.Client(base_url=base, timeout=300, headers={"Accept-Language": "sv"}) as client:
+        for need in NEEDS:  # warm-up round, not timed
+            client.get("/search", params={"q": need})
+        for _ in range(args.rounds):
+            for need in NEEDS:
+                start = time.perf_counter()
+                page = client.get("/search", params={"q": need})
+                html.append((time.perf_counter() - start) * 1000)
+                start = time.perf_counter()
+                answer = client.get("/api/v1/search", params={"q": need, "limit": 6})
+                api.append((time.perf_counter() - start) * 1000)
+                assert page.status_code == 200 and answer.status_code == 200
+                linked = re.findall(r'<link rel="(?:stylesheet|icon)" href="([^"]+)"', page.text)
+                extra = sum(len(client.get(href).content) for href in linked)
+                weights[need] = len(page.content) + extra
     print(f"needs: {len(NEEDS)} × {args.rounds} rounds, alternating page and API on one server")
     print(f"{'':24}{'median ms':>10}{'p95 ms':>10}")
-    print(f"{'results page (HTML)':24}{statistics.median(html):10.1f}{percentile(html, 95):10.1f}")
-    print(f"{'JSON API, same query':24}{statistics.median(api):10.1f}{percentile(api, 95):10.1f}")
+    print(f"{'results page (HTML)':24}{statistics.median(html):10.1f}{percentile(html, 0.95):10.1f}")
+    print(f"{'JSON API, same query':24}{statistics.median(api):10.1f}{percentile(api, 0.95):10.1f}")
     print(f"page / API median ratio: {statistics.median(html) / statistics.median(api):.2f}")
     largest = max(weights.values())
     print(f"page weight before images (HTML + CSS + icon): median {statistics.median(weights.values()) / 1000:.1f} KB,")

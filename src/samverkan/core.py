@@ -141,15 +141,10 @@ class Samverkan:
     def statistics(self) -> dict[str, Any]:
         """Counts behind the maps: hubs and EU participation per country and per NUTS 2 region."""
         hubs = self.searcher.records("hub")
-        organisations = self.searcher.records("organisation")
-        participation: dict[str, int] = {}
-        for o in organisations:
-            if o.get("country") and not o.get("same_as"):
-                participation[o["country"]] = participation.get(o["country"], 0) + (o.get("projects") or 0)
         return {
             "hubs_per_country": details.per_country(hubs),
             "hubs_per_region": details.per_region(hubs, level=2),
-            "participation_per_country": dict(sorted(participation.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "participation_per_country": details.per_country(self.searcher.records("organisation"), weight="projects"),
             "participation_per_region": self.participation_by_region(2),
         }
 

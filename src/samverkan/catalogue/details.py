@@ -129,9 +129,13 @@ def _brief(record: Record) -> Record:
     return {k: record[k] for k in keys if k in record}
 
 
-def per_country(records: Iterable[Record]) -> dict[str, int]:
-    """How many records per country code, largest first."""
-    counts = Counter(r["country"] for r in records if r.get("country"))
+def per_country(records: Iterable[Record], weight: str | None = None) -> dict[str, int]:
+    """Records (or the sum of their ``weight`` field) per country code, largest first; a
+    record that is another's duplicate (``same_as``) is not counted twice."""
+    counts: Counter[str] = Counter()
+    for r in records:
+        if r.get("country") and not r.get("same_as"):
+            counts[r["country"]] += (r.get(weight) or 0) if weight else 1
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 

@@ -106,14 +106,9 @@ def choropleth(
         label = f"{name} ({code}): {_number(value)} {unit}"
         paths.append(f'<path d="{d}" fill="{colour(value, bounds)}"{stroke}><title>{escape(label)}</title></path>')
     legend = _legend(bounds, unit, height, width)
-    ident = "map-" + _slug(title)
     css = "map small" if extent is None else "map"
-    return Markup(
-        f'<svg class="{css}" viewBox="0 0 {width} {height + 40}" role="img" aria-labelledby="{ident}-t {ident}-d" '
-        f'xmlns="http://www.w3.org/2000/svg"><title id="{ident}-t">{escape(title)}</title>'
-        f'<desc id="{ident}-d">{escape(description)}</desc>'
-        f'<g stroke="#ffffff" stroke-width="0.4" stroke-linejoin="round">{"".join(paths)}</g>{legend}</svg>'
-    )
+    body = f'<g stroke="#ffffff" stroke-width="0.4" stroke-linejoin="round">{"".join(paths)}</g>{legend}'
+    return _figure(css, "map-", width, height + 40, title, description, body)
 
 
 def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
@@ -172,12 +167,7 @@ def bars(
             f'<rect x="{label_width}" y="{y + 2}" width="{length:.1f}" height="{row_height - 5}" fill="{fill}"/>'
             f'<text x="{label_width + length + 4:.1f}" y="{y + 14}" font-size="13">{_number(value)}</text>'
         )
-    ident = "bars-" + _slug(title)
-    return Markup(
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{ident}-t {ident}-d" '
-        f'xmlns="http://www.w3.org/2000/svg"><title id="{ident}-t">{escape(title)}</title>'
-        f'<desc id="{ident}-d">{escape(description)}</desc>{"".join(items)}</svg>'
-    )
+    return _figure("chart", "bars-", width, height, title, description, "".join(items))
 
 
 def columns(
@@ -199,11 +189,16 @@ def columns(
             f'font-size="12">{escape(label)}</text><text x="{x + step / 2:.1f}" y="{16 + plot - h:.1f}" '
             f'text-anchor="middle" font-size="12">{_number(value)}</text>'
         )
-    ident = "cols-" + _slug(title)
+    return _figure("chart", "cols-", width, height, title, description, "".join(items))
+
+
+def _figure(css: str, prefix: str, width: int, height: int, title: str, description: str, body: str) -> Markup:
+    """An SVG picture named for screen readers by its ``<title>`` and ``<desc>``."""
+    ident = prefix + _slug(title)
     return Markup(
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{ident}-t {ident}-d" '
+        f'<svg class="{css}" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{ident}-t {ident}-d" '
         f'xmlns="http://www.w3.org/2000/svg"><title id="{ident}-t">{escape(title)}</title>'
-        f'<desc id="{ident}-d">{escape(description)}</desc>{"".join(items)}</svg>'
+        f'<desc id="{ident}-d">{escape(description)}</desc>{body}</svg>'
     )
 
 

@@ -33,6 +33,17 @@ def sections(text: str | None) -> list[tuple[str, str]]:
     return out
 
 
+# the tables behind the charts: one list of columns serves the page's table and its CSV
+YEAR_COLUMNS = ["year", "projects", "coordinated", "partners", "new_partners"]
+COUNTRY_COLUMNS = ["country", "partners", "projects"]
+PARTICIPATION_COLUMNS = ["year", "participations", "coordinated"]
+
+
+def table(records: list[dict[str, Any]], columns: list[str], missing: str = "") -> list[list[Any]]:
+    """One row per record, the ``columns`` in order, ``missing`` for an empty value."""
+    return [[missing if r[c] is None else r[c] for c in columns] for r in records]
+
+
 def csv_response(filename: str, header: list[str], rows: list[list[Any]]) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -89,10 +100,8 @@ async def organisation(request: Request, organisation_id: str, app: Core) -> HTM
         "org": profile,
         "over_time": over_time,
         "partner_map": partner_map,
-        "year_rows": [
-            [y["year"], y["projects"], y["coordinated"], y["partners"], y["new_partners"]] for y in profile["years"]
-        ],
-        "country_rows": [[c["country"] or "?", c["partners"], c["projects"]] for c in profile["countries"]],
+        "year_rows": table(profile["years"], YEAR_COLUMNS),
+        "country_rows": table(profile["countries"], COUNTRY_COLUMNS, missing="?"),
     }
     return render(request, "organisation.html", context)
 
@@ -100,16 +109,14 @@ async def organisation(request: Request, organisation_id: str, app: Core) -> HTM
 @router.get("/organisations/{organisation_id}/years.csv")
 async def organisation_years(organisation_id: str, app: Core) -> Response:
     profile = await run_in_threadpool(app.profile, organisation_id)
-    rows = [[y["year"], y["projects"], y["coordinated"], y["partners"], y["new_partners"]] for y in profile["years"]]
-    header = ["year", "projects", "coordinated", "partners", "new_partners"]
-    return csv_response(f"{organisation_id}-years.csv", header, rows)
+    return csv_response(f"{organisation_id}-years.csv", YEAR_COLUMNS, table(profile["years"], YEAR_COLUMNS))
 
 
 @router.get("/organisations/{organisation_id}/countries.csv")
 async def organisation_countries(organisation_id: str, app: Core) -> Response:
     profile = await run_in_threadpool(app.profile, organisation_id)
-    rows = [[c["country"] or "", c["partners"], c["projects"]] for c in profile["countries"]]
-    return csv_response(f"{organisation_id}-countries.csv", ["country", "partners", "projects"], rows)
+    rows = table(profile["countries"], COUNTRY_COLUMNS)
+    return csv_response(f"{organisation_id}-countries.csv", COUNTRY_COLUMNS, rows)
 
 
 @router.get("/hubs/{hub_id}", response_class=HTMLResponse)

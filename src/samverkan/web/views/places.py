@@ -12,7 +12,7 @@ from samverkan.web import charts
 from samverkan.web.deps import Core
 from samverkan.web.i18n import translations
 from samverkan.web.templating import language, render
-from samverkan.web.views.entities import csv_response
+from samverkan.web.views.entities import PARTICIPATION_COLUMNS, csv_response, table
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,7 +43,7 @@ async def region(request: Request, code: str, app: Core) -> HTMLResponse:
             extent=None,
             width=480,
         )
-    rows = [[y["year"], y["participations"], y["coordinated"]] for y in page["participation"]]
+    rows = table(page["participation"], PARTICIPATION_COLUMNS)
     context = {"region": page, "over_time": over_time, "region_map": region_map, "participation_rows": rows}
     return render(request, "region.html", context)
 
@@ -51,8 +51,8 @@ async def region(request: Request, code: str, app: Core) -> HTMLResponse:
 @router.get("/regions/{code}/participation.csv")
 async def region_participation(code: str, app: Core) -> Response:
     page = await run_in_threadpool(app.region_page, code.upper())
-    rows = [[y["year"], y["participations"], y["coordinated"]] for y in page["participation"]]
-    return csv_response(f"{page['id']}-participation.csv", ["year", "participations", "coordinated"], rows)
+    rows = table(page["participation"], PARTICIPATION_COLUMNS)
+    return csv_response(f"{page['id']}-participation.csv", PARTICIPATION_COLUMNS, rows)
 
 
 @router.get("/municipalities/{code}", response_class=HTMLResponse)
