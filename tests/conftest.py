@@ -140,7 +140,7 @@ def demo_db(databases: Databases) -> DemoDatabase:
 
     url = databases.copy(databases.template, tag="demo")
     app = Samverkan(load_settings(db=url))
-    reports = load_demo(app)
+    reports = load_demo(app, sensors=False)  # the data-space tests load the sensor tenants themselves
     app.close()
     return DemoDatabase(url, reports)
 

@@ -61,3 +61,20 @@ def test_an_unreachable_database_is_a_message():
 def test_a_missing_file_is_a_message(db_url, tmp_path):
     result = run("--db", db_url, "import", "calls", str(tmp_path / "missing.jsonl"))
     assert result.exit_code == 1 and "no such file or folder" in result.output
+
+
+def test_tenant_create_prints_the_tenant_and_a_token_that_works(db_url):
+    result = run("--db", db_url, "tenant", "create", "boras-stad", "--name", "Borås Stad")
+    assert result.exit_code == 0
+    created = json.loads(result.output)
+    assert created["tenant"] == "boras-stad" and created["token"].startswith("svk_")
+    again = run("--db", db_url, "tenant", "create", "boras-stad", "--name", "Borås Stad")
+    assert again.exit_code == 1 and "already exists" in again.output
+    bad = run("--db", db_url, "tenant", "create", "Borås!", "--name", "x")
+    assert bad.exit_code == 1 and "invalid tenant slug" in bad.output
+    token = json.loads(run("--db", db_url, "tenant", "token", "boras-stad", "--scope", "write").output)
+    assert token["scope"] == "write" and token["token"] != created["token"]
+    listed = [json.loads(line) for line in run("--db", db_url, "tenant", "tokens", "boras-stad").output.splitlines()]
+    assert [t["scope"] for t in listed] == ["admin", "write"] and all("token" not in t for t in listed)
+    revoked = json.loads(run("--db", db_url, "tenant", "revoke", "boras-stad", str(token["id"])).output)
+    assert revoked["revoked_at"] is not None

@@ -123,6 +123,9 @@ def demo(obj: Context, force: bool) -> None:
         click.echo("demo data already loaded")
     for report in reports:
         click.echo(report.render())
+    if reports:
+        tenants = obj.app.dataspace.tenants()
+        click.echo(f"data space: {len(tenants)} demo tenants ({', '.join(t['tenant'] for t in tenants)})")
 
 
 @main.command()
@@ -399,6 +402,63 @@ def show(obj: Context, kind: str, record_id: str) -> None:
     with user_errors():
         record = obj.app.record(kind, record_id)
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+
+
+@main.group()
+def tenant() -> None:
+    """Tenants of the sensor data space and their tokens."""
+
+
+@tenant.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="The organisation's name.")
+@click.option("--organisation", help="Its organisation id in the catalogue (CORDIS organisationID).")
+@pass_context
+def tenant_create(obj: Context, slug: str, name: str, organisation: str | None) -> None:
+    """Create a tenant; prints {"tenant": SLUG, "token": …} with its first (admin) token."""
+    with user_errors():
+        click.echo(json.dumps(obj.app.dataspace.create_tenant(slug, name, organisation)))
+
+
+@tenant.command("list")
+@pass_context
+def tenant_list(obj: Context) -> None:
+    """All tenants as JSON lines."""
+    with user_errors():
+        for row in obj.app.dataspace.tenants():
+            click.echo(json.dumps(row, ensure_ascii=False))
+
+
+@tenant.command("token")
+@click.argument("slug")
+@click.option("--scope", type=click.Choice(["read", "write", "admin"]), default="read", show_default=True)
+@click.option("--label", help="A note to recognise the token by.")
+@click.option("--days", type=click.FloatRange(min=0, min_open=True), help="Lifetime in days (default: until revoked).")
+@pass_context
+def tenant_token(obj: Context, slug: str, scope: str, label: str | None, days: float | None) -> None:
+    """Make another token for a tenant; the token is printed once and never stored."""
+    with user_errors():
+        click.echo(json.dumps(obj.app.dataspace.issue_token(None, scope, label, days, slug=slug)))
+
+
+@tenant.command("tokens")
+@click.argument("slug")
+@pass_context
+def tenant_tokens(obj: Context, slug: str) -> None:
+    """A tenant's tokens (without the secrets) as JSON lines."""
+    with user_errors():
+        for row in obj.app.dataspace.tokens(slug):
+            click.echo(json.dumps(row))
+
+
+@tenant.command("revoke")
+@click.argument("slug")
+@click.argument("token_id", type=int)
+@pass_context
+def tenant_revoke(obj: Context, slug: str, token_id: int) -> None:
+    """Revoke one of a tenant's tokens (see `tenant tokens` for ids)."""
+    with user_errors():
+        click.echo(json.dumps(obj.app.dataspace.revoke_token(None, token_id, slug=slug)))
 
 
 if __name__ == "__main__":  # pragma: no cover

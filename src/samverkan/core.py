@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import Counter
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +17,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from samverkan.catalogue import details, queries
+from samverkan.dataspace import catalog
+from samverkan.dataspace.service import DataSpace
 from samverkan.db import ensure_schema, make_engine
 from samverkan.db.models import Call
 from samverkan.importers import ImportReport, import_source
@@ -48,6 +51,10 @@ class Samverkan:
             max_limit=self.settings.search_max_limit,
             dense=self.settings.search_dense,
         )
+
+    @cached_property
+    def dataspace(self) -> DataSpace:
+        return DataSpace(self.engine, max_top=self.settings.sta_max_top, max_batch=self.settings.sta_max_batch)
 
     @cached_property
     def partner_service(self) -> PartnerService:
@@ -137,6 +144,11 @@ class Samverkan:
     def municipality_page(self, code: str) -> dict[str, Any]:
         with Session(self.engine) as session:
             return details.municipality_detail(session, code)
+
+    def published_datasets(self) -> Counter[str]:
+        """Open sensor datasets (public datastreams) per Swedish municipality code."""
+        with Session(self.engine) as session:
+            return catalog.published_per_municipality(session)
 
     def statistics(self) -> dict[str, Any]:
         """Counts behind the maps: hubs and EU participation per country and per NUTS 2 region."""

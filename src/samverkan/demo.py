@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from samverkan.core import Samverkan
+from samverkan.dataspace.demo import load_demo_dataspace
 from samverkan.db.models import Meta
 from samverkan.importers import ImportReport, input_size
 from samverkan.importers.platforms import bundled_path
 from samverkan.search.dense import E5Embedder, import_vectors
 
 # Bump when the bundled files change, so existing databases load the new demo once.
-DEMO_VERSION = "2026-11-23.1"
+DEMO_VERSION = "2026-11-23.2"
 DEMO_KEY = "demo_version"
 
 # (source, path inside samverkan/data/demo), imported in this order
@@ -49,8 +51,11 @@ def demo_loaded(app: Samverkan) -> bool:
         return row is not None and row.value == DEMO_VERSION
 
 
-def load_demo(app: Samverkan, progress: ProgressFactory | None = None, force: bool = False) -> list[ImportReport]:
-    """Import the bundled demo data (idempotent; skipped when this version is already loaded)."""
+def load_demo(
+    app: Samverkan, progress: ProgressFactory | None = None, force: bool = False, sensors: bool = True
+) -> list[ImportReport]:
+    """Import the bundled demo data (idempotent; skipped when this version is already loaded):
+    the catalogue, then (``sensors``) the demo tenants of the data space with their real series."""
     if not force and demo_loaded(app):
         return []
     reports = []
@@ -63,6 +68,10 @@ def load_demo(app: Samverkan, progress: ProgressFactory | None = None, force: bo
     if vectors.is_file():
         # stored only where the record's text is the one they were computed from
         import_vectors(app.engine, vectors)
+    if sensors:
+        context = progress("sensor series (data space)", 0) if progress else nullcontext(None)
+        with context:
+            load_demo_dataspace(partial(Session, app.engine))
     with Session(app.engine) as session, session.begin():
         session.merge(Meta(key=DEMO_KEY, value=DEMO_VERSION))
     return reports

@@ -38,3 +38,19 @@ class InputError(SamverkanError):
 
 class NotFound(SamverkanError):
     """A requested record does not exist."""
+
+
+class Unauthorized(SamverkanError):
+    """No credentials, or credentials that are unknown, expired or revoked (HTTP 401)."""
+
+
+class Forbidden(SamverkanError):
+    """Known credentials without the right to do this (HTTP 403)."""
+
+
+class Conflict(SamverkanError):
+    """The request contradicts what is stored (HTTP 409)."""
+
+
+class TooLarge(SamverkanError):
+    """A payload or batch above the configured limit (HTTP 413)."""

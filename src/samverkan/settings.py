@@ -38,6 +38,16 @@ class Settings(BaseSettings):
         default=True, description="Fuse dense (embedding) results with BM25 where embeddings are stored."
     )
 
+    sta_max_top: int = Field(
+        default=10_000, ge=1, description="Largest `$top` a SensorThings request may ask for (the default is 100)."
+    )
+    sta_max_batch: int = Field(
+        default=100_000, ge=1, description="Most observations accepted in one `CreateObservations` request."
+    )
+    sta_max_body_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1024, description="Largest accepted SensorThings request body, in bytes."
+    )
+
     @field_validator("db")
     @classmethod
     def _known_scheme(cls, value: str) -> str:

@@ -4,7 +4,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from samverkan.db import ensure_schema, make_engine
+from samverkan.db import (
+    dataspace,  # noqa: F401  (registers the data-space tables)
+    ensure_schema,
+    make_engine,
+)
 from samverkan.db.migrate import current_revision, head_revision
 from samverkan.db.models import Base
 

@@ -39,7 +39,7 @@ def postgres_demo(request):
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = server.rsplit("/", 1)[0] + "/" + name
     app = Samverkan(load_settings(db=url))
-    load_demo(app)
+    load_demo(app, sensors=False)
     app.close()
     yield url
     with admin.connect() as conn:

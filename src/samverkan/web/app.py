@@ -15,11 +15,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from samverkan.core import Samverkan
-from samverkan.errors import NotFound, SamverkanError
+from samverkan.errors import Conflict, Forbidden, NotFound, SamverkanError, TooLarge, Unauthorized
 from samverkan.search import QueryError
 from samverkan.search.filters import FilterError
 from samverkan.settings import Settings, load_settings
-from samverkan.web.api import details, partners, records, search
+from samverkan.web import dcat, sta
+from samverkan.web.api import dataspace, details, partners, records, search
 from samverkan.web.i18n import translations
 from samverkan.web.templating import language, render
 from samverkan.web.views import entities, places
@@ -53,6 +54,9 @@ def create_app(settings: Settings | None = None, app: Samverkan | None = None) -
     web.include_router(partners.router, prefix="/api/v1")
     web.include_router(details.router, prefix="/api/v1")
     web.include_router(records.router, prefix="/api/v1")
+    web.include_router(dataspace.router, prefix="/api/v1")
+    web.include_router(sta.router)
+    web.include_router(dcat.router)
     web.include_router(search_pages.router)
     web.include_router(entities.router)
     web.include_router(places.router)
@@ -86,6 +90,24 @@ def create_app(settings: Settings | None = None, app: Samverkan | None = None) -
     @web.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> Response:
         return answer(request, 404, str(exc))
+
+    @web.exception_handler(Unauthorized)
+    async def _unauthorized(request: Request, exc: Unauthorized) -> Response:
+        response = answer(request, 401, str(exc))
+        response.headers["WWW-Authenticate"] = 'Bearer realm="samverkan"'
+        return response
+
+    @web.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        return answer(request, 403, str(exc))
+
+    @web.exception_handler(Conflict)
+    async def _conflict(request: Request, exc: Conflict) -> Response:
+        return answer(request, 409, str(exc))
+
+    @web.exception_handler(TooLarge)
+    async def _too_large(request: Request, exc: TooLarge) -> Response:
+        return answer(request, 413, str(exc))
 
     @web.exception_handler(SamverkanError)
     async def _user_error(request: Request, exc: SamverkanError) -> Response:

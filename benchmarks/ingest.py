@@ -1,0 +1,201 @@
+"""Benchmark: durable observation ingest and aggregate reads in the data space.
+
+1. HTTP ingest: ``samverkan serve`` on a fresh SQLite file; ``CreateObservations`` batches of
+   ``--batch`` observations (real SMHI Borås temperatures, repeated with new times) are posted
+   one after another; each answer comes after the commit (``synchronous=FULL``). Baseline in the
+   same run: plain ``sqlite3`` ``executemany`` of the same rows into a table with the same
+   unique key, WAL and ``synchronous=FULL``, one commit per batch of the same size.
+2. Aggregates: one datastream with ``--rows`` observations spread over one year (default 10
+   million), written through ``observations.store`` in 100,000-row chunks; then the 1-hour
+   aggregate of the whole year through the HTTP API (read from the roll-ups), next to a plain
+   ``GROUP BY`` over the raw rows as the baseline.
+
+Prints medians (and the ratio to the baseline); the machine is noisy, so compare ratios.
+
+    python benchmarks/ingest.py [--batch 10000] [--batches 20] [--rows 10000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from itertools import cycle, islice
+from pathlib import Path
+
+import httpx2 as httpx
+from sqlalchemy.orm import Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from search_latency import served  # noqa: E402
+
+from samverkan.core import Samverkan  # noqa: E402
+from samverkan.dataspace import observations as obs  # noqa: E402
+from samverkan.dataspace.demo_series import demo_tenants  # noqa: E402
+from samverkan.settings import load_settings  # noqa: E402
+
+START = int(dt.datetime(2020, 1, 1, tzinfo=dt.UTC).timestamp() * 1000)
+YEAR = 366 * 24 * 3_600_000
+THING = {
+    "name": "Borås",
+    "description": "benchmark station",
+    "Locations": [
+        {
+            "name": "Borås",
+            "description": "SMHI 72450",
+            "encodingType": "application/geo+json",
+            "location": {"type": "Point", "coordinates": [12.9493, 57.7611]},
+        }
+    ],
+    "Datastreams": [
+        {
+            "name": "Air temperature",
+            "description": "",
+            "unitOfMeasurement": {"name": "degree Celsius", "symbol": "°C", "definition": ""},
+            "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
+            "Sensor": {"name": "thermometer", "description": "", "encodingType": "text/html", "metadata": "x"},
+            "ObservedProperty": {"name": "Air temperature", "definition": "x", "description": ""},
+        }
+    ],
+}
+
+
+def boras_values(count: int) -> list[float]:
+    series = demo_tenants()[0].things[0].series[0]
+    return [value for _, value in islice(cycle(list(series.observations())), count)]
+
+
+def iso(ms: int) -> str:
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def baseline_ingest(folder: Path, batches: list[list[tuple[int, float]]]) -> list[float]:
+    """Rows per second of plain executemany + commit per batch (WAL, synchronous=FULL)."""
+    connection = sqlite3.connect(folder / "baseline.sqlite", isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
+    connection.execute(
+        "CREATE TABLE observations (id INTEGER PRIMARY KEY, datastream_id INTEGER, phenomenon_time INTEGER, "
+        "result REAL, UNIQUE (datastream_id, phenomenon_time))"
+    )
+    rates = []
+    for batch in batches:
+        began = time.perf_counter()
+        connection.execute("BEGIN")
+        connection.executemany(
+            "INSERT INTO observations (datastream_id, phenomenon_time, result) VALUES (1, ?, ?)", batch
+        )
+        connection.execute("COMMIT")
+        rates.append(len(batch) / (time.perf_counter() - began))
+    connection.close()
+    return rates
+
+
+def http_ingest(folder: Path, batches: list[list[tuple[int, float]]]) -> list[float]:
+    db = f"sqlite:///{folder / 'served.sqlite'}"
+    core = Samverkan(load_settings(db=db))
+    token = core.dataspace.create_tenant("bench", "Benchmark")["token"]
+    core.dataspace.create(token, "Things", THING)
+    core.close()
+    headers = {"Authorization": f"Bearer {token}"}
+    rates = []
+    with served(db) as base, httpx.Client(timeout=300) as client:
+        for batch in batches:
+            body = [
+                {
+                    "Datastream": {"@iot.id": 1},
+                    "components": ["phenomenonTime", "result"],
+                    "dataArray": [[iso(ms), value] for ms, value in batch],
+                }
+            ]
+            began = time.perf_counter()
+            response = client.post(f"{base}/sta/v1.1/CreateObservations", json=body, headers=headers)
+            elapsed = time.perf_counter() - began
+            response.raise_for_status()
+            assert len(response.json()) == len(batch)
+            rates.append(len(batch) / elapsed)
+    return rates
+
+
+def aggregates(folder: Path, rows: int, repeats: int) -> tuple[float, list[float], list[float], int]:
+    db = f"sqlite:///{folder / 'aggregate.sqlite'}"
+    core = Samverkan(load_settings(db=db))
+    token = core.dataspace.create_tenant("bench", "Benchmark")["token"]
+    core.dataspace.create(token, "Things", THING)
+    core.dataspace.create(token, "FeaturesOfInterest", {
+        "name": "Borås", "description": "", "encodingType": "application/geo+json",
+        "feature": {"type": "Point", "coordinates": [12.9493, 57.7611]},
+    })  # fmt: skip
+    step = YEAR // rows
+    values = boras_values(100_000)
+    began = time.perf_counter()
+    for start in range(0, rows, 100_000):
+        with Session(core.engine) as session, session.begin():
+            chunk = [
+                obs.Row(1, START + i * step, values[i % len(values)], feature_id=1)
+                for i in range(start, min(rows, start + 100_000))
+            ]
+            obs.store(session, chunk)
+        done = min(rows, start + 100_000)
+        if done % 1_000_000 == 0:
+            print(f"  loaded {done:,} observations ({done / (time.perf_counter() - began):,.0f}/s)", flush=True)
+    load_rate = rows / (time.perf_counter() - began)
+    plain = []
+    with Session(core.engine) as session:
+        connection = session.connection()
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            connection.exec_driver_sql(
+                "SELECT phenomenon_time - ((phenomenon_time % 3600000) + 3600000) % 3600000 AS hour, count(result), "
+                "min(result), max(result), avg(result) FROM ds_observations WHERE datastream_id = 1 "
+                "GROUP BY hour ORDER BY hour"
+            ).all()
+            plain.append(time.perf_counter() - t0)
+    core.close()
+    served_times = []
+    buckets = 0
+    with served(db) as base, httpx.Client(timeout=300) as client:
+        url = f"{base}/api/v1/datastreams/1/aggregate"
+        params = {"interval": "1h", "from": iso(START), "to": iso(START + YEAR)}
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            answer = client.get(url, params=params, headers={"Authorization": f"Bearer {token}"})
+            served_times.append(time.perf_counter() - t0)
+            answer.raise_for_status()
+            buckets = len(answer.json()["buckets"])
+    return load_rate, plain, served_times, buckets
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--batch", type=int, default=10_000, help="observations per batch")
+    parser.add_argument("--batches", type=int, default=20, help="batches per method")
+    parser.add_argument("--rows", type=int, default=10_000_000, help="observations for the aggregate benchmark")
+    parser.add_argument("--repeats", type=int, default=7, help="aggregate queries per method")
+    args = parser.parse_args()
+    values = boras_values(args.batch)
+    batches = [
+        [(START + (b * args.batch + i) * 60_000, values[i]) for i in range(args.batch)] for b in range(args.batches)
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        base = baseline_ingest(folder, batches)
+        http = http_ingest(folder, batches)
+        print(f"durable ingest, batches of {args.batch:,} ({args.batches} batches, median rows/s):")
+        print(f"  plain sqlite3 executemany (FULL) {statistics.median(base):>12,.0f}")
+        print(f"  HTTP CreateObservations          {statistics.median(http):>12,.0f}")
+        print(f"  ratio HTTP / plain               {statistics.median(http) / statistics.median(base):>12.2f}")
+        load, plain, served_times, buckets = aggregates(folder, args.rows, args.repeats)
+        print(f"aggregate of one datastream, {args.rows:,} observations over one year, 1-hour buckets ({buckets:,}):")
+        print(f"  loading through observations.store  {load:>10,.0f} rows/s")
+        print(f"  plain GROUP BY over raw rows, median {statistics.median(plain) * 1000:>10.1f} ms")
+        print(f"  GET /api/v1/.../aggregate, median    {statistics.median(served_times) * 1000:>10.1f} ms")
+        print(f"  max over {args.repeats} requests               {max(served_times) * 1000:>10.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,317 @@
+"""The SensorThings API 1.1 entity sets: their properties, navigation properties and JSON form.
+
+One table of facts drives reading, filtering, deep insert and serialisation alike, so an
+entity type is described once (the standard's section 8.2 names and the columns behind them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from samverkan.dataspace.odata import parse_time
+from samverkan.db import dataspace as t
+from samverkan.errors import SamverkanError
+
+
+class EntityError(SamverkanError):
+    """A SensorThings entity in a request body is malformed (HTTP 400)."""
+
+
+@dataclass(frozen=True)
+class Prop:
+    """A property: its JSON name, the model attribute behind it and its kind.
+
+    Kinds: ``text`` (a string), ``object`` (a JSON object), ``any`` (any JSON value), ``time``
+    (an instant), ``interval`` (an instant or ``start/end``; ``column`` holds the start and
+    ``end`` the end), ``result`` (a number in ``result``, anything else in ``result_json``) and
+    ``computed`` (read-only, derived from other rows).
+    """
+
+    name: str
+    column: str
+    kind: str
+    required: bool = False
+    end: str | None = None
+
+
+@dataclass(frozen=True)
+class Nav:
+    """A navigation property: a single entity through ``fk`` on this table, many through
+    ``back`` (a foreign key on the target), or many through a link table."""
+
+    name: str
+    target: str
+    fk: str | None = None
+    back: str | None = None
+    link: tuple[type, str, str] | None = None  # (table, column to this entity, column to the target)
+
+    @property
+    def many(self) -> bool:
+        return self.fk is None
+
+
+@dataclass(frozen=True)
+class EntitySet:
+    name: str
+    singular: str
+    model: type
+    props: tuple[Prop, ...]
+    navs: tuple[Nav, ...]
+
+    def prop(self, name: str) -> Prop | None:
+        return next((p for p in self.props if p.name == name), None)
+
+    def nav(self, name: str) -> Nav | None:
+        return next((n for n in self.navs if n.name == name), None)
+
+
+def _text(name: str, column: str | None = None, required: bool = True) -> Prop:
+    return Prop(name, column or name, "text", required)
+
+
+PROPERTIES = Prop("properties", "properties", "object")
+SETS: dict[str, EntitySet] = {
+    s.name: s
+    for s in (
+        EntitySet(
+            "Things",
+            "Thing",
+            t.Thing,
+            (_text("name"), _text("description", required=False), PROPERTIES),
+            (
+                Nav("Locations", "Locations", link=(t.ThingLocation, "thing_id", "location_id")),
+                Nav("HistoricalLocations", "HistoricalLocations", back="thing_id"),
+                Nav("Datastreams", "Datastreams", back="thing_id"),
+            ),
+        ),
+        EntitySet(
+            "Locations",
+            "Location",
+            t.Location,
+            (
+                _text("name"),
+                _text("description", required=False),
+                _text("encodingType", "encoding_type"),
+                Prop("location", "location", "object", required=True),
+                PROPERTIES,
+            ),
+            (
+                Nav("Things", "Things", link=(t.ThingLocation, "location_id", "thing_id")),
+                Nav(
+                    "HistoricalLocations",
+                    "HistoricalLocations",
+                    link=(t.HistoricalLocationLocation, "location_id", "historical_location_id"),
+                ),
+            ),
+        ),
+        EntitySet(
+            "HistoricalLocations",
+            "HistoricalLocation",
+            t.HistoricalLocation,
+            (Prop("time", "time", "time", required=True),),
+            (
+                Nav("Thing", "Things", fk="thing_id"),
+                Nav(
+                    "Locations",
+                    "Locations",
+                    link=(t.HistoricalLocationLocation, "historical_location_id", "location_id"),
+                ),
+            ),
+        ),
+        EntitySet(
+            "Datastreams",
+            "Datastream",
+            t.Datastream,
+            (
+                _text("name"),
+                _text("description", required=False),
+                Prop("unitOfMeasurement", "unit_of_measurement", "object", required=True),
+                _text("observationType", "observation_type"),
+                Prop("observedArea", "observed_area", "object"),
+                Prop("phenomenonTime", "phenomenon_time", "computed"),
+                PROPERTIES,
+            ),
+            (
+                Nav("Thing", "Things", fk="thing_id"),
+                Nav("Sensor", "Sensors", fk="sensor_id"),
+                Nav("ObservedProperty", "ObservedProperties", fk="observed_property_id"),
+                Nav("Observations", "Observations", back="datastream_id"),
+            ),
+        ),
+        EntitySet(
+            "Sensors",
+            "Sensor",
+            t.Sensor,
+            (
+                _text("name"),
+                _text("description", required=False),
+                _text("encodingType", "encoding_type"),
+                _text("metadata", "sensor_metadata"),
+                PROPERTIES,
+            ),
+            (Nav("Datastreams", "Datastreams", back="sensor_id"),),
+        ),
+        EntitySet(
+            "ObservedProperties",
+            "ObservedProperty",
+            t.ObservedProperty,
+            (_text("name"), _text("definition"), _text("description", required=False), PROPERTIES),
+            (Nav("Datastreams", "Datastreams", back="observed_property_id"),),
+        ),
+        EntitySet(
+            "Observations",
+            "Observation",
+            t.Observation,
+            (
+                Prop("phenomenonTime", "phenomenon_time", "interval", end="phenomenon_time_end"),
+                Prop("resultTime", "result_time", "time"),
+                Prop("result", "result", "result", required=True),
+                Prop("resultQuality", "result_quality", "any"),
+                Prop("validTime", "valid_time_start", "interval", end="valid_time_end"),
+                Prop("parameters", "parameters", "object"),
+            ),
+            (
+                Nav("Datastream", "Datastreams", fk="datastream_id"),
+                Nav("FeatureOfInterest", "FeaturesOfInterest", fk="feature_id"),
+            ),
+        ),
+        EntitySet(
+            "FeaturesOfInterest",
+            "FeatureOfInterest",
+            t.FeatureOfInterest,
+            (
+                _text("name"),
+                _text("description", required=False),
+                _text("encodingType", "encoding_type"),
+                Prop("feature", "feature", "object", required=True),
+                PROPERTIES,
+            ),
+            (Nav("Observations", "Observations", back="feature_id"),),
+        ),
+    )
+}
+
+# -- times ---------------------------------------------------------------------------------
+
+
+def to_ms(moment: dt.datetime) -> int:
+    return round(moment.timestamp() * 1000)
+
+
+def from_ms(ms: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC)
+
+
+def format_ms(ms: int | None) -> str | None:
+    """ISO 8601 in UTC with a ``Z``; milliseconds only when there are any."""
+    if ms is None:
+        return None
+    moment = from_ms(ms)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if ms % 1000:
+        text += f".{ms % 1000:03d}"
+    return text + "Z"
+
+
+def format_interval(start: int | None, end: int | None) -> str | None:
+    if start is None:
+        return None
+    return format_ms(start) if end is None else f"{format_ms(start)}/{format_ms(end)}"
+
+
+def read_time(value: Any, field: str) -> int:
+    if not isinstance(value, str):
+        raise EntityError(f"{field}: expected an ISO 8601 time as a string, got {json_type(value)}")
+    try:
+        return to_ms(parse_time(value))
+    except SamverkanError as exc:
+        raise EntityError(f"{field}: {exc}") from exc
+
+
+def read_interval(value: Any, field: str) -> tuple[int, int | None]:
+    """An instant or an ISO 8601 interval ``start/end`` as milliseconds (end None for an instant)."""
+    if isinstance(value, str) and "/" in value:
+        start, _, end = value.partition("/")
+        first, last = read_time(start, field), read_time(end, field)
+        if last < first:
+            raise EntityError(f"{field}: the interval ends before it starts")
+        return first, last
+    return read_time(value, field), None
+
+
+def json_type(value: Any) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number"
+    )
+
+
+def number_result(value: Any) -> float | None:
+    """The numeric form of a result, or None when the result is not a finite number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def result_value(number: float | None, other: Any) -> Any:
+    if number is None:
+        return other
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+# -- reading a body ---------------------------------------------------------------------------
+
+
+def read_prop(prop: Prop, value: Any, where: str) -> dict[str, Any]:
+    """Column values for one property of a request body, validated."""
+    field = f"{where}.{prop.name}"
+    if prop.kind == "computed":
+        raise EntityError(f"{field} is computed by the server and cannot be set")
+    if prop.kind == "text":
+        if not isinstance(value, str):
+            raise EntityError(f"{field}: expected a string, got {json_type(value)}")
+        return {prop.column: value}
+    if prop.kind == "object":
+        if value is not None and not isinstance(value, dict):
+            raise EntityError(f"{field}: expected a JSON object, got {json_type(value)}")
+        if prop.required and value is None:
+            raise EntityError(f"{field} is required")
+        return {prop.column: value}
+    if prop.kind == "time":
+        return {prop.column: None if value is None and not prop.required else read_time(value, field)}
+    if prop.kind == "interval":
+        if value is None:
+            return {prop.column: None, prop.end: None}
+        start, end = read_interval(value, field)
+        return {prop.column: start, prop.end: end}
+    if prop.kind == "result":
+        number = number_result(value)
+        if number is None and isinstance(value, float):
+            raise EntityError(f"{field}: NaN and infinity are not JSON numbers")
+        return {"result": number, "result_json": None if number is not None else value}
+    return {prop.column: value}  # any
+
+
+def prop_value(prop: Prop, row: Any) -> Any:
+    if prop.kind in ("time",):
+        return format_ms(getattr(row, prop.column))
+    if prop.kind == "interval":
+        return format_interval(getattr(row, prop.column), getattr(row, prop.end))
+    if prop.kind == "result":
+        return result_value(row.result, row.result_json)
+    return getattr(row, prop.column)
+
+
+UNIT_KEYS = {"name", "symbol", "definition"}
+
+
+def check_unit(unit: dict[str, Any], where: str) -> None:
+    unknown = set(unit) - UNIT_KEYS
+    if unknown:
+        raise EntityError(f"{where}.unitOfMeasurement: unknown key(s) {', '.join(sorted(unknown))}")
+    for key, value in unit.items():
+        if value is not None and not isinstance(value, str):
+            raise EntityError(f"{where}.unitOfMeasurement.{key}: expected a string, got {json_type(value)}")

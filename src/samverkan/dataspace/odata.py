@@ -1,0 +1,326 @@
+"""The OData query options SensorThings clients use: ``$filter``, ``$orderby``, ``$select``,
+``$expand`` (nested, with its own options), ``$top``, ``$skip`` and ``$count``.
+
+Parsing only: expressions become a small tree that :mod:`samverkan.dataspace.query` turns
+into SQL. Every error names the option and the position in it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from samverkan.errors import SamverkanError
+
+
+class QueryOptionError(SamverkanError):
+    """A malformed query option (HTTP 400)."""
+
+
+# -- the expression tree ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Path:
+    """A property path such as ``name``, ``properties/owner`` or ``Datastream/Thing/name``."""
+
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Literal:
+    value: Any  # str, int, float, bool, None or an aware datetime
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Unary:
+    op: str  # "not" or "-"
+    operand: Any
+
+
+@dataclass(frozen=True)
+class Binary:
+    op: str  # eq ne gt ge lt le and or add sub mul div mod
+    left: Any
+    right: Any
+
+
+@dataclass(frozen=True)
+class Order:
+    path: Path
+    descending: bool
+
+
+@dataclass
+class Options:
+    """The query options of one request, or of one ``$expand`` item."""
+
+    filter: Any = None
+    orderby: list[Order] = field(default_factory=list)
+    select: list[str] | None = None
+    expand: list[Expand] = field(default_factory=list)
+    top: int | None = None
+    skip: int = 0
+    count: bool = False
+
+
+@dataclass
+class Expand:
+    navigation: str
+    options: Options
+
+
+# -- tokens ----------------------------------------------------------------------------
+
+_DATETIME = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})"
+_TOKEN = re.compile(
+    rf"""\s*(?:
+      (?P<datetime>{_DATETIME})
+    | (?P<string>'(?:[^']|'')*')
+    | (?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+    | (?P<name>[A-Za-z_@$][\w@.$]*(?:/[A-Za-z_@$][\w@.$]*)*)
+    | (?P<punct>[(),])
+    )""",
+    re.VERBOSE,
+)
+COMPARISONS = {"eq", "ne", "gt", "ge", "lt", "le"}
+ARITHMETIC = {"add": 3, "sub": 3, "mul": 4, "div": 4, "mod": 4}
+PRECEDENCE = {"or": 1, "and": 2, **{c: 2.5 for c in COMPARISONS}, **ARITHMETIC}
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    at: int
+
+
+def tokens(text: str, option: str) -> list[Token]:
+    out, at = [], 0
+    while at < len(text):
+        if text[at:].strip() == "":
+            break
+        match = _TOKEN.match(text, at)
+        if not match or match.end() == at:
+            raise QueryOptionError(f"{option}: cannot read {text[at : at + 20]!r} at position {at + 1}")
+        kind = match.lastgroup or ""
+        out.append(Token(kind, match.group(kind), match.start(kind)))
+        at = match.end()
+    return out
+
+
+def parse_time(text: str) -> dt.datetime:
+    """An ISO 8601 instant with a time zone (``Z`` or ``+01:00``) as an aware UTC datetime."""
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise SamverkanError(f"{text!r} is not an ISO 8601 time") from exc
+    if moment.tzinfo is None:
+        raise SamverkanError(f"time {text!r} has no time zone: add Z for UTC or an offset such as +01:00")
+    return moment.astimezone(dt.UTC)
+
+
+# -- $filter ---------------------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, text: str, option: str) -> None:
+        self.option = option
+        self.tokens = tokens(text, option)
+        self.i = 0
+
+    def error(self, message: str) -> QueryOptionError:
+        where = self.tokens[self.i].at + 1 if self.i < len(self.tokens) else "the end"
+        return QueryOptionError(f"{self.option}: {message} (at position {where})")
+
+    def peek(self) -> Token | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self, text: str | None = None) -> Token:
+        token = self.peek()
+        if token is None or (text is not None and token.text != text):
+            raise self.error(f"expected {text!r}" if text else "unexpected end")
+        self.i += 1
+        return token
+
+    def done(self) -> None:
+        if self.peek() is not None:
+            raise self.error(f"unexpected {self.peek().text!r}")
+
+    def expression(self, min_precedence: float = 0) -> Any:
+        left = self.unary()
+        while (token := self.peek()) is not None and token.kind == "name" and token.text in PRECEDENCE:
+            precedence = PRECEDENCE[token.text]
+            if precedence <= min_precedence:
+                break
+            self.i += 1
+            left = Binary(token.text, left, self.expression(precedence))
+        return left
+
+    def unary(self) -> Any:
+        token = self.peek()
+        if token is None:
+            raise self.error("expected an expression")
+        if token.kind == "name" and token.text == "not":
+            self.i += 1
+            return Unary("not", self.expression(2))
+        return self.primary()
+
+    def primary(self) -> Any:
+        token = self.take()
+        if token.kind == "punct" and token.text == "(":
+            inner = self.expression()
+            self.take(")")
+            return inner
+        if token.kind == "string":
+            return Literal(token.text[1:-1].replace("''", "'"))
+        if token.kind == "number":
+            number = token.text
+            return Literal(float(number) if any(c in number for c in ".eE") else int(number))
+        if token.kind == "datetime":
+            return Literal(parse_time(token.text))
+        if token.kind == "name":
+            lowered = token.text.lower()
+            if lowered in ("true", "false"):
+                return Literal(lowered == "true")
+            if lowered == "null":
+                return Literal(None)
+            nxt = self.peek()
+            if nxt is not None and nxt.text == "(":
+                self.i += 1
+                args = []
+                if self.peek() is not None and self.peek().text != ")":
+                    args.append(self.expression())
+                    while self.peek() is not None and self.peek().text == ",":
+                        self.i += 1
+                        args.append(self.expression())
+                self.take(")")
+                return Call(token.text.lower(), tuple(args))
+            if token.text in PRECEDENCE or token.text == "not":
+                raise self.error(f"operator {token.text!r} needs an operand before it")
+            return Path(tuple(token.text.split("/")))
+        raise self.error(f"unexpected {token.text!r}")
+
+
+def parse_filter(text: str) -> Any:
+    parser = _Parser(text, "$filter")
+    if not parser.tokens:
+        raise QueryOptionError("$filter: empty expression")
+    tree = parser.expression()
+    parser.done()
+    return tree
+
+
+# -- $orderby, $select, $expand ------------------------------------------------------------
+
+
+def _split_top_level(text: str, separator: str, option: str) -> list[str]:
+    """Split at ``separator`` outside parentheses and quotes."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, char in enumerate(text):
+        if char == "'":
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                raise QueryOptionError(f"{option}: unbalanced ')' at position {i + 1}")
+        elif char == separator and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    if depth or quoted:
+        raise QueryOptionError(f"{option}: unbalanced parentheses or quotes")
+    parts.append(text[start:])
+    return [p.strip() for p in parts]
+
+
+def parse_orderby(text: str) -> list[Order]:
+    orders = []
+    for part in _split_top_level(text, ",", "$orderby"):
+        words = part.split()
+        if not words or len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
+            raise QueryOptionError(f"$orderby: expected 'property [asc|desc]', got {part!r}")
+        orders.append(Order(Path(tuple(words[0].split("/"))), len(words) == 2 and words[1].lower() == "desc"))
+    return orders
+
+
+def parse_select(text: str) -> list[str]:
+    names = [p for p in _split_top_level(text, ",", "$select")]
+    if not all(names):
+        raise QueryOptionError("$select: empty property name")
+    return names
+
+
+def _number(value: str, option: str, maximum: int | None = None) -> int:
+    if not value.isdigit():
+        raise QueryOptionError(f"{option}: expected a non-negative whole number, got {value!r}")
+    number = int(value)
+    if maximum is not None and number > maximum:
+        raise QueryOptionError(f"{option}: at most {maximum}, got {number}")
+    return number
+
+
+def parse_expand(text: str, max_top: int) -> list[Expand]:
+    items: list[Expand] = []
+    for part in _split_top_level(text, ",", "$expand"):
+        if not part:
+            raise QueryOptionError("$expand: empty item")
+        name, inner = part, ""
+        if part.endswith(")") and "(" in part:
+            name, inner = part[: part.index("(")], part[part.index("(") + 1 : -1]
+        steps = name.strip().split("/")
+        options = parse_inline(inner, max_top) if inner else Options()
+        # Datastreams/Observations is Datastreams($expand=Observations)
+        for step in reversed(steps[1:]):
+            options = Options(expand=[Expand(step, options)])
+        items.append(Expand(steps[0], options))
+    return items
+
+
+def parse_inline(text: str, max_top: int) -> Options:
+    """Options inside ``$expand=Nav(…)``, separated by ``;``."""
+    raw: dict[str, str] = {}
+    for part in _split_top_level(text, ";", "$expand"):
+        key, sep, value = part.partition("=")
+        if not sep:
+            raise QueryOptionError(f"$expand: expected '$option=value' inside parentheses, got {part!r}")
+        raw[key.strip()] = value.strip()
+    return parse_options(raw, max_top)
+
+
+def parse_options(raw: dict[str, str], max_top: int) -> Options:
+    """All query options of a request (unknown ``$`` options are an error)."""
+    options = Options()
+    for key, value in raw.items():
+        if key == "$filter":
+            options.filter = parse_filter(value)
+        elif key == "$orderby":
+            options.orderby = parse_orderby(value)
+        elif key == "$select":
+            options.select = parse_select(value)
+        elif key == "$expand":
+            options.expand = parse_expand(value, max_top)
+        elif key == "$top":
+            options.top = _number(value, "$top", max_top)
+        elif key == "$skip":
+            options.skip = _number(value, "$skip")
+        elif key == "$count":
+            if value not in ("true", "false"):
+                raise QueryOptionError(f"$count: expected true or false, got {value!r}")
+            options.count = value == "true"
+        elif key == "$resultFormat":
+            raise QueryOptionError("$resultFormat: only the default JSON format is offered")
+        elif key.startswith("$"):
+            raise QueryOptionError(f"unknown query option {key!r}")
+    return options

@@ -1,0 +1,265 @@
+"""The data space as one object: each call is one transaction for one viewer (a token, or the
+public), so what is answered has been committed and what fails leaves nothing behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from samverkan.dataspace import observations as obs
+from samverkan.dataspace import sharing, tenants
+from samverkan.dataspace.model import SETS, format_ms, to_ms
+from samverkan.dataspace.odata import Options, QueryOptionError, parse_options, parse_time
+from samverkan.dataspace.query import Reader, resolve, visible
+from samverkan.dataspace.sharing import LEVEL_MS, Access
+from samverkan.dataspace.tenants import Viewer
+from samverkan.dataspace.write import Writer
+from samverkan.db import dataspace as t
+from samverkan.errors import Forbidden, NotFound, SamverkanError
+
+T = TypeVar("T")
+INTERVALS = {"m": 60_000, "h": obs.HOUR, "d": obs.DAY}
+MAX_BUCKETS = 100_000
+
+
+def parse_interval(text: str) -> int:
+    """``15m``, ``1h``, ``6h``, ``1d`` … as milliseconds."""
+    number, unit = text[:-1], text[-1:]
+    if unit not in INTERVALS or not number.isdigit() or int(number) <= 0:
+        raise SamverkanError(f"interval {text!r}: use a whole number and m, h or d, e.g. 15m, 1h, 1d")
+    step = int(number) * INTERVALS[unit]
+    if (step < obs.HOUR and obs.HOUR % step) or (step > obs.HOUR and step % obs.HOUR):
+        raise SamverkanError(f"interval {text!r}: use a part of an hour (1m … 30m) or whole hours or days")
+    return step
+
+
+class DataSpace:
+    """Tenants, SensorThings entities, sharing and aggregates over one database."""
+
+    def __init__(self, engine: Engine, max_top: int = 10_000, max_batch: int = 100_000) -> None:
+        self.engine = engine
+        self.max_top = max_top
+        self.max_batch = max_batch
+
+    @contextmanager
+    def transaction(self, token: str | None) -> Iterator[tuple[Session, Viewer]]:
+        with Session(self.engine) as session, session.begin():
+            yield session, tenants.authenticate(session, token)
+
+    def run(self, token: str | None, work: Callable[[Session, Viewer], T]) -> T:
+        with self.transaction(token) as (session, viewer):
+            return work(session, viewer)
+
+    # -- SensorThings ---------------------------------------------------------------------------
+
+    def read(self, token: str | None, path: str, query: dict[str, str], base: str, query_string: str = "") -> Any:
+        options = parse_options(query, self.max_top)
+
+        def work(session: Session, viewer: Viewer) -> Any:
+            access = sharing.access(session, viewer)
+            target = resolve(path, access)
+            answer = Reader(session, access, base, self.max_top).get(target, options, query_string)
+            access.write_audit(session, f"GET {path}" + (f"?{query_string}" if query_string else ""))
+            return answer
+
+        return self.run(token, work)
+
+    def create(self, token: str | None, path: str, body: Any) -> tuple[str, int]:
+        """POST to a collection (or a navigation collection). Returns the entity set and new id."""
+
+        def work(session: Session, viewer: Viewer) -> tuple[str, int]:
+            writer = Writer(session, viewer, self.max_batch)
+            access = sharing.access(session, viewer)
+            target = resolve(path, access)
+            if target.single or target.prop or target.ref:
+                raise QueryOptionError(f"POST {path}: post to a collection, e.g. {target.eset.name}")
+            parent = target.parent if target.parent and target.parent[2] is not None else None
+            if parent is not None:
+                source, ident, _ = parent
+                visible_parent = select(source.model.id).where(visible(source, access), source.model.id == ident)
+                if session.scalar(visible_parent) is None:
+                    raise NotFound(f"{source.name}({ident}) not found")
+            if parent is not None and parent[2].fk is not None:  # pragma: no cover - single targets are refused above
+                raise QueryOptionError(f"POST {path}: not a collection")
+            return target.eset.name, writer.create(target.eset, body, parent)
+
+        return self.run(token, work)
+
+    def update(self, token: str | None, path: str, body: Any) -> None:
+        def work(session: Session, viewer: Viewer) -> None:
+            writer = Writer(session, viewer, self.max_batch)
+            eset, ident, label = self._single(session, viewer, path)
+            writer.update(eset, ident, body, label)
+
+        self.run(token, work)
+
+    def delete(self, token: str | None, path: str) -> None:
+        def work(session: Session, viewer: Viewer) -> None:
+            writer = Writer(session, viewer, self.max_batch)
+            eset, ident, label = self._single(session, viewer, path)
+            writer.delete(eset, ident, label)
+
+        self.run(token, work)
+
+    def _single(self, session: Session, viewer: Viewer, path: str) -> tuple[Any, int, str]:
+        target = resolve(path, sharing.access(session, viewer))
+        if not target.single or target.prop or target.ref:
+            raise QueryOptionError(f"{path}: address one entity, e.g. {target.eset.name}(1)")
+        ident = session.scalar(select(target.eset.model.id).where(*target.where))
+        if ident is None:
+            raise NotFound(f"{target.label} not found")
+        return target.eset, ident, target.label
+
+    def create_observations(self, token: str | None, body: Any) -> list[int]:
+        """``CreateObservations``: ids of the stored observations, in the order given."""
+
+        def work(session: Session, viewer: Viewer) -> list[int]:
+            keys = Writer(session, viewer, self.max_batch).create_observations(body)
+            return self._ids(session, keys)
+
+        return self.run(token, work)
+
+    @staticmethod
+    def _ids(session: Session, keys: list[tuple[int, int]]) -> list[int]:
+        found: dict[tuple[int, int], int] = {}
+        spans: dict[int, list[int]] = {}
+        for datastream, moment in keys:
+            spans.setdefault(datastream, []).append(moment)
+        for datastream, moments in spans.items():
+            rows = session.execute(
+                select(t.Observation.id, t.Observation.phenomenon_time).where(
+                    t.Observation.datastream_id == datastream,
+                    t.Observation.phenomenon_time >= min(moments),
+                    t.Observation.phenomenon_time <= max(moments),
+                )
+            )
+            for ident, moment in rows:
+                found[(datastream, moment)] = ident
+        return [found[key] for key in keys]
+
+    # -- aggregates ------------------------------------------------------------------------------
+
+    def aggregate(
+        self, token: str | None, datastream: int, interval: str, start: str | None, end: str | None
+    ) -> dict[str, Any]:
+        step = parse_interval(interval)
+        first = to_ms(parse_time(start)) if start else None
+        last = to_ms(parse_time(end)) if end else None
+        if first is not None and last is not None and last <= first:
+            raise SamverkanError("'to' must be after 'from'")
+
+        def work(session: Session, viewer: Viewer) -> dict[str, Any]:
+            access = sharing.access(session, viewer)
+            stream = session.get(t.Datastream, datastream)
+            level = access.level(stream) if stream is not None else None
+            if level is None:
+                raise NotFound(f"no datastream {datastream} visible to {viewer.slug!r}")
+            finest = LEVEL_MS[level]
+            if finest and step % finest:
+                allowed = "whole hours" if level == "hourly" else "whole days"
+                raise Forbidden(f"datastream {datastream} is shared with you as {level} data: use {allowed}")
+            span = (last if last is not None else 0) - (first if first is not None else 0)
+            if first is not None and last is not None and span // step > MAX_BUCKETS:
+                raise SamverkanError(f"at most {MAX_BUCKETS} buckets per request: use a longer interval")
+            buckets = obs.aggregate(session, datastream, step, first, last, raw=level == "raw")
+            access.note(stream.tenant_id, len(buckets), datastream)
+            access.write_audit(session, f"aggregate {datastream} {interval}")
+            return {
+                "datastream": datastream,
+                "interval": interval,
+                "from": format_ms(first),
+                "to": format_ms(last),
+                "unit": stream.unit_of_measurement,
+                "buckets": [{**b, "start": format_ms(b["start"])} for b in buckets],
+            }
+
+        return self.run(token, work)
+
+    # -- tenants, tokens, shares, audit --------------------------------------------------------------
+
+    def create_tenant(self, slug: str, name: str, organisation: str | None = None) -> dict[str, str]:
+        with Session(self.engine) as session, session.begin():
+            tenant, token = tenants.create_tenant(session, slug, name, organisation)
+            return {"tenant": tenant.slug, "token": token}
+
+    def issue_token(
+        self,
+        token: str | None,
+        scope: str,
+        label: str | None = None,
+        days: float | None = None,
+        slug: str | None = None,
+    ) -> dict[str, Any]:
+        """A new token: for the caller's tenant (admin token), or for ``slug`` (``token`` None: the CLI)."""
+        with Session(self.engine) as session, session.begin():
+            if slug is not None:
+                tenant = tenants.tenant_by_slug(session, slug)
+            else:
+                viewer = tenants.authenticate(session, token)
+                viewer.require("admin")
+                tenant = session.get(t.Tenant, viewer.tenant_id)
+            plain, row = tenants.issue_token(
+                session, tenant, scope, label, dt.timedelta(days=days) if days is not None else None
+            )
+            return {"tenant": tenant.slug, "token": plain, **token_json(row)}
+
+    def revoke_token(self, token: str | None, token_id: int, slug: str | None = None) -> dict[str, Any]:
+        with Session(self.engine) as session, session.begin():
+            if slug is not None:
+                tenant_id = tenants.tenant_by_slug(session, slug).id
+            else:
+                viewer = tenants.authenticate(session, token)
+                viewer.require("admin")
+                tenant_id = viewer.tenant_id
+            return token_json(tenants.revoke_token(session, tenant_id, token_id))
+
+    def tokens(self, slug: str) -> list[dict[str, Any]]:
+        with Session(self.engine) as session:
+            tenant = tenants.tenant_by_slug(session, slug)
+            rows = session.scalars(select(t.Token).where(t.Token.tenant_id == tenant.id).order_by(t.Token.id))
+            return [token_json(r) for r in rows]
+
+    def tenants(self) -> list[dict[str, Any]]:
+        with Session(self.engine) as session:
+            return [
+                {"tenant": r.slug, "name": r.name, "organisation": r.organisation_id}
+                for r in session.scalars(select(t.Tenant).order_by(t.Tenant.slug))
+            ]
+
+    def share(self, token: str | None, datastream: int, grantee: str, level: str, licence: str | None) -> dict:
+        return self.run(
+            token,
+            lambda s, v: sharing.share_json(s, sharing.share(s, v, datastream, grantee, level, licence)),
+        )
+
+    def revoke_share(self, token: str | None, share_id: int) -> dict:
+        return self.run(token, lambda s, v: sharing.share_json(s, sharing.revoke(s, v, share_id)))
+
+    def shares(self, token: str | None, include_revoked: bool = False) -> dict:
+        return self.run(token, lambda s, v: sharing.shares_of(s, v, include_revoked))
+
+    def audit(self, token: str | None, limit: int = 100, before: int | None = None) -> list[dict]:
+        return self.run(token, lambda s, v: sharing.audit_log(s, v, limit, before))
+
+    def whoami(self, token: str | None) -> Access:
+        return self.run(token, lambda s, v: sharing.access(s, v))
+
+
+def token_json(row: t.Token) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "prefix": row.prefix,
+        "scope": row.scope,
+        "label": row.label,
+        "created_at": sharing._iso(row.created_at),
+        "expires_at": sharing._iso(row.expires_at),
+        "revoked_at": sharing._iso(row.revoked_at),
+    }
+
+
+__all__ = ["DataSpace", "Options", "SETS"]

@@ -1,0 +1,361 @@
+"""Creating, changing and deleting SensorThings entities: deep insert, links by ``@iot.id``,
+``CreateObservations`` batches. A tenant writes only its own entities; a request that fails
+validation anywhere writes nothing (the caller rolls the transaction back)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from samverkan.dataspace import observations as obs
+from samverkan.dataspace.model import SETS, EntityError, EntitySet, Nav, check_unit, json_type, read_prop, to_ms
+from samverkan.dataspace.observations import Row, read_row
+from samverkan.dataspace.tenants import Viewer, now
+from samverkan.db import dataspace as t
+from samverkan.errors import Conflict, Forbidden, NotFound, TooLarge
+
+# to-one links an entity cannot exist without (a FeatureOfInterest is derived when missing)
+REQUIRED_LINKS = {
+    "Datastreams": ("Thing", "Sensor", "ObservedProperty"),
+    "HistoricalLocations": ("Thing",),
+    "Observations": ("Datastream",),
+}
+
+
+def _is_ref(value: Any) -> bool:
+    return isinstance(value, dict) and "@iot.id" in value
+
+
+class Writer:
+    """Writes for one request of one tenant (scope ``write`` or more)."""
+
+    def __init__(self, session: Session, viewer: Viewer, max_batch: int = 100_000) -> None:
+        viewer.require("write")
+        self.session = session
+        self.viewer = viewer
+        self.tenant = viewer.tenant_id
+        self.max_batch = max_batch
+        self._features: dict[int, int] = {}  # datastream → feature derived from its Thing's Location
+
+    # -- references ------------------------------------------------------------------------------
+
+    def own(self, eset: EntitySet, ident: Any, where: str) -> Any:
+        """One of the tenant's entities, named by ``@iot.id`` in a body."""
+        if isinstance(ident, bool) or not isinstance(ident, int):
+            raise EntityError(f"{where}: @iot.id must be a whole number, got {json_type(ident)}")
+        row = self.session.get(eset.model, ident)
+        owner = None if row is None else self._owner(eset, row)
+        if owner != self.tenant:
+            raise EntityError(f"{where}: no {eset.singular} {ident} of tenant {self.viewer.slug!r}")
+        return row
+
+    def _owner(self, eset: EntitySet, row: Any) -> int:
+        if eset.name == "Observations":
+            return self.session.get(t.Datastream, row.datastream_id).tenant_id
+        return row.tenant_id
+
+    def owned(self, eset: EntitySet, ident: int, label: str) -> Any:
+        """An entity addressed by the request path, which the tenant must own to change."""
+        row = self.session.get(eset.model, ident)
+        if row is None:
+            raise NotFound(f"{label} not found")
+        if self._owner(eset, row) != self.tenant:
+            raise Forbidden(f"{label} belongs to another tenant; shared data is read-only")
+        return row
+
+    # -- create ----------------------------------------------------------------------------------
+
+    def create(self, eset: EntitySet, body: Any, parent: tuple[EntitySet, int, Nav | None] | None = None) -> int:
+        """Create ``body`` (with nested entities) in ``eset``; ``parent`` is the entity and
+        navigation of a path such as ``Things(1)/Datastreams``. Returns the new id."""
+        links: dict[str, int] = {}
+        link_after: tuple[Nav, int] | None = None
+        if parent is not None and parent[2] is not None:
+            source, ident, nav = parent
+            self.owned(source, ident, f"{source.name}({ident})")
+            if nav.back is not None:
+                back = next(n for n in eset.navs if n.fk == nav.back)
+                links[back.name] = ident
+            elif nav.link is not None:
+                link_after = (nav, ident)
+            else:
+                raise EntityError(f"POST to {source.name}({ident})/{nav.name}: create it on its own and link it")
+        new = self._create(eset, body, eset.singular, links)
+        if link_after is not None:
+            nav, ident = link_after
+            reverse = next(n for n in eset.navs if n.link is not None and n.link[0] is nav.link[0])
+            self._link(eset, new, reverse, [ident])
+        return new
+
+    def _create(self, eset: EntitySet, body: Any, where: str, links: dict[str, int]) -> int:
+        if not isinstance(body, dict):
+            raise EntityError(f"{where}: expected a JSON object, got {json_type(body)}")
+        if "@iot.id" in body:
+            raise EntityError(f"{where}: give either @iot.id (to link an existing entity) or a new entity, not both")
+        unknown = [k for k in body if eset.prop(k) is None and eset.nav(k) is None]
+        if unknown:
+            raise EntityError(f"{where}: {eset.singular} has no property {unknown[0]!r}")
+        if eset.name == "Observations":
+            return self._create_observation(body, where, links)
+        values: dict[str, Any] = {}
+        for prop in eset.props:
+            if prop.name in body:
+                values.update(read_prop(prop, body[prop.name], where))
+            elif prop.required:
+                raise EntityError(f"{where}.{prop.name} is required")
+            elif prop.kind == "text":
+                values[prop.column] = ""
+        if "unitOfMeasurement" in body:
+            check_unit(body["unitOfMeasurement"], where)
+        for nav in eset.navs:
+            if nav.fk is None:
+                continue
+            if nav.name in body:
+                links[nav.name] = self._one(nav, body[nav.name], f"{where}.{nav.name}")
+            if nav.name in links:
+                values[nav.fk] = links[nav.name]
+            elif nav.name in REQUIRED_LINKS.get(eset.name, ()):
+                raise EntityError(f"{where}.{nav.name} is required")
+        row = eset.model(tenant_id=self.tenant, **values)
+        self.session.add(row)
+        self.session.flush()
+        for nav in eset.navs:
+            if nav.fk is not None or nav.name not in body:
+                continue
+            items = body[nav.name]
+            if not isinstance(items, list):
+                raise EntityError(f"{where}.{nav.name}: expected an array, got {json_type(items)}")
+            if nav.back is not None:
+                back = next(n for n in SETS[nav.target].navs if n.fk == nav.back)
+                for i, item in enumerate(items):
+                    if _is_ref(item):
+                        raise EntityError(
+                            f"{where}.{nav.name}[{i}]: link an existing {SETS[nav.target].singular} from its own side"
+                        )
+                    self._create(SETS[nav.target], item, f"{where}.{nav.name}[{i}]", {back.name: row.id})
+            else:
+                ids = [self._one(nav, item, f"{where}.{nav.name}[{i}]") for i, item in enumerate(items)]
+                self._link(eset, row.id, nav, ids)
+        return row.id
+
+    def _one(self, nav: Nav, value: Any, where: str) -> int:
+        """The id of a linked entity: an existing one (``{"@iot.id": n}``) or a new one."""
+        target = SETS[nav.target]
+        if _is_ref(value):  # other members beside @iot.id are ignored, as clients send whole entities
+            return self.own(target, value["@iot.id"], where).id
+        return self._create(target, value, where, {})
+
+    def _link(self, eset: EntitySet, ident: int, nav: Nav, others: list[int]) -> None:
+        """Add many-to-many links; a Thing given Locations gets a HistoricalLocation."""
+        table, mine, theirs = nav.link
+        for other in dict.fromkeys(others):
+            exists = self.session.scalar(
+                select(getattr(table, mine)).where(getattr(table, mine) == ident, getattr(table, theirs) == other)
+            )
+            if exists is None:
+                self.session.add(table(**{mine: ident, theirs: other}))
+        self.session.flush()
+        if table is t.ThingLocation:
+            things = [ident] if eset.name == "Things" else others
+            for thing in things:
+                self._history(thing)
+
+    def _history(self, thing: int) -> None:
+        """Record the Thing's current Locations as a HistoricalLocation (the standard asks for one
+        whenever a Thing's Location changes)."""
+        history = t.HistoricalLocation(tenant_id=self.tenant, thing_id=thing, time=to_ms(now()))
+        self.session.add(history)
+        self.session.flush()
+        for location in self.session.scalars(
+            select(t.ThingLocation.location_id).where(t.ThingLocation.thing_id == thing)
+        ):
+            self.session.add(t.HistoricalLocationLocation(historical_location_id=history.id, location_id=location))
+
+    # -- observations --------------------------------------------------------------------------------
+
+    def _create_observation(self, body: dict[str, Any], where: str, links: dict[str, int]) -> int:
+        if "Datastream" in body:
+            links["Datastream"] = self._one(
+                SETS["Observations"].nav("Datastream"), body["Datastream"], f"{where}.Datastream"
+            )
+        if "Datastream" not in links:
+            raise EntityError(f"{where}.Datastream is required")
+        datastream = links["Datastream"]
+        feature = links.get("FeatureOfInterest")
+        if "FeatureOfInterest" in body:
+            feature = self._one(
+                SETS["Observations"].nav("FeatureOfInterest"), body["FeatureOfInterest"], f"{where}.FeatureOfInterest"
+            )
+        if feature is None:
+            feature = self.derived_feature(datastream, where)
+        values = {k: v for k, v in body.items() if k not in ("Datastream", "FeatureOfInterest")}
+        row = read_row(datastream, values, where, to_ms(now()), feature)
+        obs.store(self.session, [row])
+        return self.session.scalar(
+            select(t.Observation.id).where(
+                t.Observation.datastream_id == datastream, t.Observation.phenomenon_time == row.phenomenon_time
+            )
+        )
+
+    def derived_feature(self, datastream: int, where: str) -> int:
+        """The FeatureOfInterest of an Observation that names none: its Thing's Location, as the
+        standard asks (made once per Location and reused)."""
+        if datastream in self._features:
+            return self._features[datastream]
+        thing = self.session.scalar(select(t.Datastream.thing_id).where(t.Datastream.id == datastream))
+        location = self.session.scalars(
+            select(t.Location)
+            .join(t.ThingLocation, t.ThingLocation.location_id == t.Location.id)
+            .where(t.ThingLocation.thing_id == thing)
+            .order_by(t.Location.id.desc())
+        ).first()
+        if location is None:
+            raise EntityError(f"{where}: give a FeatureOfInterest, or a Location to Thing {thing} to derive it from")
+        feature = self.session.scalar(
+            select(t.FeatureOfInterest.id).where(
+                t.FeatureOfInterest.location_id == location.id, t.FeatureOfInterest.tenant_id == self.tenant
+            )
+        )
+        if feature is None:
+            row = t.FeatureOfInterest(
+                tenant_id=self.tenant,
+                name=location.name,
+                description=location.description,
+                encoding_type=location.encoding_type,
+                feature=location.location,
+                location_id=location.id,
+            )
+            self.session.add(row)
+            self.session.flush()
+            feature = row.id
+        self._features[datastream] = feature
+        return feature
+
+    def create_observations(self, body: Any) -> list[tuple[int, int]]:
+        """The ``CreateObservations`` request: arrays of observations per datastream. Every row is
+        validated before anything is written. Returns (datastream, phenomenonTime) per row."""
+        if not isinstance(body, list):
+            raise EntityError(f"CreateObservations: expected a JSON array, got {json_type(body)}")
+        total = sum(
+            len(item.get("dataArray", []))
+            for item in body
+            if isinstance(item, dict) and isinstance(item.get("dataArray"), list)
+        )
+        if total > self.max_batch:
+            raise TooLarge(f"CreateObservations: {total} observations in one request; the limit is {self.max_batch}")
+        rows: list[Row] = []
+        default_time = to_ms(now())
+        for i, item in enumerate(body):
+            where = f"CreateObservations[{i}]"
+            if not isinstance(item, dict):
+                raise EntityError(f"{where}: expected a JSON object, got {json_type(item)}")
+            unknown = set(item) - {"Datastream", "components", "dataArray", "dataArray@iot.count", "FeatureOfInterest"}
+            if unknown:
+                raise EntityError(f"{where}: unknown member {sorted(unknown)[0]!r}")
+            if not _is_ref(item.get("Datastream")):
+                raise EntityError(f'{where}.Datastream: expected {{"@iot.id": …}}')
+            datastream = self.own(SETS["Datastreams"], item["Datastream"]["@iot.id"], f"{where}.Datastream").id
+            components = item.get("components")
+            if not isinstance(components, list) or not all(isinstance(c, str) for c in components):
+                raise EntityError(f"{where}.components: expected an array of names")
+            bad = [c for c in components if c not in obs.COMPONENTS]
+            if bad or len(set(components)) != len(components):
+                raise EntityError(
+                    f"{where}.components: unknown or repeated {(bad or components)[0]!r}; "
+                    f"use {', '.join(sorted(obs.COMPONENTS))}"
+                )
+            if "result" not in components:
+                raise EntityError(f"{where}.components: 'result' is required")
+            data = item.get("dataArray")
+            if not isinstance(data, list):
+                raise EntityError(f"{where}.dataArray: expected an array of arrays")
+            count = item.get("dataArray@iot.count")
+            if count is not None and count != len(data):
+                raise EntityError(f"{where}: dataArray@iot.count is {count} but dataArray holds {len(data)} rows")
+            feature = None
+            if "FeatureOfInterest" in item:
+                feature = self._one(
+                    SETS["Observations"].nav("FeatureOfInterest"),
+                    item["FeatureOfInterest"],
+                    f"{where}.FeatureOfInterest",
+                )
+            features: set[int] = set()
+            for j, values in enumerate(data):
+                here = f"{where}.dataArray[{j}]"
+                if not isinstance(values, list) or len(values) != len(components):
+                    raise EntityError(f"{here}: expected {len(components)} values ({', '.join(components)})")
+                row = read_row(datastream, dict(zip(components, values, strict=True)), here, default_time, feature)
+                if row.feature_id is None:
+                    row.feature_id = self.derived_feature(datastream, here)
+                else:
+                    features.add(row.feature_id)
+                rows.append(row)
+            for ident in features - {feature}:
+                self.own(SETS["FeaturesOfInterest"], ident, f"{where}: FeatureOfInterest/id")
+        obs.store(self.session, rows)
+        return [(r.datastream_id, r.phenomenon_time) for r in rows]
+
+    # -- change and delete ----------------------------------------------------------------------------
+
+    def update(self, eset: EntitySet, ident: int, body: Any, label: str) -> None:
+        row = self.owned(eset, ident, label)
+        if not isinstance(body, dict):
+            raise EntityError(f"{label}: expected a JSON object, got {json_type(body)}")
+        where = eset.singular
+        before = self._hours(eset, ident)
+        for key, value in body.items():
+            prop, nav = eset.prop(key), eset.nav(key)
+            if key == "@iot.id":
+                if value != ident:
+                    raise EntityError(f"{where}: @iot.id cannot change")
+            elif prop is not None:
+                if prop.required and value is None:
+                    raise EntityError(f"{where}.{key} is required and cannot be null")
+                if key == "unitOfMeasurement":
+                    check_unit(value, where)
+                for column, new in read_prop(prop, value, where).items():
+                    setattr(row, column, new)
+            elif nav is not None and nav.fk is not None:
+                if not _is_ref(value):
+                    raise EntityError(f'{where}.{key}: expected {{"@iot.id": …}} to link another {nav.name}')
+                setattr(row, nav.fk, self.own(SETS[nav.target], value["@iot.id"], f"{where}.{key}").id)
+            elif nav is not None and nav.link is not None:
+                if not isinstance(value, list) or not all(_is_ref(v) for v in value):
+                    raise EntityError(f'{where}.{key}: expected an array of {{"@iot.id": …}}')
+                table, mine, _ = nav.link
+                self.session.execute(delete(table).where(getattr(table, mine) == ident))
+                ids = [self.own(SETS[nav.target], v["@iot.id"], f"{where}.{key}").id for v in value]
+                self._link(eset, ident, nav, ids)
+            else:
+                raise EntityError(f"{where}: {key!r} cannot be changed here")
+        try:
+            self.session.flush()
+        except IntegrityError as exc:
+            raise Conflict(f"{label}: another Observation of this Datastream has that phenomenonTime") from exc
+        self._refresh(before, self._hours(eset, ident))
+
+    def delete(self, eset: EntitySet, ident: int, label: str) -> None:
+        self.owned(eset, ident, label)
+        before = self._hours(eset, ident)
+        self.session.execute(delete(eset.model).where(eset.model.id == ident))
+        self._refresh(before, {})
+
+    def _hours(self, eset: EntitySet, ident: int) -> dict[int, set[int]]:
+        """Roll-up hours that depend on this entity (observations of it, or it)."""
+        if eset.name == "Observations":
+            return obs.hours_of(self.session, t.Observation.id == ident)
+        if eset.name == "FeaturesOfInterest":
+            return obs.hours_of(self.session, t.Observation.feature_id == ident)
+        return {}
+
+    def _refresh(self, *maps: dict[int, set[int]]) -> None:
+        merged: dict[int, set[int]] = {}
+        for hours in maps:
+            for datastream, touched in hours.items():
+                merged.setdefault(datastream, set()).update(touched)
+        for datastream, touched in merged.items():
+            if self.session.get(t.Datastream, datastream) is not None:
+                obs.refresh_rollups(self.session, datastream, touched)

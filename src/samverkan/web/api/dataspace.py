@@ -1,0 +1,177 @@
+"""The data space beside SensorThings: shares, the audit log, tokens and aggregates.
+
+Every endpoint takes ``Authorization: Bearer TOKEN``; aggregates of public datastreams may be
+read without one. Sharing and tokens need an ``admin`` token, the audit log too.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from samverkan.dataspace.tenants import bearer
+from samverkan.web.deps import Core
+
+router = APIRouter(tags=["data space"])
+
+
+def token(
+    authorization: Annotated[
+        str | None, Header(description="`Bearer TOKEN`, as printed by `samverkan tenant create`.")
+    ] = None,
+) -> str | None:
+    return bearer(authorization)
+
+
+Token = Annotated[str | None, Depends(token)]
+
+
+class Bucket(BaseModel):
+    start: str = Field(description="Start of the interval, UTC.", examples=["2014-08-01T00:00:00Z"])
+    count: int = Field(description="Numeric observations in the interval.", examples=[12])
+    min: float = Field(description="Smallest result.", examples=[14.2])
+    max: float = Field(description="Largest result.", examples=[21.9])
+    mean: float = Field(description="Mean result.", examples=[17.35])
+
+
+class Aggregate(BaseModel):
+    datastream: int = Field(description="Datastream id (as in SensorThings).", examples=[7])
+    interval: str = Field(description="Length of each bucket.", examples=["1h"])
+    from_: str | None = Field(
+        alias="from", description="Start of the first bucket asked for (rounded down to a bucket).",
+        examples=["2014-08-01T00:00:00Z"],
+    )  # fmt: skip
+    to: str | None = Field(
+        description="End of the last bucket asked for (rounded up).", examples=["2014-09-01T00:00:00Z"]
+    )
+    unit: dict[str, Any] = Field(
+        description="The datastream's unitOfMeasurement.",
+        examples=[{"name": "degree Celsius", "symbol": "°C", "definition": "http://qudt.org/vocab/unit/DEG_C"}],
+    )
+    buckets: list[Bucket] = Field(description="One entry per interval that holds observations, oldest first.")
+
+
+class ShareRequest(BaseModel):
+    datastream: int = Field(description="One of your datastreams.", examples=[7])
+    grantee: str = Field(description="A tenant's slug, or `public` for open data.", examples=["boras-stad"])
+    level: Literal["raw", "hourly", "daily"] = Field(
+        description="`raw`: observations; `hourly` / `daily`: only aggregates of at least that interval.",
+        examples=["hourly"],
+    )
+    licence: str | None = Field(
+        default=None,
+        description="Licence URI for a public share (listed in the DCAT-AP catalogue).",
+        examples=["http://creativecommons.org/licenses/by/4.0/"],
+    )
+
+
+class ShareOut(BaseModel):
+    id: int = Field(description="Share id (to revoke it).", examples=[3])
+    datastream: int = Field(description="The shared datastream.", examples=[7])
+    owner: str | None = Field(description="Slug of the owner.", examples=["smhi"])
+    grantee: str = Field(description="Slug of the grantee, or `public`.", examples=["boras-stad"])
+    level: str = Field(description="raw, hourly or daily.", examples=["hourly"])
+    licence: str | None = Field(description="Licence URI, if given.", examples=[None])
+    created_at: str | None = Field(description="When it was made, UTC.", examples=["2026-11-23T09:00:00Z"])
+    revoked_at: str | None = Field(description="When it was revoked, if it was.", examples=[None])
+
+
+class Shares(BaseModel):
+    given: list[ShareOut] = Field(description="Shares you made.")
+    received: list[ShareOut] = Field(description="Shares made to you by name (public ones are not listed).")
+
+
+class AuditOut(BaseModel):
+    id: int = Field(description="Entry id (page with `before`).", examples=[120])
+    at: str | None = Field(description="When, UTC.", examples=["2026-11-23T09:01:00Z"])
+    actor: str = Field(description="Who: a tenant slug, or `public`.", examples=["boras-stad"])
+    action: str = Field(description="share, revoke or read.", examples=["read"])
+    datastream: int | None = Field(description="The datastream concerned, when one.", examples=[7])
+    detail: str = Field(description="What was asked or done.", examples=["GET Datastreams(7)/Observations"])
+    count: int = Field(description="Entities or buckets read (0 for share and revoke).", examples=[100])
+
+
+class TokenRequest(BaseModel):
+    scope: Literal["read", "write", "admin"] = Field(description="What the token may do.", examples=["write"])
+    label: str | None = Field(default=None, max_length=200, description="A note for you.", examples=["weather station"])
+    days: float | None = Field(default=None, gt=0, description="Lifetime in days; none: until revoked.", examples=[90])
+
+
+class TokenOut(BaseModel):
+    id: int = Field(description="Token id (to revoke it).", examples=[4])
+    prefix: str = Field(description="First characters, to recognise it.", examples=["svk_Q2x9aB"])
+    scope: str = Field(description="read, write or admin.", examples=["write"])
+    label: str | None = Field(description="Your note.", examples=["weather station"])
+    created_at: str | None = Field(description="When it was made, UTC.", examples=["2026-11-23T09:00:00Z"])
+    expires_at: str | None = Field(description="When it stops working, if ever.", examples=[None])
+    revoked_at: str | None = Field(description="When it was revoked, if it was.", examples=[None])
+
+
+class NewToken(TokenOut):
+    tenant: str = Field(description="Your tenant.", examples=["smhi"])
+    token: str = Field(description="The token itself: shown only this once.", examples=["svk_Q2x9aB…"])
+
+
+@router.get(
+    "/datastreams/{datastream}/aggregate", response_model=Aggregate, response_model_by_alias=True,
+    summary="Count, min, max and mean per interval",
+)  # fmt: skip
+async def aggregate(
+    app: Core,
+    auth: Token,
+    datastream: Annotated[int, Path(description="Datastream id.", ge=1)],
+    interval: Annotated[
+        str, Query(max_length=8, description="Bucket length: 1m … 30m, whole hours or days (1h, 6h, 1d).")
+    ] = "1h",  # fmt: skip
+    start: Annotated[
+        str | None, Query(alias="from", max_length=40, description="ISO 8601 start, with a time zone.")
+    ] = None,  # fmt: skip
+    end: Annotated[
+        str | None, Query(alias="to", max_length=40, description="ISO 8601 end, with a time zone.")
+    ] = None,  # fmt: skip
+) -> dict[str, Any]:
+    return await run_in_threadpool(app.dataspace.aggregate, auth, datastream, interval, start, end)
+
+
+@router.post("/shares", response_model=ShareOut, status_code=201, summary="Share a datastream")
+async def create_share(app: Core, auth: Token, request: ShareRequest) -> dict[str, Any]:
+    return await run_in_threadpool(
+        app.dataspace.share, auth, request.datastream, request.grantee, request.level, request.licence
+    )
+
+
+@router.get("/shares", response_model=Shares, summary="Shares you made and received")
+async def list_shares(
+    app: Core,
+    auth: Token,
+    revoked: Annotated[bool, Query(description="Include revoked shares.")] = False,
+) -> dict[str, Any]:
+    return await run_in_threadpool(app.dataspace.shares, auth, revoked)
+
+
+@router.delete("/shares/{share}", response_model=ShareOut, summary="Revoke a share")
+async def revoke_share(app: Core, auth: Token, share: Annotated[int, Path(description="Share id.")]) -> dict:
+    return await run_in_threadpool(app.dataspace.revoke_share, auth, share)
+
+
+@router.get("/audit", response_model=list[AuditOut], summary="Your audit log, newest first")
+async def audit(
+    app: Core,
+    auth: Token,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Entries per page.")] = 100,
+    before: Annotated[int | None, Query(ge=1, description="Only entries older than this id (paging).")] = None,
+) -> list[dict[str, Any]]:
+    return await run_in_threadpool(app.dataspace.audit, auth, limit, before)
+
+
+@router.post("/tokens", response_model=NewToken, status_code=201, summary="Make a token for your tenant")
+async def create_token(app: Core, auth: Token, request: TokenRequest) -> dict[str, Any]:
+    return await run_in_threadpool(app.dataspace.issue_token, auth, request.scope, request.label, request.days)
+
+
+@router.delete("/tokens/{token_id}", response_model=TokenOut, summary="Revoke one of your tokens")
+async def revoke_token(app: Core, auth: Token, token_id: Annotated[int, Path(description="Token id.")]) -> dict:
+    return await run_in_threadpool(app.dataspace.revoke_token, auth, token_id)
