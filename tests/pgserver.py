@@ -11,12 +11,13 @@ import atexit
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 
 import psycopg
+
+from tests.serving import free_port
 
 DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -45,16 +46,10 @@ def _install() -> str:
     return bin_dir
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start_private(bin_dir: str) -> str:
     """initdb + pg_ctl start in a temp folder, as the ``postgres`` OS user when we are root."""
     folder = tempfile.mkdtemp(prefix="samverkan-pg-")
-    data, port = os.path.join(folder, "data"), _free_port()
+    data, port = os.path.join(folder, "data"), free_port()
     as_user: list[str] = []
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 import httpx2 as httpx
 
 from samverkan.importers import SOURCES
+from tests.serving import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -33,15 +33,9 @@ def test_quick_start_is_exactly_two_commands():
     assert "./scripts/test" in ci  # CI runs the README's test command
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_the_quick_start_serves_the_demo_catalogue(demo_copy):
     """Runs the first command's ``samverkan serve --demo`` (the install is what CI does)."""
-    port = _free_port()
+    port = free_port()
     command = quick_start()[0].split("&&")[1].split()  # samverkan serve --demo
     assert command[:2] == ["samverkan", "serve"]
     process = subprocess.Popen(

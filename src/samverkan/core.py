@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections import Counter
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
@@ -145,10 +144,10 @@ class Samverkan:
         with Session(self.engine) as session:
             return details.municipality_detail(session, code)
 
-    def published_datasets(self) -> Counter[str]:
-        """Open sensor datasets (public datastreams) per Swedish municipality code."""
+    def published_datasets(self, municipality: str) -> int:
+        """Open sensor datasets (public datastreams) in a Swedish municipality."""
         with Session(self.engine) as session:
-            return catalog.published_per_municipality(session)
+            return catalog.published_in_municipality(session, municipality)
 
     def statistics(self) -> dict[str, Any]:
         """Counts behind the maps: hubs and EU participation per country and per NUTS 2 region."""

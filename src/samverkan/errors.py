@@ -54,3 +54,11 @@ class Conflict(SamverkanError):
 
 class TooLarge(SamverkanError):
     """A payload or batch above the configured limit (HTTP 413)."""
+
+
+def http_status(exc: SamverkanError) -> int:
+    """The HTTP status for an error a user can act on (400 when nothing more specific applies)."""
+    for kind, status in ((Unauthorized, 401), (Forbidden, 403), (NotFound, 404), (Conflict, 409), (TooLarge, 413)):
+        if isinstance(exc, kind):
+            return status
+    return 400

@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx2 as httpx
 import pytest
+
+from tests.serving import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
@@ -29,43 +26,13 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server(databases, demo_db, tmp_path_factory):
     """``samverkan serve`` on a private copy of the demo catalogue; yields its base URL."""
     url = databases.copy(demo_db.url, tag="browser")
-    port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "samverkan", "--db", url, "serve", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={k: v for k, v in os.environ.items() if k != "SAMVERKAN_DB"},
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(base + "/static/style.css", timeout=5)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the server did not start:\n" + log.read_text()) from None
-                time.sleep(0.2)
+    with serving(url, tmp_path_factory.mktemp("server") / "server.log") as base:
         httpx.get(base + "/", timeout=120)  # builds the indexes once, before the first test
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-    errors = log.read_text()
-    assert "Traceback" not in errors, errors
 
 
 @pytest.fixture(scope="session")

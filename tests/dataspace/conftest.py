@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from typing import Any
 
-import httpx2 as httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from samverkan.settings import load_settings
 from samverkan.web import create_app
+from tests.serving import serving
 
 STA = "/sta/v1.1"
 CELSIUS = {"name": "degree Celsius", "symbol": "°C", "definition": "http://qudt.org/vocab/unit/DEG_C"}
@@ -109,12 +104,6 @@ def tenants(space):
     return Tenant("alfa", a["token"], client), Tenant("beta", b["token"], client)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live(db_url: str, tmp_path):
     """``samverkan serve`` in its own process on a fresh database; yields (base URL, core).
@@ -123,31 +112,8 @@ def live(db_url: str, tmp_path):
     from samverkan.core import Samverkan
 
     core = Samverkan(load_settings(db=db_url))
-    port = free_port()
-    log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "samverkan", "--db", db_url, "serve", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={k: v for k, v in os.environ.items() if k != "SAMVERKAN_DB"},
-        )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/api/v1/health", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start:\n" + log.read_text())
-            time.sleep(0.2)
-        yield base, core
+        with serving(db_url, tmp_path / "server.log") as base:
+            yield base, core
     finally:
-        process.terminate()
-        process.wait(timeout=20)
         core.close()
-    errors = log.read_text()
-    assert "Traceback" not in errors, errors

@@ -42,7 +42,8 @@ from samverkan.dataspace.mqtt import (
     write_acl,
 )
 from samverkan.settings import load_settings
-from tests.dataspace.conftest import free_port, station
+from tests.dataspace.conftest import station
+from tests.serving import free_port
 
 needs_mosquitto = pytest.mark.skipif(
     not MOSQUITTO.exists(), reason=f"needs the Mosquitto broker at {MOSQUITTO} (Debian package 'mosquitto')"

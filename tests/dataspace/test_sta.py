@@ -200,6 +200,7 @@ def test_reads_of_unknown_things_and_bad_options_are_404_and_400(alfa):
         ("$expand=Datastreams($top=x)", "$top"),
         ("$resultFormat=dataArray", "only the default JSON"),
         ("$colour=1", "unknown query option"),
+        ("$filter=(name eq 'x' and name eq 'y') eq true", "and joins conditions"),
     ]:
         response = alfa.get(f"/Things?{query}")
         assert response.status_code == 400, query

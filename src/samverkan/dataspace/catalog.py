@@ -3,18 +3,19 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from samverkan.catalogue.geo import place
+from samverkan.catalogue.geo import contains, place
 from samverkan.dataspace import dcat
 from samverkan.dataspace.model import from_ms
+from samverkan.dataspace.query import current_location
 from samverkan.dataspace.tenants import aware
 from samverkan.db import dataspace as t
-from samverkan.db.models import Organisation
+from samverkan.db.models import Municipality, Organisation
 
 CC_BY = "http://creativecommons.org/licenses/by/4.0/"
 PLATFORM = dcat.Publisher(slug="samverkan", name="samverkan")
@@ -28,25 +29,25 @@ def _point(location: dict[str, Any] | None) -> tuple[float, float] | None:
     return None
 
 
-def open_datasets(session: Session, base: str) -> list[dcat.OpenDataset]:
-    """One dataset per datastream with an active public share, oldest share first."""
+def _public(session: Session) -> Iterator[tuple[t.Share, t.Datastream, tuple[float, float] | None]]:
+    """Active public shares, oldest first, with the datastream and its Thing's position."""
     shares = session.scalars(
         select(t.Share).where(t.Share.grantee_id.is_(None), t.Share.revoked_at.is_(None)).order_by(t.Share.id)
     )
-    places: dict[tuple[float, float], tuple[list[str], str | None]] = {}
-    out = []
     for share in shares:
         stream = session.get(t.Datastream, share.datastream_id)
+        location = current_location(session, stream.thing_id)
+        yield share, stream, _point(location.location if location else None)
+
+
+def open_datasets(session: Session, base: str) -> list[dcat.OpenDataset]:
+    """One dataset per datastream with an active public share, oldest share first."""
+    places: dict[tuple[float, float], tuple[list[str], str | None]] = {}
+    out = []
+    for share, stream, point in _public(session):
         tenant = session.get(t.Tenant, stream.tenant_id)
         observed = session.get(t.ObservedProperty, stream.observed_property_id)
         sensor = session.get(t.Sensor, stream.sensor_id)
-        location = session.scalars(
-            select(t.Location)
-            .join(t.ThingLocation, t.ThingLocation.location_id == t.Location.id)
-            .where(t.ThingLocation.thing_id == stream.thing_id)
-            .order_by(t.Location.id.desc())
-        ).first()
-        point = _point(location.location if location else None)
         if point is not None and point not in places:
             places[point] = place(session, *point)
         nuts, municipality = places.get(point, ([], None)) if point else ([], None)
@@ -92,6 +93,9 @@ def catalogue(session: Session, base: str, fmt: str) -> str:
     return dcat.to_turtle(graph) if fmt == "ttl" else dcat.to_jsonld(graph)
 
 
-def published_per_municipality(session: Session) -> Counter[str]:
-    """Open datasets per Swedish municipality (kommunkod), for the web app."""
-    return Counter(d.municipality for d in open_datasets(session, "") if d.municipality)
+def published_in_municipality(session: Session, code: str) -> int:
+    """Open datasets (public datastreams) whose Thing stands in a Swedish municipality."""
+    municipality = session.get(Municipality, code)
+    if municipality is None or not municipality.geometry:
+        return 0
+    return sum(1 for _, _, point in _public(session) if point and contains(municipality.geometry, *point))

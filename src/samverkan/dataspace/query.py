@@ -13,7 +13,6 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy import ColumnElement, String, and_, cast, false, func, literal, not_, or_, select, true
 from sqlalchemy.orm import Session
@@ -38,7 +37,7 @@ def visible(eset: EntitySet, access: Access) -> ColumnElement[bool]:
     model = eset.model
     if eset.name == "Observations":
         own = t.Observation.datastream_id.in_(select(t.Datastream.id).where(t.Datastream.tenant_id == me))
-        return _either(own if me is not None else false(), t.Observation.datastream_id.in_(raw) if raw else false())
+        return or_(own if me is not None else false(), t.Observation.datastream_id.in_(raw) if raw else false())
     own = model.tenant_id == me if me is not None else false()
     if not shared:
         return own
@@ -69,11 +68,7 @@ def visible(eset: EntitySet, access: Access) -> ColumnElement[bool]:
             else false()
         ),
     }
-    return _either(own, via[eset.name]())
-
-
-def _either(a: ColumnElement[bool], b: ColumnElement[bool]) -> ColumnElement[bool]:
-    return or_(a, b)
+    return or_(own, via[eset.name]())
 
 
 def owner_of(eset: EntitySet, row: Any, access: Access) -> tuple[int, int | None]:
@@ -83,6 +78,16 @@ def owner_of(eset: EntitySet, row: Any, access: Access) -> tuple[int, int | None
     if eset.name == "Datastreams":
         return row.tenant_id, row.id
     return row.tenant_id, None
+
+
+def current_location(session: Session, thing: int) -> t.Location | None:
+    """The Thing's current Location (the newest linked one)."""
+    return session.scalars(
+        select(t.Location)
+        .join(t.ThingLocation, t.ThingLocation.location_id == t.Location.id)
+        .where(t.ThingLocation.thing_id == thing)
+        .order_by(t.Location.id.desc())
+    ).first()
 
 
 # -- relations --------------------------------------------------------------------------------
@@ -197,8 +202,8 @@ def operand(node: Any, eset: EntitySet) -> Operand:
             "mod": lambda a, b: a % b,
         }
         return Operand(ops[node.op](left, right), "number")
-    if isinstance(node, Binary):  # and/or below a comparison
-        return Operand(condition(node, eset, None), "bool")  # pragma: no cover - guarded by condition()
+    if isinstance(node, Binary):  # and/or below a comparison or a function
+        raise QueryOptionError(f"$filter: {node.op} joins conditions; its result cannot be compared or computed with")
     if isinstance(node, Unary) and node.op == "not":
         inner = operand(node.operand, eset)
         return Operand(not_(inner.sql), "bool")
@@ -276,12 +281,8 @@ def _align(value: Operand, other: Operand) -> Operand:
     """Give JSON and result operands the type of what they are compared with; read time
     strings compared with a time property as times."""
     if value.kind == "result":
-        if other.kind in ("text",):
-            return Operand(value.sql[1].as_string(), "text")
-        if other.kind == "bool":
-            return Operand(value.sql[1].as_boolean(), "bool")
-        if other.kind == "null":
-            return Operand(value.sql[0], "number")  # pragma: no cover
+        if other.kind in ("text", "bool"):  # literals were handled by _compare
+            raise QueryOptionError("$filter: compare result with a number, or with a text or true/false literal")
         return Operand(value.sql[0], "number")
     if value.kind == "json":
         if other.kind == "text":
@@ -303,7 +304,7 @@ def _text(value: Operand) -> Any:
     if value.kind == "json":
         return value.sql.as_string()
     if value.kind == "result":
-        return value.sql[1].as_string()
+        return cast(value.sql[1], String)  # the stored JSON text
     if value.kind == "text":
         return value.sql
     raise QueryOptionError("$filter: a text function needs text")
@@ -579,7 +580,3 @@ class Reader:
             ).one()
             return format_interval(first, last if last != first else None) if first is not None else None
         return None  # pragma: no cover
-
-
-def url_quote(text: str) -> str:
-    return quote(text, safe="/()$=&,;'")

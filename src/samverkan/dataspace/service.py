@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from samverkan.dataspace import observations as obs
 from samverkan.dataspace import sharing, tenants
-from samverkan.dataspace.model import SETS, format_ms, to_ms
-from samverkan.dataspace.odata import Options, QueryOptionError, parse_options, parse_time
+from samverkan.dataspace.model import format_ms, to_ms
+from samverkan.dataspace.odata import QueryOptionError, parse_options, parse_time
 from samverkan.dataspace.query import Reader, resolve, visible
-from samverkan.dataspace.sharing import LEVEL_MS, Access
+from samverkan.dataspace.sharing import LEVEL_MS
 from samverkan.dataspace.tenants import Viewer
 from samverkan.dataspace.write import Writer
 from samverkan.db import dataspace as t
@@ -246,9 +246,6 @@ class DataSpace:
     def audit(self, token: str | None, limit: int = 100, before: int | None = None) -> list[dict]:
         return self.run(token, lambda s, v: sharing.audit_log(s, v, limit, before))
 
-    def whoami(self, token: str | None) -> Access:
-        return self.run(token, lambda s, v: sharing.access(s, v))
-
 
 def token_json(row: t.Token) -> dict[str, Any]:
     return {
@@ -260,6 +257,3 @@ def token_json(row: t.Token) -> dict[str, Any]:
         "expires_at": sharing._iso(row.expires_at),
         "revoked_at": sharing._iso(row.revoked_at),
     }
-
-
-__all__ = ["DataSpace", "Options", "SETS"]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from samverkan.dataspace import observations as obs
 from samverkan.dataspace.model import SETS, EntityError, EntitySet, Nav, check_unit, json_type, read_prop, to_ms
 from samverkan.dataspace.observations import Row, read_row
+from samverkan.dataspace.query import current_location
 from samverkan.dataspace.tenants import Viewer, now
 from samverkan.db import dataspace as t
 from samverkan.errors import Conflict, Forbidden, NotFound, TooLarge
@@ -206,12 +207,7 @@ class Writer:
         if datastream in self._features:
             return self._features[datastream]
         thing = self.session.scalar(select(t.Datastream.thing_id).where(t.Datastream.id == datastream))
-        location = self.session.scalars(
-            select(t.Location)
-            .join(t.ThingLocation, t.ThingLocation.location_id == t.Location.id)
-            .where(t.ThingLocation.thing_id == thing)
-            .order_by(t.Location.id.desc())
-        ).first()
+        location = current_location(self.session, thing)
         if location is None:
             raise EntityError(f"{where}: give a FeatureOfInterest, or a Location to Thing {thing} to derive it from")
         feature = self.session.scalar(

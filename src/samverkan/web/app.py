@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from samverkan.core import Samverkan
-from samverkan.errors import Conflict, Forbidden, NotFound, SamverkanError, TooLarge, Unauthorized
+from samverkan.errors import SamverkanError, http_status
 from samverkan.search import QueryError
 from samverkan.search.filters import FilterError
 from samverkan.settings import Settings, load_settings
@@ -87,31 +87,13 @@ def create_app(settings: Settings | None = None, app: Samverkan | None = None) -
     async def _filter_error(request: Request, exc: FilterError) -> Response:
         return answer(request, 422, str(exc))
 
-    @web.exception_handler(NotFound)
-    async def _not_found(request: Request, exc: NotFound) -> Response:
-        return answer(request, 404, str(exc))
-
-    @web.exception_handler(Unauthorized)
-    async def _unauthorized(request: Request, exc: Unauthorized) -> Response:
-        response = answer(request, 401, str(exc))
-        response.headers["WWW-Authenticate"] = 'Bearer realm="samverkan"'
-        return response
-
-    @web.exception_handler(Forbidden)
-    async def _forbidden(request: Request, exc: Forbidden) -> Response:
-        return answer(request, 403, str(exc))
-
-    @web.exception_handler(Conflict)
-    async def _conflict(request: Request, exc: Conflict) -> Response:
-        return answer(request, 409, str(exc))
-
-    @web.exception_handler(TooLarge)
-    async def _too_large(request: Request, exc: TooLarge) -> Response:
-        return answer(request, 413, str(exc))
-
     @web.exception_handler(SamverkanError)
     async def _user_error(request: Request, exc: SamverkanError) -> Response:
-        return answer(request, 400, str(exc))
+        status = http_status(exc)
+        response = answer(request, status, str(exc))
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="samverkan"'
+        return response
 
     @web.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> Response:

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 
 from samverkan.dataspace.model import SETS
 from samverkan.dataspace.tenants import bearer
-from samverkan.errors import Conflict, Forbidden, NotFound, SamverkanError, TooLarge, Unauthorized
+from samverkan.errors import SamverkanError, TooLarge, http_status
 
 PREFIX = "/sta/v1.1"
 router = APIRouter(include_in_schema=False)
@@ -29,16 +29,11 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array",
 ]
-STATUS = ((Unauthorized, 401), (Forbidden, 403), (NotFound, 404), (Conflict, 409), (TooLarge, 413))
 
 
 def error(status: int, message: str) -> JSONResponse:
     headers = {"WWW-Authenticate": 'Bearer realm="samverkan"'} if status == 401 else None
     return JSONResponse({"code": status, "type": "error", "message": message}, status_code=status, headers=headers)
-
-
-def status_of(exc: SamverkanError) -> int:
-    return next((code for kind, code in STATUS if isinstance(exc, kind)), 400)
 
 
 def base_url(request: Request) -> str:
@@ -49,7 +44,7 @@ async def answer(request: Request, work: Callable[[], Any], success: Callable[[A
     try:
         result = await run_in_threadpool(work)
     except SamverkanError as exc:
-        return error(status_of(exc), str(exc))
+        return error(http_status(exc), str(exc))
     return success(result)
 
 
@@ -100,7 +95,7 @@ async def resource(request: Request, path: str) -> Response:
         token = token_of(request)
         body = await body_of(request) if request.method in ("POST", "PATCH") else None
     except SamverkanError as exc:
-        return error(status_of(exc), str(exc))
+        return error(http_status(exc), str(exc))
     if request.method == "GET":
         query = dict(request.query_params)
         return await answer(
@@ -114,12 +109,15 @@ async def resource(request: Request, path: str) -> Response:
         )
     if request.method == "POST":
 
-        def created(result: tuple[str, int]) -> Response:
-            link = f"{base}/{result[0]}({result[1]})"
-            entity = space.read(token, f"{result[0]}({result[1]})", {}, base)
-            return JSONResponse(entity, status_code=201, headers={"Location": link})
+        def create() -> tuple[str, Any]:
+            name, ident = space.create(token, path, body)
+            return f"{base}/{name}({ident})", space.read(token, f"{name}({ident})", {}, base)
 
-        return await answer(request, lambda: space.create(token, path, body), created)
+        return await answer(
+            request,
+            create,
+            lambda made: JSONResponse(made[1], status_code=201, headers={"Location": made[0]}),
+        )
     if request.method == "PATCH":
         return await answer(
             request,

@@ -58,7 +58,7 @@ async def region_participation(code: str, app: Core) -> Response:
 @router.get("/municipalities/{code}", response_class=HTMLResponse)
 async def municipality(request: Request, code: str, app: Core) -> HTMLResponse:
     page = await run_in_threadpool(app.municipality_page, code)
-    page["open_datasets"] = (await run_in_threadpool(app.published_datasets)).get(code, 0)
+    page["open_datasets"] = await run_in_threadpool(app.published_datasets, code)
     return render(request, "municipality.html", {"municipality": page})
 
 
