@@ -1,9 +1,11 @@
 """``samverkan serve`` in its own process for tests that need a real server (a browser, a
-third-party client): a free port, a log file, and a check that it logged no traceback."""
+third-party client, MQTT devices, a crash): a free port, a log file, and a check that it
+logged no traceback."""
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -21,33 +23,66 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Server:
+    """One ``samverkan serve`` on ``db_url``, started and stopped (or killed) at will, on the
+    same ports each time. MQTT is off unless ``mqtt_port`` is given (its files in ``mqtt_dir``)."""
+
+    def __init__(self, db_url: str, log: Path, mqtt_port: int = 0, mqtt_dir: Path | None = None) -> None:
+        self.db_url = db_url
+        self.log = log
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {k: v for k, v in os.environ.items() if k != "SAMVERKAN_DB"}
+        self.env["SAMVERKAN_MQTT_PORT"] = str(mqtt_port)
+        self.env["SAMVERKAN_MQTT_DIR"] = str(mqtt_dir or log.parent / "mqtt")
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60) -> str:
+        """Start and wait until ``/api/v1/health`` answers; returns the base URL."""
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "samverkan", "--db", self.db_url, "serve", "--port", str(self.port)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+            )
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if httpx.get(self.base + "/api/v1/health", timeout=5).status_code == 200:
+                    return self.base
+            except httpx.TransportError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the server did not start:\n" + self.log.read_text())
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        """Stop it as a terminal or service manager would (SIGTERM)."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+
+    def kill(self) -> None:
+        """``kill -9``: no chance to finish anything."""
+        if self.process is not None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=30)
+            self.process = None
+
+    def check_log(self) -> None:
+        errors = self.log.read_text()
+        assert "Traceback" not in errors, errors
+
+
 @contextmanager
 def serving(db_url: str, log: Path, timeout: float = 60) -> Iterator[str]:
     """Serve ``db_url``; yields the base URL once ``/api/v1/health`` answers. On exit the server
     is stopped and its log must hold no traceback."""
-    port = free_port()
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "samverkan", "--db", db_url, "serve", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={k: v for k, v in os.environ.items() if k != "SAMVERKAN_DB"},
-        )
-    base = f"http://127.0.0.1:{port}"
+    server = Server(db_url, log)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if httpx.get(base + "/api/v1/health", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start:\n" + log.read_text())
-            time.sleep(0.2)
-        yield base
+        yield server.start(timeout)
     finally:
-        process.terminate()
-        process.wait(timeout=20)
-    errors = log.read_text()
-    assert "Traceback" not in errors, errors
+        server.stop()
+    server.check_log()

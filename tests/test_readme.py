@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 
+from samverkan.dataspace.mqtt import MOSQUITTO
 from samverkan.importers import SOURCES
 from tests.serving import free_port
 
@@ -33,16 +34,18 @@ def test_quick_start_is_exactly_two_commands():
     assert "./scripts/test" in ci  # CI runs the README's test command
 
 
-def test_the_quick_start_serves_the_demo_catalogue(demo_copy):
-    """Runs the first command's ``samverkan serve --demo`` (the install is what CI does)."""
-    port = free_port()
+def test_the_quick_start_serves_the_demo_catalogue(demo_copy, tmp_path):
+    """Runs the first command's ``samverkan serve --demo`` (the install is what CI does), with
+    its MQTT broker where Mosquitto is installed."""
+    port, mqtt_port = free_port(), free_port()
     command = quick_start()[0].split("&&")[1].split()  # samverkan serve --demo
     assert command[:2] == ["samverkan", "serve"]
     process = subprocess.Popen(
         [sys.executable, "-m", "samverkan", "--db", demo_copy, *command[1:], "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        env={k: v for k, v in os.environ.items() if k != "SAMVERKAN_DB"},
+        env={k: v for k, v in os.environ.items() if k != "SAMVERKAN_DB"}
+        | {"SAMVERKAN_MQTT_PORT": str(mqtt_port), "SAMVERKAN_MQTT_DIR": str(tmp_path / "mqtt")},
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -61,7 +64,13 @@ def test_the_quick_start_serves_the_demo_catalogue(demo_copy):
     finally:
         process.terminate()
         process.wait(timeout=30)
+        output = process.stdout.read().decode()
         process.stdout.close()
+    if MOSQUITTO.exists():
+        assert f"MQTT devices: mqtt://127.0.0.1:{mqtt_port}" in output, output
+        assert (tmp_path / "mqtt" / "acl").exists()
+    else:
+        assert "MQTT ingest is off: no Mosquitto" in output, output
 
 
 def test_every_import_source_is_documented():

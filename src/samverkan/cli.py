@@ -18,7 +18,7 @@ from samverkan.core import Samverkan
 from samverkan.errors import SamverkanError
 from samverkan.importers import SOURCES, input_size
 from samverkan.search import KINDS
-from samverkan.settings import load_settings
+from samverkan.settings import Settings, load_settings
 
 
 class Context:
@@ -147,11 +147,41 @@ def serve(obj: Context, host: str | None, port: int | None, with_demo: bool) -> 
 
             for report in load_demo(app, progress=progress_bar):
                 click.echo(report.render(), err=True)
-        web = create_app(settings, app=app)
     # the first searches need the indexes: build them while the server starts answering
     threading.Thread(target=app.warm_up, name="warm-up", daemon=True).start()
+    broker = _start_mqtt(app, settings)
+    # stopped by the app's shutdown: uvicorn ends the process by re-raising the signal it caught
+    web = create_app(settings, app=app, on_shutdown=[broker.stop] if broker is not None else [])
     click.echo(f"samverkan on http://{settings.host}:{settings.port}/ (database {settings.db})", err=True)
-    uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
+    try:
+        uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
+    finally:  # e.g. the port was taken (stopping twice is harmless)
+        if broker is not None:
+            broker.stop()
+
+
+def _start_mqtt(app: Samverkan, settings: Settings) -> Any:
+    """Start the MQTT broker and ingester for ``serve``; without Mosquitto, or with its port
+    taken, say why and serve HTTP only."""
+    from samverkan.dataspace.mqtt import MOSQUITTO, BrokerError, MqttService
+
+    if not settings.mqtt_port:
+        return None
+    if not MOSQUITTO.exists():
+        click.echo(
+            f"MQTT ingest is off: no Mosquitto at {MOSQUITTO} (Debian package 'mosquitto'); HTTP ingest works",
+            err=True,
+        )
+        return None
+    service = MqttService(app.engine, settings.mqtt_runtime_dir, settings.mqtt_port, settings.host)
+    try:
+        service.start()
+    except (BrokerError, OSError) as exc:
+        click.echo(f"MQTT ingest is off: {exc}".rstrip(), err=True)
+        return None
+    where = f"mqtt://{settings.host}:{settings.mqtt_port}"
+    click.echo(f"MQTT devices: {where}, topics v1.1/Datastreams(ID)/Observations", err=True)
+    return service
 
 
 @main.command()

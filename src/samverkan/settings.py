@@ -6,6 +6,7 @@ call :func:`load_settings` once and pass the object down.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import platformdirs
@@ -13,10 +14,13 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def data_folder() -> Path:
+    return Path(platformdirs.user_data_dir("samverkan", appauthor=False))
+
+
 def default_database_url() -> str:
     """The embedded default: a SQLite file in the user's data directory."""
-    folder = Path(platformdirs.user_data_dir("samverkan", appauthor=False))
-    return f"sqlite:///{folder / 'samverkan.sqlite'}"
+    return f"sqlite:///{data_folder() / 'samverkan.sqlite'}"
 
 
 class Settings(BaseSettings):
@@ -47,6 +51,27 @@ class Settings(BaseSettings):
     sta_max_body_bytes: int = Field(
         default=64 * 1024 * 1024, ge=1024, description="Largest accepted SensorThings request body, in bytes."
     )
+
+    mqtt_port: int = Field(
+        default=1884,
+        ge=0,
+        le=65535,
+        description="Port of the MQTT broker `serve` starts for devices (0: none). Not MQTT's usual 1883, which a "
+        "system broker may hold.",
+    )
+    mqtt_dir: Path | None = Field(
+        default=None,
+        description="Folder of the broker's generated files and queued messages (default: one folder per database "
+        "under the user data directory).",
+    )
+
+    @property
+    def mqtt_runtime_dir(self) -> Path:
+        """Where the broker keeps its files: one folder per database, so queued messages are only
+        ever delivered to the database they were published for."""
+        if self.mqtt_dir is not None:
+            return self.mqtt_dir
+        return data_folder() / "mqtt" / hashlib.sha256(self.db.encode()).hexdigest()[:16]
 
     @field_validator("db")
     @classmethod

@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import queue
 import shutil
-import stat
 import subprocess
 import threading
 import time
@@ -21,9 +20,9 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from samverkan.core import Samverkan
-from samverkan.dataspace import mqtt as ingest
 from samverkan.dataspace import observations
 from samverkan.dataspace.mqtt import (
     INGEST_USER,
@@ -32,15 +31,14 @@ from samverkan.dataspace.mqtt import (
     Ingester,
     MqttService,
     Snapshot,
-    check_password,
     fingerprint,
     mqtt_password_line,
-    password_hash,
-    remember_token,
     topic,
     user_name,
     write_acl,
 )
+from samverkan.dataspace.tenants import broker_hash, check_broker_hash
+from samverkan.db import dataspace as t
 from samverkan.settings import load_settings
 from tests.dataspace.conftest import station
 from tests.serving import free_port
@@ -147,10 +145,8 @@ class World:
         self.admins[slug] = self.space.create_tenant(slug, slug.title())["token"]
         return self.admins[slug]
 
-    def device(self, slug: str, scope: str = "write", remember: bool = True) -> Device:
+    def device(self, slug: str, scope: str = "write") -> Device:
         issued = self.space.issue_token(None, scope, label="device", slug=slug)
-        if remember:  # what the token-issuing code does
-            remember_token(self.runtime, issued["token"])
         if self.broker.running:
             self.broker.sync()  # what the poller does every second
         return Device(slug, issued["token"], issued["id"])
@@ -218,10 +214,10 @@ def world(core, tmp_path):
 
 
 def test_password_hashes_are_mosquittos_pbkdf2_format(tmp_path):
-    hashed = password_hash("svk_secret")
+    hashed = broker_hash("svk_secret")
     assert hashed.startswith("$7$101$") and len(hashed.split("$")) == 5
-    assert check_password(hashed, "svk_secret") and not check_password(hashed, "svk_other")
-    assert password_hash("svk_secret") != hashed  # salted
+    assert check_broker_hash(hashed, "svk_secret") and not check_broker_hash(hashed, "svk_other")
+    assert broker_hash("svk_secret") != hashed  # salted
     assert mqtt_password_line("alfa.3", "svk_secret").startswith("alfa.3:$7$")
     with pytest.raises(ValueError):
         mqtt_password_line("al:fa", "x")
@@ -231,19 +227,15 @@ def test_password_hashes_are_mosquittos_pbkdf2_format(tmp_path):
         passwords.touch()
         subprocess.run([tool, "-b", str(passwords), "dev", "pw-1"], check=True)
         _, made = passwords.read_text().strip().split(":", 1)
-        assert check_password(made, "pw-1") and not check_password(made, "pw-2")
+        assert check_broker_hash(made, "pw-1") and not check_broker_hash(made, "pw-2")
 
 
-def test_remembered_tokens_are_kept_as_hashes_only(tmp_path):
-    runtime = tmp_path / "mqtt"
-    remember_token(runtime, "svk_first")
-    remember_token(runtime, "svk_second")
-    side = runtime / ingest.USERS_FILE
-    assert stat.S_IMODE(side.stat().st_mode) == 0o600
-    text = side.read_text()
-    assert "svk_first" not in text and "svk_second" not in text
-    entries = json.loads(text)
-    assert len(entries) == 2 and all(e["hash"].startswith("$7$") for e in entries.values())
+def test_tokens_keep_a_broker_hash_and_never_their_text(core):
+    issued = core.dataspace.issue_token(None, "write", slug=core.dataspace.create_tenant("alfa", "Alfa")["tenant"])
+    with Session(core.engine) as session:
+        row = session.get(t.Token, issued["id"])
+        assert check_broker_hash(row.broker_hash, issued["token"])
+        assert issued["token"] not in repr([getattr(row, c.key) for c in t.Token.__table__.columns])
 
 
 def test_the_acl_grants_each_token_exactly_its_tenants_topics(core, tmp_path):
@@ -384,7 +376,9 @@ def test_only_tokens_in_force_connect(world):
     assert peer.reason == 0
     assert world.connect(device.user, "svk_wrong").reason != 0
     assert world.connect(user_name("beta", device.token_id), device.token).reason != 0  # another tenant's name
-    unknown = world.device("alfa", remember=False)  # issued without keeping a broker hash
+    unknown = world.device("alfa")
+    with Session(world.core.engine) as session, session.begin():  # a token issued before revision 0004
+        session.get(t.Token, unknown.token_id).broker_hash = None
     world.broker.sync()
     assert world.connect(unknown.user, unknown.token).reason != 0
 
@@ -486,7 +480,6 @@ def test_the_service_keeps_the_broker_in_step_and_sessions_cannot_be_taken_over(
     world.port = port
     with MqttService(core.engine, runtime, port, poll=0.1) as service:
         issued = space.issue_token(None, "write", slug="alfa")  # after the broker started
-        remember_token(runtime, issued["token"])
         device = Device("alfa", issued["token"], issued["id"])
 
         def connects() -> Peer | None:

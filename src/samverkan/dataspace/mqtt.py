@@ -5,12 +5,10 @@ SensorThings MQTT extension). Three parts work together:
 
 * **Credentials.** Every token is its own MQTT user, ``<tenant slug>.<token id>``, with the
   token as password (a tenant has several tokens; Mosquitto allows one password per user).
-  The broker checks passwords against ``$7$`` (PBKDF2-SHA512) hashes in its password file.
-  The database keeps only a SHA-256 digest of each token, which cannot be turned into such a
-  hash, so the broker-ready hash is made once, when the token is issued and its plain text is
-  known (:func:`remember_token`), and kept in ``mqtt-users.json`` in the runtime directory —
-  hashes only, keyed by the token's digest. The password file is generated from it and the
-  database: only tokens in force (not revoked, not expired) are written.
+  The broker checks passwords against ``$7$`` (PBKDF2-SHA512) hashes in its password file,
+  which is generated from the database: each token row keeps such a hash, made when the token
+  was issued (:func:`samverkan.dataspace.tenants.broker_hash`), and only tokens in force (not
+  revoked, not expired) are written.
 * **Authorisation.** The ACL file is generated from the database (:func:`write_acl`): a
   write-scoped token may publish to its tenant's datastreams; any token may subscribe to its
   tenant's datastreams and to those shared with the tenant as raw data (by name or publicly).
@@ -30,12 +28,9 @@ SensorThings MQTT extension). Three parts work together:
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import datetime as dt
-import fcntl
 import hashlib
-import hmac
 import json
 import logging
 import os
@@ -49,7 +44,6 @@ import subprocess
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,7 +56,7 @@ from sqlalchemy.orm import Session
 
 from samverkan.dataspace import observations as obs
 from samverkan.dataspace.model import SETS, EntityError, json_type, to_ms
-from samverkan.dataspace.tenants import Viewer, digest, now
+from samverkan.dataspace.tenants import Viewer, broker_hash, now
 from samverkan.dataspace.write import Writer
 from samverkan.db import dataspace as t
 
@@ -72,11 +66,7 @@ MOSQUITTO = Path("/usr/sbin/mosquitto")
 TOPIC = re.compile(r"^v1\.1/Datastreams\((\d{1,18})\)/Observations$")
 SUBSCRIPTION = "v1.1/+/Observations"
 INGEST_USER = "samverkan-ingest"
-USERS_FILE = "mqtt-users.json"
-ITERATIONS = 101  # what mosquitto_passwd uses; tokens carry 256 random bits, so more would only cost CPU
-SALT_BYTES = 12
 ATTEMPTS = 3  # tries of a message the database refuses (e.g. a roll-up row a concurrent writer made)
-KEEP_UNMATCHED = 3600.0  # seconds a remembered hash waits for its token's transaction to commit
 FIELDS = {
     "phenomenonTime",
     "resultTime",
@@ -99,46 +89,14 @@ def user_name(slug: str, token_id: int) -> str:
     return f"{slug}.{token_id}"
 
 
-# -- password hashes ------------------------------------------------------------------------------
-
-
-def password_hash(secret: str, iterations: int = ITERATIONS) -> str:
-    """A Mosquitto 2.0 ``$7$`` hash: ``$7$<iterations>$<salt>$<PBKDF2-HMAC-SHA512>`` (base64)."""
-    salt = secrets.token_bytes(SALT_BYTES)
-    derived = hashlib.pbkdf2_hmac("sha512", secret.encode(), salt, iterations, 64)
-    return f"$7${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(derived).decode()}"
-
-
-def check_password(hashed: str, secret: str) -> bool:
-    """Whether ``secret`` matches a ``$7$`` hash (as the broker would decide)."""
-    try:
-        _, kind, iterations, salt, expected = hashed.split("$")
-        if kind != "7":
-            return False
-        derived = hashlib.pbkdf2_hmac("sha512", secret.encode(), base64.b64decode(salt), int(iterations), 64)
-    except ValueError:
-        return False
-    return hmac.compare_digest(base64.b64encode(derived).decode(), expected)
+# -- password file lines -------------------------------------------------------------------------
 
 
 def mqtt_password_line(user: str, token: str) -> str:
     """One line of a Mosquitto password file for ``user`` with password ``token`` (hashed)."""
     if not user or any(c in user for c in ":\n\r"):
         raise ValueError(f"invalid MQTT user name {user!r}")
-    return f"{user}:{password_hash(token)}"
-
-
-@contextlib.contextmanager
-def _locked(runtime_dir: Path) -> Iterator[None]:
-    """An exclusive lock on the side file (several processes may issue tokens at once)."""
-    runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    descriptor = os.open(runtime_dir / (USERS_FILE + ".lock"), os.O_WRONLY | os.O_CREAT, 0o600)
-    with os.fdopen(descriptor, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    return f"{user}:{broker_hash(token)}"
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -152,35 +110,6 @@ def _write_private(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def _read_users(runtime_dir: Path) -> dict[str, dict[str, Any]]:
-    try:
-        return json.loads((runtime_dir / USERS_FILE).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-
-
-def remember_token(runtime_dir: Path, token: str) -> None:
-    """Keep a broker-ready ``$7$`` hash of a newly issued token (call it where the plain token is
-    known, i.e. when it is issued). Only hashes are written, keyed by the token's SHA-256 digest
-    (what the database stores), so the entry joins the token's row whatever its id or tenant."""
-    runtime_dir = Path(runtime_dir)
-    with _locked(runtime_dir):
-        users = _read_users(runtime_dir)
-        users[digest(token)] = {"hash": password_hash(token), "at": round(time.time())}
-        _write_private(runtime_dir / USERS_FILE, json.dumps(users, indent=0, sort_keys=True))
-
-
-def _prune_users(runtime_dir: Path, in_force: set[str]) -> None:
-    """Forget hashes of tokens no longer in force (revoked, expired, deleted). A hash whose token
-    is unknown is kept for a while: its token's transaction may not have committed yet."""
-    with _locked(runtime_dir):
-        users = _read_users(runtime_dir)
-        cutoff = time.time() - KEEP_UNMATCHED
-        kept = {key: entry for key, entry in users.items() if key in in_force or entry.get("at", 0) > cutoff}
-        if len(kept) != len(users):
-            _write_private(runtime_dir / USERS_FILE, json.dumps(kept, indent=0, sort_keys=True))
-
-
 # -- what the broker should know: a snapshot of the database ------------------------------------------------
 
 
@@ -188,7 +117,7 @@ def _prune_users(runtime_dir: Path, in_force: set[str]) -> None:
 class Snapshot:
     """Tokens in force, datastream owners and raw shares in force, at one moment."""
 
-    tokens: tuple[tuple[int, int, str, str, str], ...]  # (token id, tenant id, slug, scope, digest)
+    tokens: tuple[tuple[int, int, str, str, str | None], ...]  # (token id, tenant id, slug, scope, broker hash)
     owners: tuple[tuple[int, int], ...]  # (datastream id, tenant id)
     shares: tuple[tuple[int, int | None], ...]  # (datastream id, grantee tenant id; None: public)
 
@@ -199,7 +128,9 @@ class Snapshot:
         moment = moment or now()
         with Session(engine) as session:
             rows = session.execute(
-                select(t.Token.id, t.Token.tenant_id, t.Tenant.slug, t.Token.scope, t.Token.digest, t.Token.expires_at)
+                select(
+                    t.Token.id, t.Token.tenant_id, t.Tenant.slug, t.Token.scope, t.Token.broker_hash, t.Token.expires_at
+                )
                 .join(t.Tenant, t.Tenant.id == t.Token.tenant_id)
                 .where(t.Token.revoked_at.is_(None))
                 .order_by(t.Token.id)
@@ -211,20 +142,15 @@ class Snapshot:
                 .order_by(t.Share.id)
             ).all()
         tokens = tuple(
-            (ident, tenant, slug, scope, hexdigest)
-            for ident, tenant, slug, scope, hexdigest, expires in rows
+            (ident, tenant, slug, scope, hashed)
+            for ident, tenant, slug, scope, hashed, expires in rows
             if expires is None or (expires if expires.tzinfo else expires.replace(tzinfo=dt.UTC)) > moment
         )
         return cls(tokens, tuple(tuple(r) for r in owners), tuple(tuple(r) for r in shares))
 
-    def fingerprint(self, runtime_dir: Path | None = None) -> str:
-        """A digest of everything the broker's files depend on (and of the side file's state)."""
-        stamp: tuple[int, ...] = ()
-        if runtime_dir is not None:
-            with contextlib.suppress(FileNotFoundError):
-                info = (Path(runtime_dir) / USERS_FILE).stat()
-                stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
-        return hashlib.sha256(repr((self, stamp)).encode()).hexdigest()
+    def fingerprint(self) -> str:
+        """A digest of everything the broker's files depend on."""
+        return hashlib.sha256(repr(self).encode()).hexdigest()
 
     def acl(self, ingest_user: str | None = INGEST_USER) -> str:
         """The Mosquitto ACL file: per token user, exactly the topics it may use; no patterns."""
@@ -246,13 +172,11 @@ class Snapshot:
             lines.append("")
         return "\n".join(lines)
 
-    def passwords(self, hashes: dict[str, dict[str, Any]], extra: dict[str, str] | None = None) -> str:
-        """The password file: tokens in force whose hash was remembered, plus ``extra`` users."""
+    def passwords(self, extra: dict[str, str] | None = None) -> str:
+        """The password file: tokens in force that have a broker hash (tokens issued before
+        revision 0004 have none), plus ``extra`` users (name: hash)."""
         lines = [f"{user}:{hashed}" for user, hashed in (extra or {}).items()]
-        for ident, _, slug, _, hexdigest in self.tokens:
-            entry = hashes.get(hexdigest)
-            if entry is not None:
-                lines.append(f"{user_name(slug, ident)}:{entry['hash']}")
+        lines += [f"{user_name(slug, ident)}:{hashed}" for ident, _, slug, _, hashed in self.tokens if hashed]
         return "\n".join(lines) + "\n"
 
 
@@ -261,9 +185,9 @@ def write_acl(engine: Engine, path: Path, ingest_user: str | None = INGEST_USER)
     _write_private(Path(path), Snapshot.load(engine).acl(ingest_user))
 
 
-def fingerprint(engine: Engine, runtime_dir: Path | None = None, moment: dt.datetime | None = None) -> str:
+def fingerprint(engine: Engine, moment: dt.datetime | None = None) -> str:
     """The fingerprint :meth:`Broker.sync` compares (``moment``: evaluate expiry at that time)."""
-    return Snapshot.load(engine, moment).fingerprint(runtime_dir)
+    return Snapshot.load(engine, moment).fingerprint()
 
 
 # -- the broker ------------------------------------------------------------------------------------
@@ -307,7 +231,7 @@ class Broker:
         self.max_packet_size = max_packet_size
         self.ingest_user = INGEST_USER
         self.ingest_password = secrets.token_urlsafe(32)
-        self._ingest_hash = password_hash(self.ingest_password)
+        self._ingest_hash = broker_hash(self.ingest_password)
         self.process: subprocess.Popen[bytes] | None = None
         self._fingerprint: str | None = None
         self._lock = threading.RLock()
@@ -328,6 +252,31 @@ class Broker:
     @property
     def log_path(self) -> Path:
         return self.runtime_dir / "mosquitto.log"
+
+    @property
+    def pid_path(self) -> Path:
+        return self.runtime_dir / "mosquitto.pid"
+
+    def _stop_leftover(self, timeout: float = 10.0) -> None:
+        """Stop a broker an earlier samverkan process started on these files and could not stop
+        (it was killed). It is asked to stop (SIGTERM), so it saves its queued messages first."""
+        try:
+            pid = int(self.pid_path.read_text().strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            return
+        if str(self.config_path).encode() not in cmdline:
+            return  # the pid was reused by another program
+        log.warning("stopping the broker (pid %d) an earlier samverkan left running", pid)
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            if Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[-1].startswith("Z"):
+                break  # a zombie: stopped, its parent has not reaped it
+            time.sleep(0.02)
+        else:
+            if Path(f"/proc/{pid}").exists():
+                os.kill(pid, signal.SIGKILL)
 
     def config(self) -> str:
         """The broker configuration. Limits:
@@ -375,16 +324,11 @@ class Broker:
         )
 
     def _write_files(self) -> None:
-        """Regenerate the password and ACL files from the database and the side file."""
+        """Regenerate the password and ACL files from the database."""
         snapshot = Snapshot.load(self.engine)
-        in_force = {token[4] for token in snapshot.tokens}
-        _prune_users(self.runtime_dir, in_force)
-        with _locked(self.runtime_dir):
-            hashes = _read_users(self.runtime_dir)
-            fingerprint = snapshot.fingerprint(self.runtime_dir)
-        _write_private(self.password_path, snapshot.passwords(hashes, {self.ingest_user: self._ingest_hash}))
+        _write_private(self.password_path, snapshot.passwords({self.ingest_user: self._ingest_hash}))
         _write_private(self.acl_path, snapshot.acl(self.ingest_user))
-        self._fingerprint = fingerprint
+        self._fingerprint = snapshot.fingerprint()
 
     # process
     @property
@@ -397,6 +341,7 @@ class Broker:
             if self.running:
                 return
             self.runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._stop_leftover()
             self._write_files()
             _write_private(self.config_path, self.config())
             stderr = os.open(self.runtime_dir / "mosquitto.stderr", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -408,6 +353,7 @@ class Broker:
                     stderr=errors,
                     start_new_session=True,  # a Ctrl-C in the terminal reaches samverkan, which stops it
                 )
+            _write_private(self.pid_path, f"{self.process.pid}\n")
             deadline = time.monotonic() + timeout
             while True:
                 try:
@@ -450,10 +396,10 @@ class Broker:
             log.warning("mosquitto did not confirm the reload within %.0f s", timeout)
 
     def sync(self) -> bool:
-        """Reload if tokens (including their expiry), datastreams, shares or remembered hashes
-        changed since the files were written. Cheap enough to call every second."""
+        """Reload if tokens (including their expiry), datastreams or shares changed since the
+        files were written. Cheap enough to call every second."""
         with self._lock:
-            current = Snapshot.load(self.engine).fingerprint(self.runtime_dir)
+            current = Snapshot.load(self.engine).fingerprint()
             if current == self._fingerprint:
                 return False
             self.reload()

@@ -1,9 +1,11 @@
 """Tenants and their bearer tokens.
 
-A token is ``svk_`` followed by 43 random URL-safe characters (256 bits). Only its SHA-256
-digest is stored: a token has far too much entropy to be guessed from its digest, so a slow
-password hash would add nothing but latency to every request. Tokens carry one scope —
-``read`` < ``write`` < ``admin`` — may expire, and can be revoked.
+A token is ``svk_`` followed by 43 random URL-safe characters (256 bits). Only hashes of it
+are stored: its SHA-256 digest, which every request looks up (a token has far too much entropy
+to be guessed from a digest, so a slow password hash would add nothing but latency), and a
+salted PBKDF2 hash in the form the MQTT broker checks passwords against (``$7$``, see
+:func:`broker_hash`), made at issue time, the one moment the plain token is known. Tokens carry
+one scope — ``read`` < ``write`` < ``admin`` — may expire, and can be revoked.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -26,6 +29,8 @@ SCOPES = ("read", "write", "admin")
 PUBLIC = "public"  # the grantee of an open share, and the viewer without a token
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 TOKEN_PREFIX = "svk_"
+BROKER_ITERATIONS = 101  # what mosquitto_passwd uses; tokens carry 256 random bits, so more would only cost CPU
+BROKER_SALT_BYTES = 12
 
 
 def now() -> dt.datetime:
@@ -34,6 +39,25 @@ def now() -> dt.datetime:
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def broker_hash(secret: str, iterations: int = BROKER_ITERATIONS) -> str:
+    """A Mosquitto 2.0 ``$7$`` hash: ``$7$<iterations>$<salt>$<PBKDF2-HMAC-SHA512>`` (base64)."""
+    salt = secrets.token_bytes(BROKER_SALT_BYTES)
+    derived = hashlib.pbkdf2_hmac("sha512", secret.encode(), salt, iterations, 64)
+    return f"$7${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(derived).decode()}"
+
+
+def check_broker_hash(hashed: str, secret: str) -> bool:
+    """Whether ``secret`` matches a ``$7$`` hash (as the broker would decide)."""
+    try:
+        _, kind, iterations, salt, expected = hashed.split("$")
+        if kind != "7":
+            return False
+        derived = hashlib.pbkdf2_hmac("sha512", secret.encode(), base64.b64decode(salt), int(iterations), 64)
+    except ValueError:
+        return False
+    return hmac.compare_digest(base64.b64encode(derived).decode(), expected)
 
 
 @dataclass(frozen=True)
@@ -93,6 +117,7 @@ def issue_token(
     row = Token(
         tenant_id=tenant.id,
         digest=digest(token),
+        broker_hash=broker_hash(token),
         prefix=token[:10],
         scope=scope,
         label=label,

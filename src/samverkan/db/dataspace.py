@@ -49,12 +49,15 @@ class Tenant(Base):
 
 
 class Token(Base):
-    """A bearer token. Only its SHA-256 digest is stored; the token itself is shown once."""
+    """A bearer token. Only hashes are stored; the token itself is shown once."""
 
     __tablename__ = "ds_tokens"
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = _tenant()
     digest: Mapped[str] = mapped_column(String(64), unique=True, comment="sha256 hex of the token")
+    broker_hash: Mapped[str | None] = mapped_column(
+        String(160), comment="the token's salted PBKDF2 hash for the MQTT broker ($7$ format)"
+    )
     prefix: Mapped[str] = mapped_column(String(16), comment="first characters, to recognise a token")
     scope: Mapped[str] = mapped_column(String(8), comment="read, write or admin")
     label: Mapped[str | None] = mapped_column(Text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from samverkan.core import Samverkan
@@ -30,14 +31,19 @@ log = logging.getLogger("samverkan.web")
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(settings: Settings | None = None, app: Samverkan | None = None) -> FastAPI:
-    """The web application over one database (``settings.db``)."""
+def create_app(
+    settings: Settings | None = None, app: Samverkan | None = None, on_shutdown: Sequence[Callable[[], None]] = ()
+) -> FastAPI:
+    """The web application over one database (``settings.db``). ``on_shutdown``: what to stop
+    when the server stops (e.g. the MQTT broker ``serve`` started), before the database closes."""
     settings = settings or load_settings()
     core = app or Samverkan(settings)
 
     @asynccontextmanager
     async def lifespan(_web: FastAPI) -> AsyncIterator[None]:
         yield
+        for stop in on_shutdown:
+            await run_in_threadpool(stop)
         core.close()  # release database connections on shutdown
 
     web = FastAPI(
