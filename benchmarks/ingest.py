@@ -5,7 +5,10 @@
    one after another; each answer comes after the commit (``synchronous=FULL``). Baseline in the
    same run: plain ``sqlite3`` ``executemany`` of the same rows into a table with the same
    unique key, WAL and ``synchronous=FULL``, one commit per batch of the same size.
-2. Aggregates: one datastream with ``--rows`` observations spread over one year (default 10
+2. MQTT ingest: ``MqttService`` (the broker and ingester ``samverkan serve`` starts) on a fresh
+   SQLite file; one device publishes ``--messages`` observations with QoS 1 (up to 1,000 in
+   flight); the rate is messages over the time until the last one is committed.
+3. Aggregates: one datastream with ``--rows`` observations spread over one year (default 10
    million), written through ``observations.store`` in 100,000-row chunks; then the 1-hour
    aggregate of the whole year through the HTTP API (read from the roll-ups), next to a plain
    ``GROUP BY`` over the raw rows as the baseline.
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sqlite3
 import statistics
 import sys
@@ -101,7 +105,7 @@ def http_ingest(folder: Path, batches: list[list[tuple[int, float]]]) -> list[fl
     token = core.dataspace.create_tenant("bench", "Benchmark")["token"]
     core.dataspace.create(token, "Things", THING)
     core.close()
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     rates = []
     with served(db) as base, httpx.Client(timeout=300) as client:
         for batch in batches:
@@ -112,13 +116,63 @@ def http_ingest(folder: Path, batches: list[list[tuple[int, float]]]) -> list[fl
                     "dataArray": [[iso(ms), value] for ms, value in batch],
                 }
             ]
+            content = json.dumps(body).encode()  # the client's work, not the server's: outside the timing
             began = time.perf_counter()
-            response = client.post(f"{base}/sta/v1.1/CreateObservations", json=body, headers=headers)
+            response = client.post(f"{base}/sta/v1.1/CreateObservations", content=content, headers=headers)
             elapsed = time.perf_counter() - began
             response.raise_for_status()
             assert len(response.json()) == len(batch)
             rates.append(len(batch) / elapsed)
     return rates
+
+
+def mqtt_ingest(folder: Path, count: int) -> tuple[float, float]:
+    """(messages/s until all are committed, messages/s until the broker acknowledged all)."""
+    import threading
+
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+    from sqlalchemy import func, select
+
+    from samverkan.dataspace.mqtt import MqttService, topic, user_name
+    from samverkan.db import dataspace as t
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.serving import free_port
+
+    db = f"sqlite:///{folder / 'mqtt.sqlite'}"
+    core = Samverkan(load_settings(db=db))
+    admin = core.dataspace.create_tenant("bench", "Benchmark")["token"]
+    core.dataspace.create(admin, "Things", THING)
+    device = core.dataspace.issue_token(None, "write", slug="bench")
+    values = boras_values(count)
+    port = free_port()
+    with MqttService(core.engine, folder / "mqtt", port) as service:
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
+        client.username_pw_set(user_name("bench", device["id"]), device["token"])
+        client.max_inflight_messages_set(1000)
+        connected = threading.Event()
+        client.on_connect = lambda *args: connected.set()
+        client.connect("127.0.0.1", port)
+        client.loop_start()
+        assert connected.wait(10), "the benchmark device could not connect"
+        began = time.perf_counter()
+        sent = [
+            client.publish(topic(1), json.dumps({"phenomenonTime": iso(START + i * 60_000), "result": v}), qos=1)
+            for i, v in enumerate(values)
+        ]
+        for info in sent:
+            info.wait_for_publish(60)
+        acknowledged = time.perf_counter() - began
+        while service.ingester.counts.stored < count:
+            time.sleep(0.005)
+        committed = time.perf_counter() - began
+        client.disconnect()
+        client.loop_stop()
+    with Session(core.engine) as session:
+        assert session.scalar(select(func.count()).select_from(t.Observation)) == count
+    core.close()
+    return count / committed, count / acknowledged
 
 
 def aggregates(folder: Path, rows: int, repeats: int) -> tuple[float, list[float], list[float], int]:
@@ -136,8 +190,7 @@ def aggregates(folder: Path, rows: int, repeats: int) -> tuple[float, list[float
     for start in range(0, rows, 100_000):
         with Session(core.engine) as session, session.begin():
             chunk = [
-                obs.Row(1, START + i * step, values[i % len(values)], feature_id=1)
-                for i in range(start, min(rows, start + 100_000))
+                (1, START + i * step, values[i % len(values)], 1) for i in range(start, min(rows, start + 100_000))
             ]
             obs.store(session, chunk)
         done = min(rows, start + 100_000)
@@ -174,6 +227,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batch", type=int, default=10_000, help="observations per batch")
     parser.add_argument("--batches", type=int, default=20, help="batches per method")
+    parser.add_argument("--messages", type=int, default=20_000, help="MQTT messages (0: skip)")
     parser.add_argument("--rows", type=int, default=10_000_000, help="observations for the aggregate benchmark")
     parser.add_argument("--repeats", type=int, default=7, help="aggregate queries per method")
     args = parser.parse_args()
@@ -189,6 +243,11 @@ def main() -> None:
         print(f"  plain sqlite3 executemany (FULL) {statistics.median(base):>12,.0f}")
         print(f"  HTTP CreateObservations          {statistics.median(http):>12,.0f}")
         print(f"  ratio HTTP / plain               {statistics.median(http) / statistics.median(base):>12.2f}")
+        if args.messages:
+            stored, acknowledged = mqtt_ingest(folder, args.messages)
+            print(f"MQTT QoS 1 ingest, {args.messages:,} messages from one device:")
+            print(f"  acknowledged by the broker     {acknowledged:>12,.0f} messages/s")
+            print(f"  committed by the ingester      {stored:>12,.0f} messages/s")
         load, plain, served_times, buckets = aggregates(folder, args.rows, args.repeats)
         print(f"aggregate of one datastream, {args.rows:,} observations over one year, 1-hour buckets ({buckets:,}):")
         print(f"  loading through observations.store  {load:>10,.0f} rows/s")

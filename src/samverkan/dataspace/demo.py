@@ -89,7 +89,7 @@ def load_tenant(session: Session, tenant: DemoTenant, per_series: int | None = N
             feature = writer.derived_feature(stream, series.datastream)
             values = islice(series.observations(), per_series)
             while chunk := list(islice(values, CHUNK)):
-                rows = [obs.Row(stream, to_ms(moment), float(value), feature_id=feature) for moment, value in chunk]
+                rows = [(stream, to_ms(moment), float(value), feature) for moment, value in chunk]
                 stored += len(rows)
                 obs.store(session, rows)
             words = series.datastream.lower()

@@ -749,7 +749,7 @@ class Ingester:
             values = {k: v for k, v in body.items() if k not in ("Datastream", "FeatureOfInterest")}
             row = obs.read_row(datastream, values, where, message.arrival, feature)
             if row.feature_id is None:
-                row.feature_id = writer.derived_feature(datastream, where)
+                row = row._replace(feature_id=writer.derived_feature(datastream, where))
             return row
         except EntityError as exc:
             raise Rejected(str(exc)) from None

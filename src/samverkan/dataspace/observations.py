@@ -9,54 +9,45 @@ acknowledged is committed.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from itertools import repeat
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from samverkan.dataspace.model import EntityError, json_type, number_result, read_interval, read_time
+from samverkan.dataspace.model import EntityError, format_ms, json_type, number_result, read_interval, read_time
 from samverkan.db import dataspace as t
 
 HOUR = 3_600_000
 DAY = 24 * HOUR
-COLUMNS = (
-    "datastream_id",
-    "phenomenon_time",
-    "phenomenon_time_end",
-    "result_time",
-    "result",
-    "result_json",
-    "feature_id",
-    "result_quality",
-    "valid_time_start",
-    "valid_time_end",
-    "parameters",
-)
-JSON_COLUMNS = {"result_json", "result_quality", "parameters"}
+MAX_EXACT = 2**53  # integers a float holds exactly
+PLAIN = {"phenomenonTime", "result"}  # the dataArray components read in one tight loop
 
 
-@dataclass
-class Row:
-    """One observation ready to store (times in ms since the epoch)."""
+class Row(NamedTuple):
+    """One observation ready to store, in the column order of :data:`COLUMNS`: times in ms since
+    the epoch, JSON members (``result_json``, ``result_quality``, ``parameters``) as JSON text.
+    Being a tuple, it goes to the database driver as it is."""
 
     datastream_id: int
     phenomenon_time: int
     result: float | None
-    result_json: Any = None
     feature_id: int | None = None
+    result_json: str | None = None
     phenomenon_time_end: int | None = None
     result_time: int | None = None
-    result_quality: Any = None
+    result_quality: str | None = None
     valid_time_start: int | None = None
     valid_time_end: int | None = None
-    parameters: dict[str, Any] | None = None
+    parameters: str | None = None
 
-    def values(self) -> tuple[Any, ...]:
-        return tuple(_json(getattr(self, c)) if c in JSON_COLUMNS else getattr(self, c) for c in COLUMNS)
+
+COLUMNS = Row._fields
 
 
 def _json(value: Any) -> str | None:
@@ -83,31 +74,86 @@ def _param(session: Session) -> str:
     return "?" if _sqlite(session) else "%s"
 
 
-def store(session: Session, rows: Sequence[Row]) -> int:
+PlainRow = tuple[int, int, float, int]  # the leading columns of a Row: the others are NULL
+
+
+def store(session: Session, rows: Sequence[Row | PlainRow]) -> int:
     """Insert observations (skipping ones already stored), refresh the roll-ups of the hours
-    they touch and note their features. Returns how many rows were new. Does not commit."""
+    they touch and note their features. Returns how many rows were new. Does not commit.
+
+    A row is a :class:`Row`, or a :data:`PlainRow` (datastream, phenomenonTime, numeric result,
+    feature): most observations have nothing else, and binding the empty columns would cost
+    as much as the rest of the insert."""
     if not rows:
         return 0
     p = _param(session)
-    insert = (
-        f"INSERT INTO ds_observations ({', '.join(COLUMNS)}) VALUES ({', '.join([p] * len(COLUMNS))}) "
-        "ON CONFLICT (datastream_id, phenomenon_time) DO NOTHING"
-    )
-    cursor = session.connection().exec_driver_sql(insert, [r.values() for r in rows])
-    inserted = cursor.rowcount if cursor.rowcount is not None and cursor.rowcount >= 0 else len(rows)
+    plain_width = len(PlainRow.__args__)
+    inserted = 0
+    for width in (plain_width, len(COLUMNS)):
+        batch = [r for r in rows if len(r) == width]
+        if not batch:
+            continue
+        insert = (
+            f"INSERT INTO ds_observations ({', '.join(COLUMNS[:width])}) VALUES ({', '.join([p] * width)}) "
+            "ON CONFLICT (datastream_id, phenomenon_time) DO NOTHING"
+        )
+        cursor = session.connection().exec_driver_sql(insert, batch)
+        inserted += cursor.rowcount if cursor.rowcount is not None and cursor.rowcount >= 0 else len(batch)
     hours: dict[int, set[int]] = defaultdict(set)
-    features: set[tuple[int, int]] = set()
-    for row in rows:
-        hours[row.datastream_id].add(floor_to(row.phenomenon_time, HOUR))
-        if row.feature_id is not None:
-            features.add((row.datastream_id, row.feature_id))
+    for datastream, hour in {(r[0], r[1] - r[1] % HOUR) for r in rows}:
+        hours[datastream].add(hour)
     for datastream, touched in hours.items():
         refresh_rollups(session, datastream, touched)
     session.connection().exec_driver_sql(
         f"INSERT INTO ds_datastream_features (datastream_id, feature_id) VALUES ({p}, {p}) ON CONFLICT DO NOTHING",
-        sorted(features),
+        sorted({(r[0], r[3]) for r in rows if r[3] is not None}),
     )
     return inserted
+
+
+def store_identified(session: Session, rows: Sequence[Row | PlainRow]) -> list[int]:
+    """:func:`store`, then the id of every row (new, or stored before), in the given order.
+
+    On SQLite, when every row was new and the largest id grew by exactly their number, the ids
+    are known without reading them back: within the write transaction nobody else inserts, and
+    SQLite gives each new row the largest id so far plus one, so the rows got the next ids in
+    the order they were inserted (the plain rows first, see :func:`store`)."""
+    sqlite = _sqlite(session)
+    connection = session.connection()
+    largest = "SELECT coalesce(max(id), 0) FROM ds_observations"
+    before = connection.exec_driver_sql(largest).scalar_one() if sqlite else None
+    new = store(session, rows)
+    if sqlite and new == len(rows) and connection.exec_driver_sql(largest).scalar_one() == before + new:
+        plain_width = len(PlainRow.__args__)
+        plain = sum(1 for r in rows if len(r) == plain_width)
+        next_plain, next_full = (
+            iter(range(before + 1, before + plain + 1)),
+            iter(range(before + plain + 1, before + new + 1)),
+        )
+        return [next(next_plain) if len(r) == plain_width else next(next_full) for r in rows]
+    return ids_of(session, [(r[0], r[1]) for r in rows])
+
+
+def ids_of(session: Session, keys: Sequence[tuple[int, int]]) -> list[int]:
+    """The ids of stored observations given as (datastream, phenomenonTime), in order."""
+    spans: dict[int, tuple[int, int]] = {}
+    for datastream, moment in keys:
+        low, high = spans.get(datastream, (moment, moment))
+        spans[datastream] = (min(low, moment), max(high, moment))
+    p = _param(session)
+    found: dict[int, dict[int, int]] = {}
+    cursor = session.connection().connection.dbapi_connection.cursor()  # many rows: no wrapping
+    try:
+        for datastream, (low, high) in spans.items():
+            cursor.execute(
+                f"SELECT phenomenon_time, id FROM ds_observations "
+                f"WHERE datastream_id = {p} AND phenomenon_time >= {p} AND phenomenon_time <= {p}",
+                (datastream, low, high),
+            )
+            found[datastream] = dict(cursor.fetchall())
+    finally:
+        cursor.close()
+    return [found[datastream][moment] for datastream, moment in keys]
 
 
 def runs(hours: Iterable[int]) -> list[tuple[int, int]]:
@@ -193,6 +239,59 @@ def aggregate(
     return out
 
 
+# -- export ------------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = ("id", "phenomenonTime", "phenomenonTimeEnd", "resultTime", "result", "FeatureOfInterest")
+
+
+def _in_range(datastream: int, start: int | None, end: int | None) -> list[Any]:
+    where = [t.Observation.datastream_id == datastream]
+    if start is not None:
+        where.append(t.Observation.phenomenon_time >= start)
+    if end is not None:
+        where.append(t.Observation.phenomenon_time < end)
+    return where
+
+
+def count(session: Session, datastream: int, start: int | None, end: int | None) -> int:
+    """How many observations a datastream has in [start, end)."""
+    return session.scalar(select(func.count()).select_from(t.Observation).where(*_in_range(datastream, start, end)))
+
+
+def export_chunk(
+    session: Session, datastream: int, start: int | None, end: int | None, after: int | None, limit: int
+) -> list[tuple[Any, ...]]:
+    """Up to ``limit`` observations in [start, end) after phenomenonTime ``after``, oldest first:
+    (id, phenomenon_time, phenomenon_time_end, result_time, result, result_json, feature_id)."""
+    o = t.Observation
+    where = _in_range(datastream, start, end)
+    if after is not None:
+        where.append(o.phenomenon_time > after)
+    query = (
+        select(o.id, o.phenomenon_time, o.phenomenon_time_end, o.result_time, o.result, o.result_json, o.feature_id)
+        .where(*where)
+        .order_by(o.phenomenon_time)
+        .limit(limit)
+    )
+    return [tuple(row) for row in session.execute(query)]
+
+
+def csv_line(row: tuple[Any, ...]) -> str:
+    """One exported observation as a CSV line (RFC 4180: a field with a comma, quote or line
+    break is quoted). A numeric result is written as a number, a text as itself, anything else
+    (true/false, an object) as JSON."""
+    ident, start, end, result_time, number, other, feature = row
+    if number is not None:
+        result = repr(number)
+    elif other is None:
+        result = ""
+    else:
+        text = other if isinstance(other, str) else json.dumps(other, ensure_ascii=False)
+        result = '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\r\n') else text
+    fields = (str(ident), format_ms(start), format_ms(end) or "", format_ms(result_time) or "", result, str(feature))
+    return ",".join(fields) + "\n"
+
+
 # -- CreateObservations (dataArray) ---------------------------------------------------------------
 
 COMPONENTS = {
@@ -204,6 +303,42 @@ COMPONENTS = {
     "parameters",
     "FeatureOfInterest/id",
 }
+
+
+def read_plain_rows(
+    datastream: int, components: list[str], data: list[Any], default_time: int, feature: int
+) -> list[PlainRow] | None:
+    """The common ``dataArray`` — numeric results, with or without instant phenomenonTimes —
+    read column by column with C-level loops (``map``, comprehensions). Returns None if any row
+    is anything else (or invalid), for :func:`read_row` to read every row and name the problem.
+    Accepts exactly what :func:`read_row` accepts for such rows and makes the same rows."""
+    if not set(components) <= PLAIN:
+        return None
+    at = components.index("phenomenonTime") if "phenomenonTime" in components else None
+    result_at, width = components.index("result"), len(components)
+    if not all(type(values) is list and len(values) == width for values in data):
+        return None
+    results = [values[result_at] for values in data]
+    if not all(type(r) is float for r in results):
+        if not all(type(r) is float or (type(r) is int and -MAX_EXACT <= r <= MAX_EXACT) for r in results):
+            return None  # booleans, text, objects, null, huge integers
+        results = [float(r) for r in results]
+    if not all(map(math.isfinite, results)):
+        return None
+    if at is None:
+        moments: Iterable[int] = repeat(default_time)
+    else:
+        texts = [values[at] for values in data]
+        if not all(type(text) is str and "/" not in text for text in texts):
+            return None
+        try:
+            parsed = list(map(dt.datetime.fromisoformat, texts))  # as odata.parse_time
+        except ValueError:
+            return None
+        if not all(moment.tzinfo is not None for moment in parsed):
+            return None
+        moments = [round(stamp * 1000) for stamp in map(dt.datetime.timestamp, parsed)]  # as model.to_ms
+    return list(zip(repeat(datastream), moments, results, repeat(feature)))
 
 
 def read_row(
@@ -239,10 +374,10 @@ def read_row(
         if values.get("resultTime") is not None
         else None,
         result=number,
-        result_json=None if number is not None else result,
+        result_json=None if number is not None else _json(result),
         feature_id=feature,
-        result_quality=values.get("resultQuality"),
+        result_quality=_json(values.get("resultQuality")),
         valid_time_start=valid[0],
         valid_time_end=valid[1],
-        parameters=parameters,
+        parameters=_json(parameters),
     )

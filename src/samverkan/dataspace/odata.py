@@ -120,7 +120,7 @@ def tokens(text: str, option: str) -> list[Token]:
 def parse_time(text: str) -> dt.datetime:
     """An ISO 8601 instant with a time zone (``Z`` or ``+01:00``) as an aware UTC datetime."""
     try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = dt.datetime.fromisoformat(text)  # since Python 3.11 with "Z" too
     except ValueError as exc:
         raise SamverkanError(f"{text!r} is not an ISO 8601 time") from exc
     if moment.tzinfo is None:

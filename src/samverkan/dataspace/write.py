@@ -230,9 +230,10 @@ class Writer:
         self._features[datastream] = feature
         return feature
 
-    def create_observations(self, body: Any) -> list[tuple[int, int]]:
+    def create_observations(self, body: Any) -> list[int]:
         """The ``CreateObservations`` request: arrays of observations per datastream. Every row is
-        validated before anything is written. Returns (datastream, phenomenonTime) per row."""
+        validated before anything is written. Returns the observations' ids, in order (a row
+        stored before, e.g. by a retry, has its earlier id)."""
         if not isinstance(body, list):
             raise EntityError(f"CreateObservations: expected a JSON array, got {json_type(body)}")
         total = sum(
@@ -242,7 +243,7 @@ class Writer:
         )
         if total > self.max_batch:
             raise TooLarge(f"CreateObservations: {total} observations in one request; the limit is {self.max_batch}")
-        rows: list[Row] = []
+        rows: list[Row | obs.PlainRow] = []
         default_time = to_ms(now())
         for i, item in enumerate(body):
             where = f"CreateObservations[{i}]"
@@ -278,6 +279,10 @@ class Writer:
                     item["FeatureOfInterest"],
                     f"{where}.FeatureOfInterest",
                 )
+            plain = self._plain_rows(datastream, components, data, default_time, feature, where)
+            if plain is not None:
+                rows += plain
+                continue
             features: set[int] = set()
             for j, values in enumerate(data):
                 here = f"{where}.dataArray[{j}]"
@@ -285,14 +290,32 @@ class Writer:
                     raise EntityError(f"{here}: expected {len(components)} values ({', '.join(components)})")
                 row = read_row(datastream, dict(zip(components, values, strict=True)), here, default_time, feature)
                 if row.feature_id is None:
-                    row.feature_id = self.derived_feature(datastream, here)
+                    row = row._replace(feature_id=self.derived_feature(datastream, here))
                 else:
                     features.add(row.feature_id)
                 rows.append(row)
             for ident in features - {feature}:
                 self.own(SETS["FeaturesOfInterest"], ident, f"{where}: FeatureOfInterest/id")
-        obs.store(self.session, rows)
-        return [(r.datastream_id, r.phenomenon_time) for r in rows]
+        return obs.store_identified(self.session, rows)
+
+    def _plain_rows(
+        self,
+        datastream: int,
+        components: list[str],
+        data: list[Any],
+        default_time: int,
+        feature: int | None,
+        where: str,
+    ) -> list[obs.PlainRow] | None:
+        """The rows of a plain ``dataArray`` (see :func:`obs.read_plain_rows`), or None."""
+        if not data or not set(components) <= obs.PLAIN:
+            return None
+        if feature is None:
+            try:
+                feature = self.derived_feature(datastream, where)
+            except EntityError:
+                return None  # reading row by row names the first row that needs one
+        return obs.read_plain_rows(datastream, components, data, default_time, feature)
 
     # -- change and delete ----------------------------------------------------------------------------
 

@@ -10,12 +10,20 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import iterate_in_threadpool
 
 from samverkan.dataspace.tenants import bearer
 from samverkan.web.deps import Core
 
 router = APIRouter(tags=["data space"])
+
+CSV_EXAMPLE = (
+    "id,phenomenonTime,phenomenonTimeEnd,resultTime,result,FeatureOfInterest\n"
+    "1,1961-01-01T06:00:00Z,,,-0.5,1\n"
+    "2,1961-01-01T12:00:00Z,,,0.0,1\n"
+)
 
 
 def token(
@@ -27,6 +35,11 @@ def token(
 
 
 Token = Annotated[str | None, Depends(token)]
+DatastreamId = Annotated[int, Path(description="Datastream id.", ge=1)]
+From = Annotated[
+    str | None, Query(alias="from", max_length=40, description="ISO 8601 start (inclusive), with a time zone.")
+]
+To = Annotated[str | None, Query(alias="to", max_length=40, description="ISO 8601 end (exclusive), with a time zone.")]
 
 
 class Bucket(BaseModel):
@@ -122,18 +135,49 @@ class NewToken(TokenOut):
 async def aggregate(
     app: Core,
     auth: Token,
-    datastream: Annotated[int, Path(description="Datastream id.", ge=1)],
+    datastream: DatastreamId,
     interval: Annotated[
         str, Query(max_length=8, description="Bucket length: 1m … 30m, whole hours or days (1h, 6h, 1d).")
     ] = "1h",  # fmt: skip
-    start: Annotated[
-        str | None, Query(alias="from", max_length=40, description="ISO 8601 start, with a time zone.")
-    ] = None,  # fmt: skip
-    end: Annotated[
-        str | None, Query(alias="to", max_length=40, description="ISO 8601 end, with a time zone.")
-    ] = None,  # fmt: skip
-) -> dict[str, Any]:
-    return await run_in_threadpool(app.dataspace.aggregate, auth, datastream, interval, start, end)
+    start: From = None,
+    end: To = None,
+    format: Annotated[Literal["json", "csv"], Query(description="`csv`: one line per bucket.")] = "json",
+) -> Any:
+    answer = await run_in_threadpool(app.dataspace.aggregate, auth, datastream, interval, start, end)
+    if format == "json":
+        return answer
+    lines = ["start,count,min,max,mean\n"]
+    lines += [f"{b['start']},{b['count']},{b['min']!r},{b['max']!r},{b['mean']!r}\n" for b in answer["buckets"]]
+    return Response(
+        "".join(lines), media_type="text/csv; charset=utf-8", headers=_attachment(f"datastream-{datastream}-{interval}")
+    )
+
+
+@router.get(
+    "/datastreams/{datastream}/observations.csv",
+    summary="Observations as CSV",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"example": CSV_EXAMPLE}}, "description": "Oldest first."}},
+)  # fmt: skip
+async def export_csv(
+    app: Core,
+    auth: Token,
+    datastream: DatastreamId,
+    start: From = None,
+    end: To = None,
+) -> Response:
+    """The raw observations of a datastream you own or that is shared with you as `raw` (with
+    an aggregate share, export the aggregates: `aggregate?format=csv`). Streamed: any size."""
+    lines = await run_in_threadpool(app.dataspace.export, auth, datastream, start, end)
+    return StreamingResponse(
+        iterate_in_threadpool(lines),
+        media_type="text/csv; charset=utf-8",
+        headers=_attachment(f"datastream-{datastream}"),
+    )
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}.csv"'}
 
 
 @router.post("/shares", response_model=ShareOut, status_code=201, summary="Share a datastream")
