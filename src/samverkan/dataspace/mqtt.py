@@ -190,6 +190,15 @@ def fingerprint(engine: Engine, moment: dt.datetime | None = None) -> str:
     return Snapshot.load(engine, moment).fingerprint()
 
 
+def _alive(pid: int) -> bool:
+    """Whether a process runs (a zombie, stopped but not yet reaped by its parent, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[-1]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return not state.startswith("Z")
+
+
 # -- the broker ------------------------------------------------------------------------------------
 
 
@@ -268,15 +277,15 @@ class Broker:
         if str(self.config_path).encode() not in cmdline:
             return  # the pid was reused by another program
         log.warning("stopping the broker (pid %d) an earlier samverkan left running", pid)
-        os.kill(pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-            if Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[-1].startswith("Z"):
-                break  # a zombie: stopped, its parent has not reaped it
+        while _alive(pid):
+            if time.monotonic() > deadline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                break
             time.sleep(0.02)
-        else:
-            if Path(f"/proc/{pid}").exists():
-                os.kill(pid, signal.SIGKILL)
 
     def config(self) -> str:
         """The broker configuration. Limits:
