@@ -69,8 +69,18 @@ def test_the_quick_start_serves_the_demo_catalogue(demo_copy, tmp_path):
     if MOSQUITTO.exists():
         assert f"MQTT devices: mqtt://127.0.0.1:{mqtt_port}" in output, output
         assert (tmp_path / "mqtt" / "acl").exists()
+        config = str(tmp_path / "mqtt" / "mosquitto.conf").encode()
+        left = [p for p in Path("/proc").glob("[0-9]*") if config in _cmdline(p)]
+        assert left == [], "serve stopped but left its broker running"
     else:
         assert "MQTT ingest is off: no Mosquitto" in output, output
+
+
+def _cmdline(process: Path) -> bytes:
+    try:
+        return (process / "cmdline").read_bytes()
+    except OSError:  # gone meanwhile
+        return b""
 
 
 def test_every_import_source_is_documented():
