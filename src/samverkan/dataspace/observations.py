@@ -75,6 +75,7 @@ def _param(session: Session) -> str:
 
 
 PlainRow = tuple[int, int, float, int]  # the leading columns of a Row: the others are NULL
+PLAIN_WIDTH = 4
 
 
 def store(session: Session, rows: Sequence[Row | PlainRow]) -> int:
@@ -87,9 +88,8 @@ def store(session: Session, rows: Sequence[Row | PlainRow]) -> int:
     if not rows:
         return 0
     p = _param(session)
-    plain_width = len(PlainRow.__args__)
     inserted = 0
-    for width in (plain_width, len(COLUMNS)):
+    for width in (PLAIN_WIDTH, len(COLUMNS)):
         batch = [r for r in rows if len(r) == width]
         if not batch:
             continue
@@ -100,7 +100,7 @@ def store(session: Session, rows: Sequence[Row | PlainRow]) -> int:
         cursor = session.connection().exec_driver_sql(insert, batch)
         inserted += cursor.rowcount if cursor.rowcount is not None and cursor.rowcount >= 0 else len(batch)
     hours: dict[int, set[int]] = defaultdict(set)
-    for datastream, hour in {(r[0], r[1] - r[1] % HOUR) for r in rows}:
+    for datastream, hour in {(r[0], floor_to(r[1], HOUR)) for r in rows}:
         hours[datastream].add(hour)
     for datastream, touched in hours.items():
         refresh_rollups(session, datastream, touched)
@@ -124,13 +124,12 @@ def store_identified(session: Session, rows: Sequence[Row | PlainRow]) -> list[i
     before = connection.exec_driver_sql(largest).scalar_one() if sqlite else None
     new = store(session, rows)
     if sqlite and new == len(rows) and connection.exec_driver_sql(largest).scalar_one() == before + new:
-        plain_width = len(PlainRow.__args__)
-        plain = sum(1 for r in rows if len(r) == plain_width)
+        plain = sum(1 for r in rows if len(r) == PLAIN_WIDTH)
         next_plain, next_full = (
             iter(range(before + 1, before + plain + 1)),
             iter(range(before + plain + 1, before + new + 1)),
         )
-        return [next(next_plain) if len(r) == plain_width else next(next_full) for r in rows]
+        return [next(next_plain) if len(r) == PLAIN_WIDTH else next(next_full) for r in rows]
     return ids_of(session, [(r[0], r[1]) for r in rows])
 
 
@@ -242,6 +241,7 @@ def aggregate(
 # -- export ------------------------------------------------------------------------------------
 
 EXPORT_COLUMNS = ("id", "phenomenonTime", "phenomenonTimeEnd", "resultTime", "result", "FeatureOfInterest")
+BUCKET_COLUMNS = ("start", "count", "min", "max", "mean")
 
 
 def _in_range(datastream: int, start: int | None, end: int | None) -> list[Any]:
@@ -290,6 +290,13 @@ def csv_line(row: tuple[Any, ...]) -> str:
         result = '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\r\n') else text
     fields = (str(ident), format_ms(start), format_ms(end) or "", format_ms(result_time) or "", result, str(feature))
     return ",".join(fields) + "\n"
+
+
+def buckets_csv(buckets: list[dict[str, Any]]) -> str:
+    """Aggregate buckets (as :meth:`DataSpace.aggregate` answers them) as CSV."""
+    lines = [",".join(BUCKET_COLUMNS)]
+    lines += [f"{b['start']},{b['count']},{b['min']!r},{b['max']!r},{b['mean']!r}" for b in buckets]
+    return "\n".join(lines) + "\n"
 
 
 # -- CreateObservations (dataArray) ---------------------------------------------------------------

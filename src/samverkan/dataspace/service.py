@@ -38,6 +38,26 @@ def parse_interval(text: str) -> int:
     return step
 
 
+def _window(start: str | None, end: str | None) -> tuple[int | None, int | None]:
+    """``from`` and ``to`` of a request as milliseconds (either may be open)."""
+    first = to_ms(parse_time(start)) if start else None
+    last = to_ms(parse_time(end)) if end else None
+    if first is not None and last is not None and last <= first:
+        raise SamverkanError("'to' must be after 'from'")
+    return first, last
+
+
+def _readable(session: Session, viewer: Viewer, datastream: int) -> tuple[sharing.Access, t.Datastream, str]:
+    """The viewer's access, the datastream and the finest level the viewer may read of it; a
+    datastream the viewer cannot see is not found."""
+    access = sharing.access(session, viewer)
+    stream = session.get(t.Datastream, datastream)
+    level = access.level(stream) if stream is not None else None
+    if stream is None or level is None:
+        raise NotFound(f"no datastream {datastream} visible to {viewer.slug!r}")
+    return access, stream, level
+
+
 class DataSpace:
     """Tenants, SensorThings entities, sharing and aggregates over one database."""
 
@@ -129,17 +149,10 @@ class DataSpace:
         self, token: str | None, datastream: int, interval: str, start: str | None, end: str | None
     ) -> dict[str, Any]:
         step = parse_interval(interval)
-        first = to_ms(parse_time(start)) if start else None
-        last = to_ms(parse_time(end)) if end else None
-        if first is not None and last is not None and last <= first:
-            raise SamverkanError("'to' must be after 'from'")
+        first, last = _window(start, end)
 
         def work(session: Session, viewer: Viewer) -> dict[str, Any]:
-            access = sharing.access(session, viewer)
-            stream = session.get(t.Datastream, datastream)
-            level = access.level(stream) if stream is not None else None
-            if level is None:
-                raise NotFound(f"no datastream {datastream} visible to {viewer.slug!r}")
+            access, stream, level = _readable(session, viewer, datastream)
             finest = LEVEL_MS[level]
             if finest and step % finest:
                 allowed = "whole hours" if level == "hourly" else "whole days"
@@ -170,17 +183,10 @@ class DataSpace:
         lines, oldest first: for its owner and raw grantees (others export aggregates). Access is
         checked, and the export written to the owner's audit log, before the first line; the rows
         are then read ``chunk`` at a time, so an export of millions needs little memory."""
-        first = to_ms(parse_time(start)) if start else None
-        last = to_ms(parse_time(end)) if end else None
-        if first is not None and last is not None and last <= first:
-            raise SamverkanError("'to' must be after 'from'")
+        first, last = _window(start, end)
 
         def work(session: Session, viewer: Viewer) -> int:
-            access = sharing.access(session, viewer)
-            stream = session.get(t.Datastream, datastream)
-            level = access.level(stream) if stream is not None else None
-            if level is None:
-                raise NotFound(f"no datastream {datastream} visible to {viewer.slug!r}")
+            access, stream, level = _readable(session, viewer, datastream)
             if level != "raw":
                 raise Forbidden(
                     f"datastream {datastream} is shared with you as {level} data: export its aggregates "

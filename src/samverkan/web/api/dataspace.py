@@ -14,6 +14,7 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import iterate_in_threadpool
 
+from samverkan.dataspace.observations import buckets_csv
 from samverkan.dataspace.tenants import bearer
 from samverkan.web.deps import Core
 
@@ -146,10 +147,10 @@ async def aggregate(
     answer = await run_in_threadpool(app.dataspace.aggregate, auth, datastream, interval, start, end)
     if format == "json":
         return answer
-    lines = ["start,count,min,max,mean\n"]
-    lines += [f"{b['start']},{b['count']},{b['min']!r},{b['max']!r},{b['mean']!r}\n" for b in answer["buckets"]]
     return Response(
-        "".join(lines), media_type="text/csv; charset=utf-8", headers=_attachment(f"datastream-{datastream}-{interval}")
+        buckets_csv(answer["buckets"]),
+        media_type="text/csv; charset=utf-8",
+        headers=_attachment(f"datastream-{datastream}-{interval}"),
     )
 
 
