@@ -3,8 +3,8 @@
 1. HTTP ingest: ``samverkan serve`` on a fresh SQLite file; ``CreateObservations`` batches of
    ``--batch`` observations (real SMHI Borås temperatures, repeated with new times) are posted
    one after another; each answer comes after the commit (``synchronous=FULL``). Baseline in the
-   same run: plain ``sqlite3`` ``executemany`` of the same rows into a table with the same
-   unique key, WAL and ``synchronous=FULL``, one commit per batch of the same size.
+   same run, in turns with the HTTP batches: plain ``sqlite3`` ``executemany`` of the same rows
+   into a table with the same unique key, WAL and ``synchronous=FULL``, one commit per batch.
 2. MQTT ingest: ``MqttService`` (the broker and ingester ``samverkan serve`` starts) on a fresh
    SQLite file; one device publishes ``--messages`` observations with QoS 1 (up to 1,000 in
    flight); the rate is messages over the time until the last one is committed.
@@ -77,38 +77,43 @@ def iso(ms: int) -> str:
     return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def baseline_ingest(folder: Path, batches: list[list[tuple[int, float]]]) -> list[float]:
-    """Rows per second of plain executemany + commit per batch (WAL, synchronous=FULL)."""
-    connection = sqlite3.connect(folder / "baseline.sqlite", isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=FULL")
-    connection.execute(
-        "CREATE TABLE observations (id INTEGER PRIMARY KEY, datastream_id INTEGER, phenomenon_time INTEGER, "
-        "result REAL, UNIQUE (datastream_id, phenomenon_time))"
-    )
-    rates = []
-    for batch in batches:
+class Baseline:
+    """Plain executemany + commit per batch into a table with the same unique key (WAL,
+    synchronous=FULL)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.connection = sqlite3.connect(folder / "baseline.sqlite", isolation_level=None)
+        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute("PRAGMA synchronous=FULL")
+        self.connection.execute(
+            "CREATE TABLE observations (id INTEGER PRIMARY KEY, datastream_id INTEGER, phenomenon_time INTEGER, "
+            "result REAL, UNIQUE (datastream_id, phenomenon_time))"
+        )
+
+    def rate(self, batch: list[tuple[int, float]]) -> float:
         began = time.perf_counter()
-        connection.execute("BEGIN")
-        connection.executemany(
+        self.connection.execute("BEGIN")
+        self.connection.executemany(
             "INSERT INTO observations (datastream_id, phenomenon_time, result) VALUES (1, ?, ?)", batch
         )
-        connection.execute("COMMIT")
-        rates.append(len(batch) / (time.perf_counter() - began))
-    connection.close()
-    return rates
+        self.connection.execute("COMMIT")
+        return len(batch) / (time.perf_counter() - began)
 
 
-def http_ingest(folder: Path, batches: list[list[tuple[int, float]]]) -> list[float]:
+def ingest(folder: Path, batches: list[list[tuple[int, float]]]) -> tuple[list[float], list[float]]:
+    """Rows per second of each batch, plain and over HTTP, taken in turns (one plain batch, then
+    the same rows over HTTP) so that the machine's noise falls on both alike."""
     db = f"sqlite:///{folder / 'served.sqlite'}"
     core = Samverkan(load_settings(db=db))
     token = core.dataspace.create_tenant("bench", "Benchmark")["token"]
     core.dataspace.create(token, "Things", THING)
     core.close()
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    rates = []
+    baseline = Baseline(folder)
+    plain, http = [], []
     with served(db) as base, httpx.Client(timeout=300) as client:
         for batch in batches:
+            plain.append(baseline.rate(batch))
             body = [
                 {
                     "Datastream": {"@iot.id": 1},
@@ -122,8 +127,9 @@ def http_ingest(folder: Path, batches: list[list[tuple[int, float]]]) -> list[fl
             elapsed = time.perf_counter() - began
             response.raise_for_status()
             assert len(response.json()) == len(batch)
-            rates.append(len(batch) / elapsed)
-    return rates
+            http.append(len(batch) / elapsed)
+    baseline.connection.close()
+    return plain, http
 
 
 def mqtt_ingest(folder: Path, count: int) -> tuple[float, float]:
@@ -228,7 +234,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=10_000, help="observations per batch")
     parser.add_argument("--batches", type=int, default=20, help="batches per method")
     parser.add_argument("--messages", type=int, default=20_000, help="MQTT messages (0: skip)")
-    parser.add_argument("--rows", type=int, default=10_000_000, help="observations for the aggregate benchmark")
+    parser.add_argument(
+        "--rows", type=int, default=10_000_000, help="observations for the aggregate benchmark (0: skip)"
+    )
     parser.add_argument("--repeats", type=int, default=7, help="aggregate queries per method")
     args = parser.parse_args()
     values = boras_values(args.batch)
@@ -237,8 +245,7 @@ def main() -> None:
     ]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        base = baseline_ingest(folder, batches)
-        http = http_ingest(folder, batches)
+        base, http = ingest(folder, batches)
         print(f"durable ingest, batches of {args.batch:,} ({args.batches} batches, median rows/s):")
         print(f"  plain sqlite3 executemany (FULL) {statistics.median(base):>12,.0f}")
         print(f"  HTTP CreateObservations          {statistics.median(http):>12,.0f}")
@@ -248,6 +255,8 @@ def main() -> None:
             print(f"MQTT QoS 1 ingest, {args.messages:,} messages from one device:")
             print(f"  acknowledged by the broker     {acknowledged:>12,.0f} messages/s")
             print(f"  committed by the ingester      {stored:>12,.0f} messages/s")
+        if not args.rows:
+            return
         load, plain, served_times, buckets = aggregates(folder, args.rows, args.repeats)
         print(f"aggregate of one datastream, {args.rows:,} observations over one year, 1-hour buckets ({buckets:,}):")
         print(f"  loading through observations.store  {load:>10,.0f} rows/s")

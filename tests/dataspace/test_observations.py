@@ -5,6 +5,7 @@ the ids the database holds."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from samverkan.dataspace import observations as obs
@@ -57,7 +58,8 @@ def test_anything_else_goes_the_general_way(odd):
     assert obs.read_plain_rows(7, ["phenomenonTime", "result", "resultTime"], [], 99, 3) is None
 
 
-def test_known_ids_are_the_stored_ids(space):
+def two_streams_and_a_feature(space):
+    """Datastreams 1 and 2 and FeatureOfInterest 1 of one tenant; returns the core."""
     core, _ = space
     admin = core.dataspace.create_tenant("alfa", "Alfa")["token"]
     core.dataspace.create(admin, "Things", station("Boras", 12.9, 57.7, observations=[], streams=2))
@@ -65,6 +67,11 @@ def test_known_ids_are_the_stored_ids(space):
         "name": "Borås", "description": "", "encodingType": "application/geo+json",
         "feature": {"type": "Point", "coordinates": [12.9, 57.7]},
     })  # fmt: skip
+    return core
+
+
+def test_known_ids_are_the_stored_ids(space):
+    core = two_streams_and_a_feature(space)
     plain = [(1, 1000 * i, float(i), 1) for i in range(5)]
     full = [obs.Row(2, 1000 * i, None, 1, result_json='"calm"') for i in range(3)]
     batches = [
@@ -79,3 +86,105 @@ def test_known_ids_are_the_stored_ids(space):
     assert ids[0] == ids[1]
     with pytest.raises(EntityError):
         slow([["2024-05-01T10:00:00", 1.0]])
+
+
+def table_counts(core, stream: int) -> tuple[int, int]:
+    """(observations, roll-up rows) of a datastream, read from the tables themselves: the API
+    would hide orphans, the table does not."""
+    with core.engine.connect() as connection:
+        return tuple(
+            connection.exec_driver_sql(f"SELECT count(*) FROM {table} WHERE datastream_id = {stream}").scalar()
+            for table in ("ds_observations", "ds_rollups")
+        )
+
+
+@pytest.mark.parametrize("kind", ["Things", "Sensors", "ObservedProperties", "Datastreams", "FeaturesOfInterest"])
+def test_deleting_a_parent_deletes_its_observations_from_the_table(tenants, space, kind):
+    core, _ = space
+    alfa, _ = tenants
+    for name in ("Borås", "Lund"):
+        assert alfa.post("/Things", station(name, 13.0, 57.0)).status_code == 201
+    first, second = (s["@iot.id"] for s in alfa.get("/Datastreams?$orderby=id").json()["value"])
+    assert table_counts(core, first) == table_counts(core, second) == (3, 3)
+    if kind == "FeaturesOfInterest":
+        observation = alfa.get(f"/Datastreams({first})/Observations?$top=1").json()["value"][0]["@iot.id"]
+        doomed = alfa.get(f"/Observations({observation})/FeatureOfInterest").json()["@iot.id"]
+    else:
+        single = {"Things": "Thing", "Sensors": "Sensor", "ObservedProperties": "ObservedProperty"}.get(kind)
+        doomed = alfa.get(f"/Datastreams({first})/{single}").json()["@iot.id"] if single else first
+    assert alfa.delete(f"/{kind}({doomed})").status_code == 200
+    assert table_counts(core, first) == (0, 0)
+    assert table_counts(core, second) == (3, 3)
+
+
+def test_a_batch_naming_a_vanished_datastream_or_feature_stores_nothing(space):
+    core, _ = space
+    admin = core.dataspace.create_tenant("alfa", "Alfa")["token"]
+    core.dataspace.create(admin, "Things", station("Boras", 12.9, 57.7))
+    feature = 1
+    for rows, message in [
+        ([(1, 5_000, 1.0, feature), (404, 5_000, 1.0, feature)], "Datastream 404 does not exist"),
+        ([(1, 6_000, 1.0, feature), obs.Row(1, 7_000, 2.0, 405)], "FeatureOfInterest 405 does not exist"),
+    ]:
+        with pytest.raises(obs.Vanished, match=message), Session(core.engine) as session, session.begin():
+            obs.store(session, rows)
+        assert table_counts(core, 1) == (3, 3)
+
+
+def test_a_new_feature_given_by_patch_finds_the_observation(tenants):
+    alfa, _ = tenants
+    assert alfa.post("/Things", station("Borås", 12.9, 57.7)).status_code == 201
+    made = alfa.post(
+        "/FeaturesOfInterest",
+        {
+            "name": "roof",
+            "description": "",
+            "encodingType": "application/geo+json",
+            "feature": {"type": "Point", "coordinates": [12.9, 57.7]},
+        },
+    )
+    feature = made.json()["@iot.id"]
+    observation = alfa.get("/Observations?$top=1&$orderby=id").json()["value"][0]["@iot.id"]
+    assert alfa.patch(f"/Observations({observation})", {"FeatureOfInterest": {"@iot.id": feature}}).status_code == 200
+    found = alfa.get(f"/FeaturesOfInterest({feature})/Observations").json()["value"]
+    assert [o["@iot.id"] for o in found] == [observation]
+    assert alfa.delete(f"/FeaturesOfInterest({feature})").status_code == 200
+    assert alfa.get(f"/Observations({observation})").status_code == 404
+
+
+def test_roll_ups_kept_batch_by_batch_equal_a_recount(space):
+    """Whole new batches are added to the roll-ups in Python; batches with retries recount
+    their hours in SQL. Either way the roll-ups equal a GROUP BY over the stored rows."""
+    import random
+
+    core = two_streams_and_a_feature(space)
+    chance = random.Random(6)
+    keys = [(stream, moment) for stream in (1, 2) for moment in range(-7 * obs.HOUR, 30 * obs.HOUR, 60_000)]
+    chance.shuffle(keys)
+    batches = [keys[i : i + 400] for i in range(0, 4000, 400)]
+    batches = [batch[:200] + sorted(batch[200:]) for batch in batches]  # out of order, and in order
+    batches.append(chance.sample(keys[:4000], 50) + keys[4000:4050])  # retries: recounted
+    for batch in batches:
+        rows = [
+            obs.Row(stream, moment, None, 1, result_json='"calm"')
+            if chance.random() < 0.1
+            else (stream, moment, chance.uniform(-30, 30), 1)
+            for stream, moment in batch
+        ]
+        with Session(core.engine) as session, session.begin():
+            assert obs.store(session, rows) == (len(rows) if batch is not batches[-1] else 50)
+    bucket = "(phenomenon_time - (((phenomenon_time % 3600000) + 3600000) % 3600000))"
+    with core.engine.connect() as connection:
+        kept = connection.exec_driver_sql(
+            "SELECT datastream_id, hour, count, total, minimum, maximum FROM ds_rollups ORDER BY 1, 2"
+        ).all()
+        counted = connection.execute(
+            text(
+                f"SELECT datastream_id, {bucket}, count(result), sum(result), min(result), max(result) "
+                "FROM ds_observations WHERE result IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"
+            )
+        ).all()
+    assert len(kept) == len(counted) > 50
+    for mine, theirs in zip(kept, counted, strict=True):
+        assert mine[:3] == theirs[:3] and mine[4:] == theirs[4:]
+        assert mine[3] == pytest.approx(theirs[3])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -283,3 +284,11 @@ def test_oversize_batches_and_bodies_answer_413_and_write_nothing(db_url):
         count = client.get(f"{STA}/Observations?$count=true&$top=0", headers=auth(token)).json()["@iot.count"]
         assert count == 3
     app.state.samverkan.close()
+
+
+@pytest.mark.parametrize("base", ["http://localhost/sta/v1.1", 'https://data.example/"Borås"\\sta'])
+def test_create_observations_answers_self_links_as_json(base):
+    from samverkan.web.sta import self_links
+
+    assert json.loads(self_links(base, [1, 22, 333])) == [f"{base}/Observations({i})" for i in (1, 22, 333)]
+    assert json.loads(self_links(base, [])) == []

@@ -678,12 +678,15 @@ class Ingester:
 
     def _store(self, batch: list[Message]) -> None:
         """One transaction for the batch. If the database refuses it for a reason other than being
-        unavailable (a constraint a concurrent writer hit first, or a message the validation let
-        through), the messages are stored one at a time, each tried a few times: what still
-        fails alone is rejected, so one bad message cannot hold up the rest for ever."""
+        unavailable (a constraint a concurrent writer hit first, a datastream deleted meanwhile,
+        or a message the validation let through), the messages are stored one at a time, each
+        tried a few times: what still fails alone is rejected, so one bad message cannot hold up
+        the rest for ever."""
         try:
             self._transaction(batch)
             return
+        except obs.Vanished as exc:  # a datastream or feature deleted while the batch was read
+            log.warning("a batch of %d MQTT messages failed (%s); storing them one by one", len(batch), exc)
         except DBAPIError as exc:
             if _transient(exc):
                 raise
@@ -692,6 +695,9 @@ class Ingester:
             for attempt in range(1, ATTEMPTS + 1):
                 try:
                     self._transaction([message])
+                    break
+                except obs.Vanished as exc:
+                    self._reject(message, str(exc))
                     break
                 except DBAPIError as exc:
                     if _transient(exc):

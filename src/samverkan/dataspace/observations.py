@@ -2,9 +2,10 @@
 
 Every write path — one Observation, a ``CreateObservations`` batch, an MQTT message — ends in
 :func:`store`: one transaction inserts the rows (a retried observation, same datastream and
-phenomenonTime, is recognised and skipped), refreshes the hourly roll-ups of the hours it
-touched and notes the features of interest. The caller commits, then acknowledges: what was
-acknowledged is committed.
+phenomenonTime, is recognised and skipped), checks once per batch that their datastreams and
+features exist, adds them to the hourly roll-ups (or recounts the hours they touched when some
+were retries) and notes the features of interest. The caller commits, then acknowledges: what
+was acknowledged is committed.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from itertools import repeat
-from typing import Any, NamedTuple
+from itertools import compress, repeat
+from operator import attrgetter, itemgetter, mod, mul, ne, sub
+from typing import Any, BinaryIO, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from samverkan.dataspace.model import EntityError, format_ms, json_type, number_result, read_interval, read_time
@@ -78,9 +80,14 @@ PlainRow = tuple[int, int, float, int]  # the leading columns of a Row: the othe
 PLAIN_WIDTH = 4
 
 
+class Vanished(EntityError):
+    """A batch names a datastream or feature of interest that was deleted meanwhile."""
+
+
 def store(session: Session, rows: Sequence[Row | PlainRow]) -> int:
-    """Insert observations (skipping ones already stored), refresh the roll-ups of the hours
-    they touch and note their features. Returns how many rows were new. Does not commit.
+    """Insert observations (skipping ones already stored), check that their datastreams and
+    features still exist, bring the roll-ups of the hours they touch up to date and note their
+    features. Returns how many rows were new. Does not commit.
 
     A row is a :class:`Row`, or a :data:`PlainRow` (datastream, phenomenonTime, numeric result,
     feature): most observations have nothing else, and binding the empty columns would cost
@@ -88,9 +95,10 @@ def store(session: Session, rows: Sequence[Row | PlainRow]) -> int:
     if not rows:
         return 0
     p = _param(session)
-    inserted = 0
-    for width in (PLAIN_WIDTH, len(COLUMNS)):
-        batch = [r for r in rows if len(r) == width]
+    inserted: int | None = 0
+    plain = list(compress(rows, map(PLAIN_WIDTH.__eq__, map(len, rows))))
+    full = [r for r in rows if len(r) != PLAIN_WIDTH] if len(plain) < len(rows) else []
+    for width, batch in ((PLAIN_WIDTH, plain), (len(COLUMNS), full)):
         if not batch:
             continue
         insert = (
@@ -98,17 +106,89 @@ def store(session: Session, rows: Sequence[Row | PlainRow]) -> int:
             "ON CONFLICT (datastream_id, phenomenon_time) DO NOTHING"
         )
         cursor = session.connection().exec_driver_sql(insert, batch)
-        inserted += cursor.rowcount if cursor.rowcount is not None and cursor.rowcount >= 0 else len(batch)
-    hours: dict[int, set[int]] = defaultdict(set)
-    for datastream, hour in {(r[0], floor_to(r[1], HOUR)) for r in rows}:
-        hours[datastream].add(hour)
-    for datastream, touched in hours.items():
-        refresh_rollups(session, datastream, touched)
+        known = cursor.rowcount is not None and cursor.rowcount >= 0
+        inserted = inserted + cursor.rowcount if known and inserted is not None else None
+    pairs = set(map(itemgetter(0, 3), rows))  # (datastream, feature)
+    check_parents(session, {d for d, _ in pairs}, {f for _, f in pairs})
+    if inserted == len(rows):
+        add_to_rollups(session, rows)  # all new: the roll-ups grow by exactly these rows
+    else:
+        hours: dict[int, set[int]] = defaultdict(set)
+        for datastream, hour in {(r[0], floor_to(r[1], HOUR)) for r in rows}:
+            hours[datastream].add(hour)
+        for datastream, touched in hours.items():
+            refresh_rollups(session, datastream, touched)
+    note_features(session, pairs)
+    return len(rows) if inserted is None else inserted
+
+
+def note_features(session: Session, pairs: set[tuple[int, int]]) -> None:
+    """Remember which features of interest each datastream's observations refer to."""
+    p = _param(session)
     session.connection().exec_driver_sql(
         f"INSERT INTO ds_datastream_features (datastream_id, feature_id) VALUES ({p}, {p}) ON CONFLICT DO NOTHING",
-        sorted({(r[0], r[3]) for r in rows if r[3] is not None}),
+        sorted(pairs),
     )
-    return inserted
+
+
+def of_feature(feature: int) -> ColumnElement[bool]:
+    """The observations of a feature of interest, found through the datastreams that refer to
+    it (their unique key is indexed; ``feature_id`` alone is not)."""
+    streams = select(t.DatastreamFeature.datastream_id).where(t.DatastreamFeature.feature_id == feature)
+    return and_(t.Observation.datastream_id.in_(streams), t.Observation.feature_id == feature)
+
+
+def check_parents(session: Session, datastreams: set[int], features: set[Any]) -> None:
+    """Every datastream and feature a batch names still exists. Called after the insert, so
+    inside the write transaction: SQLite has one writer at a time; on PostgreSQL the rows are
+    locked as a foreign key would lock them (``FOR KEY SHARE``), so a concurrent delete either
+    happened before (and the batch is refused) or waits for this transaction and then removes
+    its observations too (:meth:`samverkan.dataspace.write.Writer.delete`)."""
+    for model, ids, label in (
+        (t.Datastream, datastreams, "Datastream"),
+        (t.FeatureOfInterest, features, "FeatureOfInterest"),
+    ):
+        query = select(model.id).where(model.id.in_(sorted(ids)))  # no NULLs: the insert refuses them
+        if not _sqlite(session):
+            query = query.with_for_update(read=True, key_share=True)
+        missing = sorted(ids - set(session.scalars(query)))
+        if missing:
+            raise Vanished(f"{label} {missing[0]} does not exist (any more); nothing was stored")
+
+
+def add_to_rollups(session: Session, rows: Sequence[Row | PlainRow]) -> None:
+    """Add new observations to the roll-ups of their hours (count, sum, minimum, maximum of
+    the numeric results). Only for rows that were all new: anything else is recomputed by
+    :func:`refresh_rollups`. Concurrent writers add up (each upsert locks its row)."""
+    values = list(map(itemgetter(2), rows))
+    if None in values:  # text and other results are not rolled up
+        rows = list(compress(rows, map(ne, values, repeat(None))))
+        values = list(map(itemgetter(2), rows))
+    if not values:
+        return
+    times = list(map(itemgetter(1), rows))
+    hours = map(sub, times, map(mod, times, repeat(HOUR)))  # floor_to(time, HOUR)
+    keys = list(zip(map(itemgetter(0), rows), hours, strict=True))
+    # runs of one (datastream, hour), found with C-level loops: rows mostly come in time order
+    starts = [0, *compress(range(1, len(keys)), map(ne, keys[1:], keys[:-1])), len(keys)]
+    sums: dict[tuple[int, int], list[Any]] = {}
+    for begin, end in zip(starts, starts[1:], strict=False):
+        run = values[begin:end]
+        into, low, high = sums.get(keys[begin]), min(run), max(run)
+        if into is None:
+            sums[keys[begin]] = [len(run), sum(run), low, high]
+        else:
+            into[:] = [into[0] + len(run), into[1] + sum(run), min(into[2], low), max(into[3], high)]
+    p = _param(session)
+    least, greatest = ("min", "max") if _sqlite(session) else ("least", "greatest")
+    session.connection().exec_driver_sql(
+        "INSERT INTO ds_rollups (datastream_id, hour, count, total, minimum, maximum) "
+        f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}) ON CONFLICT (datastream_id, hour) DO UPDATE SET "
+        "count = ds_rollups.count + excluded.count, total = ds_rollups.total + excluded.total, "
+        f"minimum = {least}(ds_rollups.minimum, excluded.minimum), "
+        f"maximum = {greatest}(ds_rollups.maximum, excluded.maximum)",
+        [(*key, *figures) for key, figures in sums.items()],
+    )
 
 
 def store_identified(session: Session, rows: Sequence[Row | PlainRow]) -> list[int]:
@@ -124,7 +204,9 @@ def store_identified(session: Session, rows: Sequence[Row | PlainRow]) -> list[i
     before = connection.exec_driver_sql(largest).scalar_one() if sqlite else None
     new = store(session, rows)
     if sqlite and new == len(rows) and connection.exec_driver_sql(largest).scalar_one() == before + new:
-        plain = sum(1 for r in rows if len(r) == PLAIN_WIDTH)
+        plain = sum(map(PLAIN_WIDTH.__eq__, map(len, rows)))
+        if plain in (0, new):  # all of one kind: in the order given
+            return list(range(before + 1, before + new + 1))
         next_plain, next_full = (
             iter(range(before + 1, before + plain + 1)),
             iter(range(before + plain + 1, before + new + 1)),
@@ -168,7 +250,8 @@ def runs(hours: Iterable[int]) -> list[tuple[int, int]]:
 
 def refresh_rollups(session: Session, datastream: int, hours: Iterable[int]) -> None:
     """Recompute the roll-ups of the given hours from the stored observations (idempotent, so
-    duplicates and deletions need no special care)."""
+    duplicates and deletions need no special care). The upsert lets a concurrent writer's row
+    for the same hour, committed meanwhile, be replaced by the recount, which includes it."""
     p = _param(session)
     spans = [(datastream, a, b) for a, b in runs(hours)]
     if not spans:
@@ -182,7 +265,9 @@ def refresh_rollups(session: Session, datastream: int, hours: Iterable[int]) -> 
         "INSERT INTO ds_rollups (datastream_id, hour, count, total, minimum, maximum) "
         f"SELECT datastream_id, {bucket}, count(result), sum(result), min(result), max(result) "
         f"FROM ds_observations WHERE datastream_id = {p} AND phenomenon_time >= {p} AND phenomenon_time < {p} "
-        f"AND result IS NOT NULL GROUP BY datastream_id, {bucket}",
+        f"AND result IS NOT NULL GROUP BY datastream_id, {bucket} "
+        "ON CONFLICT (datastream_id, hour) DO UPDATE SET count = excluded.count, total = excluded.total, "
+        "minimum = excluded.minimum, maximum = excluded.maximum",
         spans,
     )
 
@@ -292,6 +377,37 @@ def csv_line(row: tuple[Any, ...]) -> str:
     return ",".join(fields) + "\n"
 
 
+def write_parquet(target: BinaryIO, chunks: Iterable[list[tuple[Any, ...]]], about: dict[str, str]) -> int:
+    """Exported observations (chunks of :func:`export_chunk` rows) as Apache Parquet, one row
+    group per chunk, compressed with zstd. Times are UTC timestamps in milliseconds; a numeric
+    result is in ``result``, any other in ``resultJson`` as JSON text. ``about`` (datastream,
+    name, unit, window) goes into the file's key-value metadata. Returns the number of rows."""
+    import pyarrow as pa  # only exports need it
+    import pyarrow.parquet as pq
+
+    moment = pa.timestamp("ms", tz="UTC")
+    schema = pa.schema(
+        [
+            pa.field("id", pa.int64(), nullable=False),
+            pa.field("phenomenonTime", moment, nullable=False),
+            pa.field("phenomenonTimeEnd", moment),
+            pa.field("resultTime", moment),
+            pa.field("result", pa.float64()),
+            pa.field("resultJson", pa.string()),
+            pa.field("FeatureOfInterest", pa.int64(), nullable=False),
+        ],
+        metadata={f"samverkan.{key}": value for key, value in about.items()},
+    )
+    written = 0
+    with pq.ParquetWriter(target, schema, compression="zstd") as writer:
+        for rows in chunks:
+            columns = list(zip(*rows, strict=True))
+            columns[5] = [None if value is None else _json(value) for value in columns[5]]
+            writer.write_table(pa.Table.from_arrays(list(map(pa.array, columns, schema.types)), schema=schema))
+            written += len(rows)
+    return written
+
+
 def buckets_csv(buckets: list[dict[str, Any]]) -> str:
     """Aggregate buckets (as :meth:`DataSpace.aggregate` answers them) as CSV."""
     lines = [",".join(BUCKET_COLUMNS)]
@@ -316,17 +432,17 @@ def read_plain_rows(
     datastream: int, components: list[str], data: list[Any], default_time: int, feature: int
 ) -> list[PlainRow] | None:
     """The common ``dataArray`` — numeric results, with or without instant phenomenonTimes —
-    read column by column with C-level loops (``map``, comprehensions). Returns None if any row
+    read column by column with C-level loops (``map``, ``set``). Returns None if any row
     is anything else (or invalid), for :func:`read_row` to read every row and name the problem.
     Accepts exactly what :func:`read_row` accepts for such rows and makes the same rows."""
     if not set(components) <= PLAIN:
         return None
     at = components.index("phenomenonTime") if "phenomenonTime" in components else None
     result_at, width = components.index("result"), len(components)
-    if not all(type(values) is list and len(values) == width for values in data):
+    if set(map(type, data)) != {list} or set(map(len, data)) != {width}:
         return None
-    results = [values[result_at] for values in data]
-    if not all(type(r) is float for r in results):
+    results = list(map(itemgetter(result_at), data))
+    if set(map(type, results)) != {float}:
         if not all(type(r) is float or (type(r) is int and -MAX_EXACT <= r <= MAX_EXACT) for r in results):
             return None  # booleans, text, objects, null, huge integers
         results = [float(r) for r in results]
@@ -335,16 +451,16 @@ def read_plain_rows(
     if at is None:
         moments: Iterable[int] = repeat(default_time)
     else:
-        texts = [values[at] for values in data]
-        if not all(type(text) is str and "/" not in text for text in texts):
+        texts = list(map(itemgetter(at), data))
+        if set(map(type, texts)) != {str} or "/" in "".join(texts):
             return None
         try:
             parsed = list(map(dt.datetime.fromisoformat, texts))  # as odata.parse_time
         except ValueError:
             return None
-        if not all(moment.tzinfo is not None for moment in parsed):
+        if None in map(attrgetter("tzinfo"), parsed):
             return None
-        moments = [round(stamp * 1000) for stamp in map(dt.datetime.timestamp, parsed)]  # as model.to_ms
+        moments = list(map(round, map(mul, map(dt.datetime.timestamp, parsed), repeat(1000))))  # as model.to_ms
     return list(zip(repeat(datastream), moments, results, repeat(feature)))
 
 

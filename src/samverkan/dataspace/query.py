@@ -99,7 +99,11 @@ def related(nav: Nav, source: EntitySet, source_ids: Any) -> ColumnElement[bool]
     if nav.fk is not None:
         return target.id.in_(select(getattr(source.model, nav.fk)).where(source.model.id.in_(source_ids)))
     if nav.back is not None:
-        return getattr(target, nav.back).in_(source_ids)
+        condition = getattr(target, nav.back).in_(source_ids)
+        if target is t.Observation and nav.back == "feature_id":  # not indexed: go through the datastreams
+            streams = select(t.DatastreamFeature.datastream_id).where(t.DatastreamFeature.feature_id.in_(source_ids))
+            condition = and_(t.Observation.datastream_id.in_(streams), condition)
+        return condition
     table, mine, theirs = nav.link
     return target.id.in_(select(getattr(table, theirs)).where(getattr(table, mine).in_(source_ids)))
 

@@ -4,9 +4,10 @@ validation anywhere writes nothing (the caller rolls the transaction back)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,16 @@ REQUIRED_LINKS = {
     "Datastreams": ("Thing", "Sensor", "ObservedProperty"),
     "HistoricalLocations": ("Thing",),
     "Observations": ("Datastream",),
+}
+
+
+# the datastreams whose observations go when an entity is deleted (a FeatureOfInterest takes its
+# own observations, see obs.of_feature)
+DEPENDANT_OBSERVATIONS: dict[str, Callable[[int], ColumnElement[bool]]] = {
+    "Datastreams": lambda ident: t.Datastream.id == ident,
+    "Things": lambda ident: t.Datastream.thing_id == ident,
+    "Sensors": lambda ident: t.Datastream.sensor_id == ident,
+    "ObservedProperties": lambda ident: t.Datastream.observed_property_id == ident,
 }
 
 
@@ -354,12 +365,32 @@ class Writer:
             self.session.flush()
         except IntegrityError as exc:
             raise Conflict(f"{label}: another Observation of this Datastream has that phenomenonTime") from exc
+        if eset.name == "Observations":
+            obs.check_parents(self.session, {row.datastream_id}, {row.feature_id})
+            obs.note_features(self.session, {(row.datastream_id, row.feature_id)})
         self._refresh(before, self._hours(eset, ident))
 
     def delete(self, eset: EntitySet, ident: int, label: str) -> None:
+        """Delete an entity and what depends on it. Foreign keys cascade to the other tables;
+        observations have none (see :class:`samverkan.db.dataspace.Observation`), so the entity
+        and the datastreams it takes along are locked first (a batch naming them then waits and
+        is refused), and their observations are deleted before them."""
         self.owned(eset, ident, label)
         before = self._hours(eset, ident)
-        self.session.execute(delete(eset.model).where(eset.model.id == ident))
+        model = eset.model
+        self.session.execute(select(model.id).where(model.id == ident).with_for_update())
+        dependants = DEPENDANT_OBSERVATIONS.get(eset.name)
+        if dependants is not None:
+            streams = select(t.Datastream.id).where(dependants(ident))
+            self.session.execute(streams.with_for_update())
+            gone = t.Observation.datastream_id.in_(streams)
+        elif eset.name == "FeaturesOfInterest":
+            gone = obs.of_feature(ident)
+        else:
+            gone = None
+        if gone is not None:
+            self.session.execute(delete(t.Observation).where(gone), execution_options={"synchronize_session": False})
+        self.session.execute(delete(model).where(model.id == ident))
         self._refresh(before, {})
 
     def _hours(self, eset: EntitySet, ident: int) -> dict[int, set[int]]:
@@ -367,7 +398,7 @@ class Writer:
         if eset.name == "Observations":
             return obs.hours_of(self.session, t.Observation.id == ident)
         if eset.name == "FeaturesOfInterest":
-            return obs.hours_of(self.session, t.Observation.feature_id == ident)
+            return obs.hours_of(self.session, obs.of_feature(ident))
         return {}
 
     def _refresh(self, *maps: dict[int, set[int]]) -> None:

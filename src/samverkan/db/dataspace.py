@@ -168,12 +168,20 @@ class FeatureOfInterest(Base):
 
 class Observation(Base):
     """One observation. ``(datastream_id, phenomenon_time)`` identifies it: a retried write of the
-    same observation is recognised and not stored twice."""
+    same observation is recognised and not stored twice.
+
+    The hottest table has no per-row foreign keys and no index beside its unique key (migration
+    0005): checking two parents and keeping a second index for every row cost as much as the
+    insert itself. The one write path (:func:`samverkan.dataspace.observations.store`) checks
+    each batch's datastreams and features once, inside the write transaction, and
+    :meth:`samverkan.dataspace.write.Writer.delete` removes the observations of whatever it
+    deletes. On PostgreSQL the table is partitioned by year of ``phenomenon_time`` (its primary
+    key is therefore ``(id, phenomenon_time)``; ids still come from one sequence)."""
 
     __tablename__ = "ds_observations"
     __table_args__ = (UniqueConstraint("datastream_id", "phenomenon_time"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    datastream_id: Mapped[int] = mapped_column(ForeignKey("ds_datastreams.id", ondelete="CASCADE"))
+    datastream_id: Mapped[int] = mapped_column(Integer, comment="a ds_datastreams.id, checked per batch")
     phenomenon_time: Mapped[int] = mapped_column(BigInteger, comment="ms since the epoch, UTC (interval start)")
     phenomenon_time_end: Mapped[int | None] = mapped_column(BigInteger, comment="interval end, ms")
     result_time: Mapped[int | None] = mapped_column(BigInteger)
@@ -181,7 +189,7 @@ class Observation(Base):
     result_json: Mapped[Any | None] = mapped_column(
         JSON(none_as_null=True), comment="any other result (text, boolean, object)"
     )
-    feature_id: Mapped[int] = mapped_column(ForeignKey("ds_features.id", ondelete="CASCADE"), index=True)
+    feature_id: Mapped[int] = mapped_column(Integer, comment="a ds_features.id, checked per batch")
     result_quality: Mapped[Any | None] = mapped_column(JSON(none_as_null=True))
     valid_time_start: Mapped[int | None] = mapped_column(BigInteger)
     valid_time_end: Mapped[int | None] = mapped_column(BigInteger)

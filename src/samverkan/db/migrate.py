@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from samverkan.db import partitions
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -39,6 +41,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Migrate on first use: a no-op when the database is already at head."""
+    """Migrate on first use (a no-op when the database is already at head); on PostgreSQL, add
+    the observation partitions of the years ahead."""
     if current_revision(engine) != head_revision():
         upgrade(engine)
+    partitions.extend(engine)
