@@ -108,8 +108,7 @@ def store(session: Session, rows: Sequence[Row | PlainRow]) -> int:
         cursor = session.connection().exec_driver_sql(insert, batch)
         known = cursor.rowcount is not None and cursor.rowcount >= 0
         inserted = inserted + cursor.rowcount if known and inserted is not None else None
-    pairs = set(map(itemgetter(0, 3), rows))  # (datastream, feature)
-    check_parents(session, {d for d, _ in pairs}, {f for _, f in pairs})
+    adopt(session, set(map(itemgetter(0, 3), rows)))
     if inserted == len(rows):
         add_to_rollups(session, rows)  # all new: the roll-ups grow by exactly these rows
     else:
@@ -118,12 +117,14 @@ def store(session: Session, rows: Sequence[Row | PlainRow]) -> int:
             hours[datastream].add(hour)
         for datastream, touched in hours.items():
             refresh_rollups(session, datastream, touched)
-    note_features(session, pairs)
     return len(rows) if inserted is None else inserted
 
 
-def note_features(session: Session, pairs: set[tuple[int, int]]) -> None:
-    """Remember which features of interest each datastream's observations refer to."""
+def adopt(session: Session, pairs: set[tuple[int, int]]) -> None:
+    """For observations just written with these (datastream, feature) pairs: check that the
+    parents exist (:func:`check_parents`) and note which features each datastream's
+    observations refer to (what :func:`of_features` finds them by)."""
+    check_parents(session, {d for d, _ in pairs}, {f for _, f in pairs})
     p = _param(session)
     session.connection().exec_driver_sql(
         f"INSERT INTO ds_datastream_features (datastream_id, feature_id) VALUES ({p}, {p}) ON CONFLICT DO NOTHING",
@@ -131,11 +132,12 @@ def note_features(session: Session, pairs: set[tuple[int, int]]) -> None:
     )
 
 
-def of_feature(feature: int) -> ColumnElement[bool]:
-    """The observations of a feature of interest, found through the datastreams that refer to
-    it (their unique key is indexed; ``feature_id`` alone is not)."""
-    streams = select(t.DatastreamFeature.datastream_id).where(t.DatastreamFeature.feature_id == feature)
-    return and_(t.Observation.datastream_id.in_(streams), t.Observation.feature_id == feature)
+def of_features(features: Any) -> ColumnElement[bool]:
+    """The observations of the features of interest ``features`` (ids, or a query of ids),
+    found through the datastreams that refer to them (their unique key is indexed;
+    ``feature_id`` alone is not)."""
+    streams = select(t.DatastreamFeature.datastream_id).where(t.DatastreamFeature.feature_id.in_(features))
+    return and_(t.Observation.datastream_id.in_(streams), t.Observation.feature_id.in_(features))
 
 
 def check_parents(session: Session, datastreams: set[int], features: set[Any]) -> None:

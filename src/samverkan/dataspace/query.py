@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, String, and_, cast, false, func, literal, 
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import False_, True_
 
+from samverkan.dataspace import observations as obs
 from samverkan.dataspace import odata
 from samverkan.dataspace.model import SETS, EntitySet, Nav, Prop, format_interval, prop_value, to_ms
 from samverkan.dataspace.odata import Binary, Call, Literal, Options, Path, QueryOptionError, Unary
@@ -99,11 +100,9 @@ def related(nav: Nav, source: EntitySet, source_ids: Any) -> ColumnElement[bool]
     if nav.fk is not None:
         return target.id.in_(select(getattr(source.model, nav.fk)).where(source.model.id.in_(source_ids)))
     if nav.back is not None:
-        condition = getattr(target, nav.back).in_(source_ids)
         if target is t.Observation and nav.back == "feature_id":  # not indexed: go through the datastreams
-            streams = select(t.DatastreamFeature.datastream_id).where(t.DatastreamFeature.feature_id.in_(source_ids))
-            condition = and_(t.Observation.datastream_id.in_(streams), condition)
-        return condition
+            return obs.of_features(source_ids)
+        return getattr(target, nav.back).in_(source_ids)
     table, mine, theirs = nav.link
     return target.id.in_(select(getattr(table, theirs)).where(getattr(table, mine).in_(source_ids)))
 

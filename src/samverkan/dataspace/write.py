@@ -28,7 +28,7 @@ REQUIRED_LINKS = {
 
 
 # the datastreams whose observations go when an entity is deleted (a FeatureOfInterest takes its
-# own observations, see obs.of_feature)
+# own observations, see obs.of_features)
 DEPENDANT_OBSERVATIONS: dict[str, Callable[[int], ColumnElement[bool]]] = {
     "Datastreams": lambda ident: t.Datastream.id == ident,
     "Things": lambda ident: t.Datastream.thing_id == ident,
@@ -366,8 +366,7 @@ class Writer:
         except IntegrityError as exc:
             raise Conflict(f"{label}: another Observation of this Datastream has that phenomenonTime") from exc
         if eset.name == "Observations":
-            obs.check_parents(self.session, {row.datastream_id}, {row.feature_id})
-            obs.note_features(self.session, {(row.datastream_id, row.feature_id)})
+            obs.adopt(self.session, {(row.datastream_id, row.feature_id)})
         self._refresh(before, self._hours(eset, ident))
 
     def delete(self, eset: EntitySet, ident: int, label: str) -> None:
@@ -385,7 +384,7 @@ class Writer:
             self.session.execute(streams.with_for_update())
             gone = t.Observation.datastream_id.in_(streams)
         elif eset.name == "FeaturesOfInterest":
-            gone = obs.of_feature(ident)
+            gone = obs.of_features([ident])
         else:
             gone = None
         if gone is not None:
@@ -398,7 +397,7 @@ class Writer:
         if eset.name == "Observations":
             return obs.hours_of(self.session, t.Observation.id == ident)
         if eset.name == "FeaturesOfInterest":
-            return obs.hours_of(self.session, obs.of_feature(ident))
+            return obs.hours_of(self.session, obs.of_features([ident]))
         return {}
 
     def _refresh(self, *maps: dict[int, set[int]]) -> None:

@@ -35,6 +35,11 @@ def name(year: int) -> str:
     return f"{PARENT}_y{year}"
 
 
+def bounds(year: int) -> str:
+    """The range clause of a year's partition: [1 January, next 1 January) in ms, UTC."""
+    return f"FOR VALUES FROM ({year_start(year)}) TO ({year_start(year + 1)})"
+
+
 def create_year(connection: Connection, year: int) -> None:
     """Create (or fill from the default partition and attach) the partition of ``year``."""
     start, end = year_start(year), year_start(year + 1)
@@ -46,7 +51,7 @@ def create_year(connection: Connection, year: int) -> None:
             f"WITH moved AS (DELETE FROM {DEFAULT} WHERE phenomenon_time >= {start} AND phenomenon_time < {end} "
             f"RETURNING *) INSERT INTO {part} SELECT * FROM moved"
         )
-    connection.exec_driver_sql(f"ALTER TABLE {PARENT} ATTACH PARTITION {part} FOR VALUES FROM ({start}) TO ({end})")
+    connection.exec_driver_sql(f"ALTER TABLE {PARENT} ATTACH PARTITION {part} {bounds(year)}")
 
 
 def years(connection: Connection) -> set[int]:

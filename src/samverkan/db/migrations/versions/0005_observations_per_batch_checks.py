@@ -86,8 +86,7 @@ def _partition_postgresql() -> None:
     first = partitions.year_start(partitions.FIRST_YEAR)
     op.execute(f"CREATE TABLE {partitions.BEFORE} PARTITION OF {parent} FOR VALUES FROM (MINVALUE) TO ({first})")
     for year in range(partitions.FIRST_YEAR, partitions.CREATED_THROUGH + 1):
-        start, end = partitions.year_start(year), partitions.year_start(year + 1)
-        op.execute(f"CREATE TABLE {partitions.name(year)} PARTITION OF {parent} FOR VALUES FROM ({start}) TO ({end})")
+        op.execute(f"CREATE TABLE {partitions.name(year)} PARTITION OF {parent} {partitions.bounds(year)}")
     op.execute(f"CREATE TABLE {partitions.DEFAULT} PARTITION OF {parent} DEFAULT")
     op.execute(f"INSERT INTO {parent} SELECT * FROM ds_observations_old")
     op.execute("DROP TABLE ds_observations_old")
