@@ -51,6 +51,43 @@ def test_plain_rows_are_read_as_the_row_by_row_reader_reads_them():
     assert obs.read_plain_rows(7, ["result"], only, 99, 3) == [tuple(r[:4]) for r in slow(only, ("result",))]
 
 
+def test_utc_times_read_in_one_pass_are_what_datetime_reads():
+    """The one-pass reader of ``YYYY-MM-DDTHH:MM:SS[.fff]Z`` gives the general reader's
+    milliseconds, or gives up (None) where the general reader would refuse or read otherwise:
+    random dates and times at the edges of the calendar, some with one character changed."""
+    import datetime as dt
+    import random
+
+    def general(text):
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        return None if moment.tzinfo is None else round(moment.timestamp() * 1000)
+
+    chance = random.Random(11)
+    read = left = 0
+    for _ in range(4000):
+        year = chance.choice([1, 4, 100, 1600, 1900, 1969, 1970, 2000, 2024, 2100, 9999, chance.randint(1, 9999)])
+        month, day = chance.choice([0, 1, 2, 12, 13, chance.randint(1, 12)]), chance.choice([0, 1, 28, 29, 30, 31, 32])
+        clock = [chance.choice([0, limit - 1, limit, chance.randrange(limit)]) for limit in (24, 60, 60)]
+        text = f"{year:04d}-{month:02d}-{day:02d}T{clock[0]:02d}:{clock[1]:02d}:{clock[2]:02d}"
+        text += chance.choice(["", f".{chance.randrange(1000):03d}"]) + "Z"
+        if chance.random() < 0.2:
+            at = chance.randrange(len(text))
+            text = text[:at] + chance.choice("09-T:.Z /+é") + text[at + 1 :]
+        fast = obs.utc_ms([text])
+        assert fast is None or fast == [general(text)], text
+        read += fast is not None
+        left += fast is None and general(text) is not None
+    assert read > 500 and left < read / 20  # nearly every valid time takes the fast way
+    batch = [f"2024-02-{day:02d}T{hour:02d}:59:59.999Z" for day in range(1, 30) for hour in range(24)]
+    assert obs.utc_ms(batch) == [general(text) for text in batch]
+    assert obs.utc_ms(batch + ["2024-02-30T00:00:00.000Z"]) is None  # one bad time: the general way
+    data = [[when, 1.5] for when in batch]
+    assert obs.read_plain_rows(7, ["phenomenonTime", "result"], data, 99, 3) == [tuple(r[:4]) for r in slow(data)]
+
+
 @pytest.mark.parametrize("odd", UNPLAIN, ids=range(len(UNPLAIN)))
 def test_anything_else_goes_the_general_way(odd):
     data = [["2024-05-01T09:00:00Z", 1.0], odd]

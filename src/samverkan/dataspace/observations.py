@@ -16,9 +16,10 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import compress, repeat
-from operator import attrgetter, itemgetter, mod, mul, ne, sub
+from operator import attrgetter, itemgetter, mul, ne
 from typing import Any, BinaryIO, NamedTuple
 
+import numpy as np
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
@@ -168,19 +169,25 @@ def add_to_rollups(session: Session, rows: Sequence[Row | PlainRow]) -> None:
         values = list(map(itemgetter(2), rows))
     if not values:
         return
-    times = list(map(itemgetter(1), rows))
-    hours = map(sub, times, map(mod, times, repeat(HOUR)))  # floor_to(time, HOUR)
-    keys = list(zip(map(itemgetter(0), rows), hours, strict=True))
-    # runs of one (datastream, hour), found with C-level loops: rows mostly come in time order
-    starts = [0, *compress(range(1, len(keys)), map(ne, keys[1:], keys[:-1])), len(keys)]
-    sums: dict[tuple[int, int], list[Any]] = {}
-    for begin, end in zip(starts, starts[1:], strict=False):
-        run = values[begin:end]
-        into, low, high = sums.get(keys[begin]), min(run), max(run)
-        if into is None:
-            sums[keys[begin]] = [len(run), sum(run), low, high]
-        else:
-            into[:] = [into[0] + len(run), into[1] + sum(run), min(into[2], low), max(into[3], high)]
+    n = len(values)
+    streams = np.fromiter(map(itemgetter(0), rows), np.int64, n)
+    hours = np.fromiter(map(itemgetter(1), rows), np.int64, n)
+    hours -= hours % HOUR  # floor_to(time, HOUR), also before 1970
+    results = np.fromiter(values, np.float64, n)
+    ordered = (streams[1:] > streams[:-1]) | ((streams[1:] == streams[:-1]) & (hours[1:] >= hours[:-1]))
+    if not ordered.all():  # rows mostly come in time order; a stable sort keeps each hour's order
+        order = np.lexsort((hours, streams))
+        streams, hours, results = streams[order], hours[order], results[order]
+    starts = np.flatnonzero(np.concatenate(([True], (streams[1:] != streams[:-1]) | (hours[1:] != hours[:-1]))))
+    figures = zip(
+        streams[starts].tolist(),
+        hours[starts].tolist(),
+        np.diff(starts, append=n).tolist(),
+        np.add.reduceat(results, starts).tolist(),
+        np.minimum.reduceat(results, starts).tolist(),
+        np.maximum.reduceat(results, starts).tolist(),
+        strict=True,
+    )
     p = _param(session)
     least, greatest = ("min", "max") if _sqlite(session) else ("least", "greatest")
     session.connection().exec_driver_sql(
@@ -189,7 +196,7 @@ def add_to_rollups(session: Session, rows: Sequence[Row | PlainRow]) -> None:
         "count = ds_rollups.count + excluded.count, total = ds_rollups.total + excluded.total, "
         f"minimum = {least}(ds_rollups.minimum, excluded.minimum), "
         f"maximum = {greatest}(ds_rollups.maximum, excluded.maximum)",
-        [(*key, *figures) for key, figures in sums.items()],
+        list(figures),
     )
 
 
@@ -454,16 +461,68 @@ def read_plain_rows(
         moments: Iterable[int] = repeat(default_time)
     else:
         texts = list(map(itemgetter(at), data))
-        if set(map(type, texts)) != {str} or "/" in "".join(texts):
+        if set(map(type, texts)) != {str}:
             return None
-        try:
-            parsed = list(map(dt.datetime.fromisoformat, texts))  # as odata.parse_time
-        except ValueError:
-            return None
-        if None in map(attrgetter("tzinfo"), parsed):
-            return None
-        moments = list(map(round, map(mul, map(dt.datetime.timestamp, parsed), repeat(1000))))  # as model.to_ms
+        moments = utc_ms(texts)
+        if moments is None:  # other ways of writing a time: read one by one
+            if "/" in "".join(texts):
+                return None
+            try:
+                parsed = list(map(dt.datetime.fromisoformat, texts))  # as odata.parse_time
+            except ValueError:
+                return None
+            if None in map(attrgetter("tzinfo"), parsed):
+                return None
+            moments = list(map(round, map(mul, map(dt.datetime.timestamp, parsed), repeat(1000))))  # as model.to_ms
     return list(zip(repeat(datastream), moments, results, repeat(feature)))
+
+
+# the fixed places of the separators in a UTC time written ``YYYY-MM-DDTHH:MM:SS[.fff]Z``
+_SEPARATORS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":", 19: "."}
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def utc_ms(texts: list[str]) -> list[int] | None:
+    """Milliseconds since the epoch of times that are all written the way devices and clients
+    mostly write them, ``2024-05-01T10:00:00Z`` or ``2024-05-01T10:00:00.250Z``, read in one
+    numpy pass (a fifth of the time of ``datetime``); None when any is written otherwise or is
+    not a real time, for the general reader to read or refuse."""
+    width = len(texts[0]) if texts else 0
+    if width not in (20, 24) or set(map(len, texts)) != {width}:
+        return None
+    joined = "".join(texts)
+    if not joined.isascii():
+        return None
+    # one row per place in the text (contiguous), the characters' codes minus that of "0"
+    places = np.frombuffer(joined.encode("ascii"), np.uint8).reshape(len(texts), width).T - np.uint8(ord("0"))
+    separators = {at: mark for at, mark in _SEPARATORS.items() if at < width - 1} | {width - 1: "Z"}
+    marks = np.frombuffer("".join(separators.values()).encode(), np.uint8) - np.uint8(ord("0"))
+    if not (places[list(separators)] == marks[:, None]).all():
+        return None
+    if not (places[[at for at in range(width) if at not in separators]] <= 9).all():  # others wrap to > 9
+        return None
+
+    def value(start: int, end: int) -> Any:  # the number written in places start … end - 1
+        return sum(places[at].astype(np.int64) * 10 ** (end - 1 - at) for at in range(start, end))
+
+    year, month, day = value(0, 4), value(5, 7), value(8, 10)
+    if not ((year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)).all():
+        return None
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    hour, minute, second = value(11, 13), value(14, 16), value(17, 19)
+    if not (
+        (day <= _MONTH_DAYS[month - 1] + ((month == 2) & leap)) & (hour < 24) & (minute < 60) & (second < 60)
+    ).all():
+        return None
+    # days from 1970-01-01 in the proleptic Gregorian calendar, as datetime counts them
+    # (the "days from civil" algorithm, with years starting in March)
+    shifted = year - (month <= 2)
+    era = shifted // 400
+    of_era = shifted - era * 400
+    day_of_year = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
+    days = era * 146_097 + of_era * 365 + of_era // 4 - of_era // 100 + day_of_year - 719_468
+    millis = value(20, 23) if width == 24 else 0
+    return ((((days * 24 + hour) * 60 + minute) * 60 + second) * 1000 + millis).tolist()
 
 
 def read_row(
