@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from samverkan.db.models import Call, Project, ProjectTopic
 from samverkan.search.analysis import Analyzer
-from samverkan.search.calls import LEXICAL, fuse
+from samverkan.search.calls import FAMILY_MASS, FAMILY_WEIGHTS, FUSION_K, LEXICAL, family, fuse
 from samverkan.search.service import build_call_finder
 
 NOW = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
@@ -76,3 +76,38 @@ def test_a_call_is_explained_by_its_most_similar_funded_project(engine):
     with Session(engine) as session:
         blind = build_call_finder(session, analyzer, exclude=frozenset({"1"}))
     assert blind.project_info == [] and blind.closest_project(best.doc, terms, None) is None
+
+
+def test_a_call_family_is_the_code_before_its_first_number():
+    assert family("LC-SC3-EE-1-2018-2019-2020") == "LC-SC3-EE"
+    assert family("SC5-13a-2014") == "SC5"
+    assert family("HORIZON-CL5-2026-09-D4-02") == "HORIZON-CL5"
+    assert family("Euratom-2.") == "Euratom-2."  # "2." is no number: nothing is cut
+    assert family("2020") == "2020"
+
+
+def test_a_title_only_call_gains_from_the_projects_of_its_family(engine, monkeypatch):
+    """The three nearest funded projects were funded in family SC5: its topic known only by a
+    title gains their vote, a topic of another family with the same title does not."""
+    with Session(engine) as session, session.begin():
+        common = dict(source="test", imported_at=NOW)
+        session.add(Call(id="SC5-12-2014", title="Raw materials policy support", status="closed", **common))
+        session.add(Call(id="ICT-12-2014", title="Raw materials policy support", status="closed", **common))
+        session.add(Call(id="SC5-13-2014", title="Mineral deposits of public importance", status="closed", **common))
+        for i, text in enumerate(["mining of deposits", "exploration of ore deposits", "deep mining pilots"]):
+            session.add(Project(id=str(i), title=text.title(), objective=f"Raw materials: {text}.", **common))
+            session.add(ProjectTopic(project_id=str(i), call_id="SC5-13-2014", **common))
+    analyzer = Analyzer()
+    terms = analyzer.analyse_query("Raw materials policy support for mining and exploration of deposits").terms
+    with Session(engine) as session:
+        finder = build_call_finder(session, analyzer)
+
+    def scores() -> dict[str, float]:
+        return {finder.records[m.doc]["id"]: m.score for m in finder.find(terms, limit=3, signals=LEXICAL)}
+
+    with_family, weight = scores(), FAMILY_WEIGHTS["en"]["projects"]
+    monkeypatch.setitem(FAMILY_WEIGHTS, "en", {"projects": 0.0, "funded": 0.0})
+    without = scores()
+    vote = (1 / (FUSION_K + 1) + 1 / (FUSION_K + 2) + 1 / (FUSION_K + 3)) / FAMILY_MASS
+    assert with_family["SC5-12-2014"] - without["SC5-12-2014"] == pytest.approx(weight * vote)
+    assert with_family["ICT-12-2014"] == without["ICT-12-2014"]
