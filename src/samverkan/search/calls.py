@@ -49,9 +49,10 @@ WEIGHTS = {
     "sv": {"title": 0.0, "text": 1.5, "projects": 1.0, "meaning": 1.0, "funded": 1.0},
 }
 # the family vote, per query language and per kind of project evidence (BM25, meaning). On the
-# dev split it found more English cases (R@10 0.619 → 0.634, thematic unchanged at 0.547; with
-# the queries embedded as the API embeds them 0.593 → 0.613 and 0.536 → 0.544) and fewer Swedish
-# needs (0.857 → 0.714), whose open calls share broad families ("HORIZON-CL5"): English only
+# dev split (`samverkan eval`) it found more English cases (R@10 0.619 → 0.633, thematic 0.547 →
+# 0.544; with the queries embedded as the API embeds them 0.593 → 0.613 and 0.536 → 0.544) and
+# fewer Swedish needs (0.857 → 0.714), whose open calls share broad families ("HORIZON-CL5"):
+# so English only
 FAMILY_WEIGHTS = {"en": {"projects": 0.05, "funded": 0.2}, "sv": {"projects": 0.0, "funded": 0.0}}
 FAMILY_DEPTH = 30  # nearest projects that vote
 FAMILY_MASS = sum(1.0 / (FUSION_K + rank) for rank in range(1, FAMILY_DEPTH + 1))
@@ -181,7 +182,7 @@ class CallFinder:
     ) -> tuple[dict[str, list[int]], dict[int, Hit], dict[int, float], dict[str, dict[str, float]]]:
         """Each signal's ranked calls (positions); the ``text`` hits and own-vector cosines by
         call; the family votes of the nearest projects, by kind of evidence (``projects``: BM25,
-        ``funded``: meaning), each family's vote a share of the largest."""
+        ``funded``: meaning; see :meth:`_family_votes`)."""
         signals = set(signals)
         out: dict[str, list[int]] = {}
         hits: dict[int, Hit] = {}
