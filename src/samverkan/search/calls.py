@@ -179,10 +179,12 @@ class CallFinder:
         vector: np.ndarray | None = None,
         allowed: set[int] | None = None,
         signals: Iterable[str] = SIGNALS,
+        votes_from: Iterable[str] = (),
     ) -> tuple[dict[str, list[int]], dict[int, Hit], dict[int, float], dict[str, dict[str, float]]]:
         """Each signal's ranked calls (positions); the ``text`` hits and own-vector cosines by
-        call; the family votes of the nearest projects, by kind of evidence (``projects``: BM25,
-        ``funded``: meaning; see :meth:`_family_votes`)."""
+        call; the family votes of the nearest projects for the kinds of evidence in ``votes_from``
+        (``projects``: BM25, ``funded``: meaning; see :meth:`_family_votes`)."""
+        votes_from = set(votes_from)
         signals = set(signals)
         out: dict[str, list[int]] = {}
         hits: dict[int, Hit] = {}
@@ -197,7 +199,8 @@ class CallFinder:
         if "projects" in signals:
             rows = [h.doc for h in self.projects.search(terms, limit=PROJECT_CANDIDATES)]
             out["projects"] = self._by_best_project(rows, allowed)
-            votes["projects"] = self._family_votes(rows[:FAMILY_DEPTH])
+            if "projects" in votes_from:
+                votes["projects"] = self._family_votes(rows[:FAMILY_DEPTH])
         if vector is not None and self.call_vectors is not None:
             if "meaning" in signals:
                 ranked = self._nearest(self.call_vectors, vector, allowed)
@@ -205,8 +208,9 @@ class CallFinder:
                 cosines = dict(ranked)
             if "funded" in signals and self.centroids is not None:
                 out["funded"] = [d for d, _ in self._nearest(self.centroids, vector, allowed)]
-                nearest = top_k(self.project_vectors, vector, FAMILY_DEPTH)
-                votes["funded"] = self._family_votes([row for row, cosine in nearest if cosine > 0])
+                if "funded" in votes_from:  # a scan of every project vector: only where it counts
+                    nearest = top_k(self.project_vectors, vector, FAMILY_DEPTH)
+                    votes["funded"] = self._family_votes([row for row, cosine in nearest if cosine > 0])
         return out, hits, cosines, votes
 
     def _family_votes(self, project_rows: list[int]) -> dict[str, float]:
@@ -253,12 +257,12 @@ class CallFinder:
         """
         weights = WEIGHTS[language]
         signals = [s for s in signals if weights.get(s, 0.0) > 0]
-        ranked, hits, cosines, votes = self.rankings(terms, vector, allowed, signals)
+        family_weights = {evidence: w for evidence, w in FAMILY_WEIGHTS[language].items() if w}
+        ranked, hits, cosines, votes = self.rankings(terms, vector, allowed, signals, family_weights)
         scores = fuse(ranked, weights)
-        for evidence, weight in FAMILY_WEIGHTS[language].items():
-            if weight and votes.get(evidence):
-                for doc in scores:
-                    scores[doc] += weight * votes[evidence].get(self.families[doc], 0.0)
+        for evidence, vote in votes.items():
+            for doc in scores:
+                scores[doc] += family_weights[evidence] * vote.get(self.families[doc], 0.0)
         best = sorted(scores, key=lambda doc: (-scores[doc], doc))[:limit]
         explain = len(best) if explain is None else explain
         return [
