@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, select
@@ -11,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from samverkan.cli import main
 from samverkan.db.models import Organisation, Participation
-from samverkan.match.evaluate import evaluate
-from samverkan.match.partners import call_family
+from samverkan.match.evaluate import CEILINGS, Recall, _ceilings, evaluate
+from samverkan.match.partners import History, call_family
+from samverkan.search.analysis import Analyzer
 
 CALL = "HCO-12-2015"
 LEAD = "999586165"  # Vetenskapsrådet, which coordinated a project under HCO-12-2015
@@ -112,8 +114,36 @@ def test_evaluation_runs_every_method_on_the_same_held_out_projects(demo_db):
     report = evaluate(engine, split="dev", max_cases=150)
     engine.dispose()
     methods = report["methods"]
-    assert set(methods) == {"topic popularity", "co-partners + popularity", "finder"}
+    assert set(methods) == {
+        "topic popularity",
+        "co-partners + popularity",
+        "finder",
+        "ceiling: past partners",
+        "ceiling: two hops",
+    }
     assert len({m["cases"] for m in methods.values()}) == 1 and report["cases"] > 100
+    recall = {name: m["recall@20"] for name, m in methods.items()}
     # the finder uses the baselines' evidence and more: it must not do worse than either
-    assert methods["finder"]["recall@20"] > methods["co-partners + popularity"]["recall@20"]
-    assert methods["finder"]["recall@20"] > methods["topic popularity"]["recall@20"]
+    assert recall["finder"] > recall["co-partners + popularity"]
+    assert recall["finder"] > recall["topic popularity"]
+    # the co-partner baseline ranks past partners only: the first ceiling bounds it, the second that
+    assert recall["co-partners + popularity"] <= recall["ceiling: past partners"] <= recall["ceiling: two hops"] <= 1
+
+
+def test_partner_ceilings_put_real_partners_within_reach_first(demo_db):
+    """The ceilings count the real partners one hop, then two hops, from the team: check them by hand."""
+    engine = create_engine(demo_db.url)
+    with Session(engine) as session:
+        history = History(session, Analyzer())
+    engine.dispose()
+    lead = int(np.argmax(history.org_projects))
+    team = history.team([lead])
+    shared = history.per_org_sum(
+        np.bincount(history.part_project, weights=(history.part_org == lead) * 1.0, minlength=len(history.project_ids))
+    )
+    past = [history.org_ids[i] for i in np.flatnonzero(shared > 0) if i != lead][:3]
+    stranger = history.org_ids[int(np.flatnonzero(shared == 0)[0])]
+    results = {name: Recall() for name in CEILINGS}
+    _ceilings(history, team, {*past, stranger}, results)
+    assert results["ceiling: past partners"].recall == pytest.approx(len(past) / (len(past) + 1))
+    assert results["ceiling: two hops"].recall >= results["ceiling: past partners"].recall

@@ -17,6 +17,11 @@ finder, all in the same run:
 - ``co-partners + popularity``: the coordinator's past partners by number of shared
   projects, then by number of projects overall;
 - ``finder``: what ``/api/v1/partners`` does.
+
+Beside them, two ceilings (not methods: they look at the answer) say how far any ranking
+of the same evidence could go: ``ceiling: past partners`` puts the real partners among the
+coordinator's past partners first, ``ceiling: two hops`` those among its partners' partners
+too. A ranking built on the co-participation graph cannot beat the second.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from samverkan.search.evaluate import split_of
 K = 20
 FOLDS = 5
 METHODS = ("topic popularity", "co-partners + popularity", "finder")
+CEILINGS = ("ceiling: past partners", "ceiling: two hops")
 
 
 def fold_of(project_id: str) -> int:
@@ -166,6 +172,19 @@ def run_folds(
     return visited
 
 
+def _ceilings(h: History, team: Team, real: set[str], results: dict[str, Recall]) -> None:
+    """Recall@K if the real partners within one hop, then within two hops, came first."""
+    in_team = np.zeros(len(h))
+    in_team[team.members] = 1.0
+    one = h.per_org_sum(np.bincount(h.part_project, weights=in_team[h.part_org], minlength=len(h.project_ids)))
+    circle = (one > 0) & (in_team == 0)
+    two = h.per_org_sum(np.bincount(h.part_project, weights=circle[h.part_org], minlength=len(h.project_ids)))
+    first = sorted(o for o in real if one[h.org_at[o]] > 0)
+    then = sorted(o for o in real if one[h.org_at[o]] == 0 and two[h.org_at[o]] > 0)
+    results["ceiling: past partners"].add(first, real, 0.0)
+    results["ceiling: two hops"].add(first + then, real, 0.0)
+
+
 def _call_query(session: Session, call: str) -> str | None:
     try:
         return call_text(session, call)[1]
@@ -182,11 +201,12 @@ def evaluate(
     weights: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     vectors = (lambda kind: load_vectors(engine, kind, model)) if model else None
-    results = {m: Recall() for m in METHODS}
+    results = {m: Recall() for m in METHODS + CEILINGS}
     texts: dict[str, str | None] = {}
 
     def visit(finder: PartnerFinder, case: PartnerCase, team: Team, real: set[str]) -> None:
         h = finder.history
+        _ceilings(h, team, real, results)
         started = time.perf_counter()
         score = topic_popularity(h, case.topic)
         results["topic popularity"].add(_ranked(h, score, team), real, time.perf_counter() - started)
@@ -212,7 +232,10 @@ def render(report: dict[str, Any]) -> str:
     lines.append(f"{'method':<28}{'recall@' + str(report['k']):>10}{'MRR':>8}{'median ms':>11}")
     for method, s in report["methods"].items():
         recall = s[f"recall@{report['k']}"]
-        lines.append(f"{method:<28}{recall:>10.3f}{s['mrr']:>8.3f}{s['median_ms']:>11.1f}")
+        if method in CEILINGS:
+            lines.append(f"{method:<28}{recall:>10.3f}")
+        else:
+            lines.append(f"{method:<28}{recall:>10.3f}{s['mrr']:>8.3f}{s['median_ms']:>11.1f}")
     return "\n".join(lines)
 
 

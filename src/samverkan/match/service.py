@@ -12,7 +12,7 @@ from samverkan.match.consortium import ConsortiumBuilder
 from samverkan.match.partners import History, PartnerFilters, PartnerFinder, call_text, reasons
 from samverkan.match.profile import organisation_profile
 from samverkan.search.analysis import UnsupportedLanguage
-from samverkan.search.dense import load_vectors, query_text
+from samverkan.search.dense import embed_query, load_vectors
 from samverkan.search.service import QueryError, SearchService
 
 
@@ -32,7 +32,7 @@ class PartnerService:
                 vectors = (lambda kind: load_vectors(s.engine, kind, s.model)) if key[1] else None
                 with Session(s.engine) as session:
                     history = History(session, s.analyzer, vectors)
-                self._finder = (key, PartnerFinder(history, embed=lambda text: s.embedder.query(query_text(text))))
+                self._finder = (key, PartnerFinder(history, embed=lambda text: embed_query(s.embedder, text)))
             return self._finder[1]
 
     def partners(

@@ -72,6 +72,11 @@ def query_text(text: str) -> str:
     return " ".join(text.split()[:QUERY_WORDS])
 
 
+def embed_query(embedder: Embedder, text: str) -> np.ndarray:
+    """A query's vector, as search, the partner finder and the evaluations all take it."""
+    return embedder.query(query_text(text))
+
+
 def embed_texts(embedder: Embedder, texts: list[str]) -> np.ndarray:
     """One L2-normalised vector per text, long texts averaged over their windows."""
     pieces: list[str] = []

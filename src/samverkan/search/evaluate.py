@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from samverkan.db.models import Call, Project, ProjectTopic
 from samverkan.search.analysis import Analyzer
 from samverkan.search.calls import DENSE, LEXICAL, SIGNALS, CallFinder
-from samverkan.search.dense import Embedder, load_vectors, query_text
+from samverkan.search.dense import Embedder, embed_query, load_vectors
 from samverkan.search.service import build_call_finder
 
 GENERIC = re.compile(r"^(ERC|MSCA|SMEInst|EIC|FTIPilot|H2020-SMEINST|H2020-EIC)", re.IGNORECASE)
@@ -159,8 +159,6 @@ class HeldOut:
             for kind in ("call", "project"):
                 self._vectors[kind] = load_vectors(engine, kind, embedder.name)
         self.has_vectors = bool(self._vectors and self._vectors["call"][0])
-        ids, matrix = self._vectors.get("project", ([], None))
-        self._project_vector = {pid: matrix[i] for i, pid in enumerate(ids)}
         self._query_vectors: dict[str, np.ndarray] = {}
 
     def finder(self, fold: int | None) -> CallFinder:
@@ -170,14 +168,13 @@ class HeldOut:
                 self._finders[fold] = build_call_finder(session, self.analyzer, source, self.hidden[fold])
         return self._finders[fold]
 
-    def vector(self, query: str, case_id: str | None) -> np.ndarray | None:
-        """A held-out project's stored passage vector (the same text), else the query embedded."""
+    def vector(self, query: str) -> np.ndarray | None:
+        """The query embedded as ``/api/v1/search`` embeds it (a held-out project's stored passage
+        vector would be a different, kinder vector: a passage of the same text, not a query)."""
         if not self.has_vectors:
             return None
-        if case_id is not None and case_id in self._project_vector:
-            return self._project_vector[case_id]
         if query not in self._query_vectors:
-            self._query_vectors[query] = self.embedder.query(query_text(query))
+            self._query_vectors[query] = embed_query(self.embedder, query)
         return self._query_vectors[query]
 
     def ranker(self, signals: tuple[str, ...], status: str = "all") -> Ranker:
@@ -185,7 +182,7 @@ class HeldOut:
             fold = fold_of(case_id) if case_id is not None else None
             finder = self.finder(fold)
             allowed = None if status == "all" or case_id is None else finder.by_status.get(status, set())
-            vector = self.vector(query, case_id) if set(signals) & set(DENSE) else None
+            vector = self.vector(query) if set(signals) & set(DENSE) else None
             analysed = self.analyzer.analyse_query(query)
             found = finder.find(analysed.terms, vector, allowed, 100, signals, analysed.language, explain=0)
             return [finder.records[m.doc]["id"] for m in found]

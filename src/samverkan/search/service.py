@@ -40,8 +40,8 @@ from samverkan.search.dense import (
     E5Embedder,
     Embedder,
     by_score,
+    embed_query,
     load_vectors,
-    query_text,
     rrf_scores,
     top_k,
 )
@@ -317,7 +317,7 @@ class SearchService:
             return self._places[1]
 
     def _embed(self, query: str) -> np.ndarray:
-        return self.embedder.query(query_text(query))
+        return embed_query(self.embedder, query)
 
     def _allowed(
         self,
