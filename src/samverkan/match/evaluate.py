@@ -18,10 +18,11 @@ finder, all in the same run:
   projects, then by number of projects overall;
 - ``finder``: what ``/api/v1/partners`` does.
 
-Beside them, two ceilings (not methods: they look at the answer) say how far any ranking
-of the same evidence could go: ``ceiling: past partners`` puts the real partners among the
-coordinator's past partners first, ``ceiling: two hops`` those among its partners' partners
-too. A ranking built on the co-participation graph cannot beat the second.
+Beside them, two ceilings (not methods: they look at the answer) say how far a ranking of
+the co-participation graph could go: ``ceiling: past partners`` puts the real partners among
+the coordinator's past partners first, ``ceiling: two hops`` those among its partners'
+partners too. A ranking that suggests only past partners cannot beat the first, one that
+stays within two hops cannot beat the second (topic and text signals reach further).
 """
 
 from __future__ import annotations

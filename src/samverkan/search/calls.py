@@ -51,9 +51,8 @@ WEIGHTS = {
 # the family vote, per query language and per kind of project evidence (BM25, meaning). With the
 # English weights above, tuned with it on the dev split (`samverkan eval`, queries embedded as
 # the API embeds them): R@10 0.593 without the vote, 0.613 with it and the weights before,
-# 0.637 with these (thematic 0.536, 0.544, 0.571). It found
-# fewer Swedish needs (0.857 → 0.714), whose open calls share broad families ("HORIZON-CL5"):
-# so English only
+# 0.637 with these (thematic 0.536, 0.544, 0.571). It found fewer Swedish needs (0.857 →
+# 0.714), whose open calls share broad families ("HORIZON-CL5"): so English only
 FAMILY_WEIGHTS = {"en": {"projects": 0.3, "funded": 0.2}, "sv": {"projects": 0.0, "funded": 0.0}}
 FAMILY_DEPTH = 30  # nearest projects that vote
 FAMILY_MASS = sum(1.0 / (FUSION_K + rank) for rank in range(1, FAMILY_DEPTH + 1))
