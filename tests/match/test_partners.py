@@ -144,6 +144,6 @@ def test_partner_ceilings_put_real_partners_within_reach_first(demo_db):
     past = [history.org_ids[i] for i in np.flatnonzero(shared > 0) if i != lead][:3]
     stranger = history.org_ids[int(np.flatnonzero(shared == 0)[0])]
     results = {name: Recall() for name in CEILINGS}
-    _ceilings(history, team, {*past, stranger}, results)
+    _ceilings(history, team, shared, {*past, stranger}, results)
     assert results["ceiling: past partners"].recall == pytest.approx(len(past) / (len(past) + 1))
     assert results["ceiling: two hops"].recall >= results["ceiling: past partners"].recall

@@ -173,13 +173,12 @@ def run_folds(
     return visited
 
 
-def _ceilings(h: History, team: Team, real: set[str], results: dict[str, Recall]) -> None:
-    """Recall@K if the real partners within one hop, then within two hops, came first."""
-    in_team = np.zeros(len(h))
-    in_team[team.members] = 1.0
-    one = h.per_org_sum(np.bincount(h.part_project, weights=in_team[h.part_org], minlength=len(h.project_ids)))
-    circle = (one > 0) & (in_team == 0)
-    two = h.per_org_sum(np.bincount(h.part_project, weights=circle[h.part_org], minlength=len(h.project_ids)))
+def _ceilings(h: History, team: Team, one: np.ndarray, real: set[str], results: dict[str, Recall]) -> None:
+    """Recall@K if the real partners within one hop (``one``: projects shared with the team),
+    then within two hops, came first."""
+    circle = one > 0
+    circle[team.members] = False
+    two = h.per_org_sum(h.members_in_project(np.flatnonzero(circle)))
     first = sorted(o for o in real if one[h.org_at[o]] > 0)
     then = sorted(o for o in real if one[h.org_at[o]] == 0 and two[h.org_at[o]] > 0)
     results["ceiling: past partners"].add(first, real, 0.0)
@@ -207,16 +206,14 @@ def evaluate(
 
     def visit(finder: PartnerFinder, case: PartnerCase, team: Team, real: set[str]) -> None:
         h = finder.history
-        _ceilings(h, team, real, results)
         started = time.perf_counter()
         score = topic_popularity(h, case.topic)
         results["topic popularity"].add(_ranked(h, score, team), real, time.perf_counter() - started)
         started = time.perf_counter()
-        in_team = np.zeros(len(h))
-        in_team[team.members] = 1.0
-        shared = h.per_org_sum(np.bincount(h.part_project, weights=in_team[h.part_org], minlength=len(h.project_ids)))
+        shared = h.per_org_sum(h.members_in_project(team.members))
         score = shared + 1e-4 * h.org_projects
         results["co-partners + popularity"].add(_ranked(h, score, team), real, time.perf_counter() - started)
+        _ceilings(h, team, shared, real, results)
         started = time.perf_counter()
         if case.topic not in texts:
             with Session(engine) as session:

@@ -278,6 +278,12 @@ class History:
     def per_org_sum(self, project_weights: np.ndarray) -> np.ndarray:
         return np.bincount(self.part_org, weights=project_weights[self.part_project], minlength=len(self.org_ids))
 
+    def members_in_project(self, members: Sequence[int]) -> np.ndarray:
+        """Per project, how many of these organisations (positions) took part in it."""
+        chosen = np.zeros(len(self.org_ids))
+        chosen[list(members)] = 1.0
+        return np.bincount(self.part_project, weights=chosen[self.part_org], minlength=len(self.project_ids))
+
     def best_project(self, org: int, project_scores: np.ndarray) -> int | None:
         mine = self.part_project[self.part_org == org]
         if not len(mine):
@@ -319,7 +325,7 @@ class History:
         related = np.maximum.reduce([family, text, projects["meaning"] / 3.0, projects["funded"] / 3.0])
         in_team = np.zeros(n_orgs)
         in_team[team.members] = 1.0
-        team_in_project = np.bincount(self.part_project, weights=in_team[self.part_org], minlength=n_projects)
+        team_in_project = self.members_in_project(team.members)
         projects["team"] = team_in_project
         spread = 1.0 / np.log(2.0 + self.project_size)  # a shared project of 40 says less than one of 4
         direct = self.per_org_sum(team_in_project * spread)
