@@ -4,6 +4,8 @@ the ids the database holds."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -56,7 +58,6 @@ def test_utc_times_read_in_one_pass_are_what_datetime_reads():
     milliseconds, or gives up (None) where the general reader would refuse or read otherwise:
     random dates and times at the edges of the calendar, some with one character changed."""
     import datetime as dt
-    import random
 
     def general(text):
         try:
@@ -111,8 +112,13 @@ def test_known_ids_are_the_stored_ids(space):
     core = two_streams_and_a_feature(space)
     plain = [(1, 1000 * i, float(i), 1) for i in range(5)]
     full = [obs.Row(2, 1000 * i, None, 1, result_json='"calm"') for i in range(3)]
+    moments = list(range(100_000, 100_000 + 1300 * 1000, 1000))
+    random.Random(4).shuffle(moments)
+    large: list = [(1, moment, 0.5, 1) for moment in moments]
+    large[700:700] = [obs.Row(2, 5, None, 1, result_json='"calm"')]
     batches = [
         plain[:2] + full[:1] + plain[2:] + full[1:],  # mixed: plain rows go in first
+        large,  # many rows per statement (512, 64, 8 and 1), not in time order
         plain[:1] + [(1, 10_000, 1.0, 1)] + full[:1],  # retries: read back
         [(1, 20_000, 1.0, 1), (1, 20_000, 2.0, 1)],  # the same observation twice in one batch
     ]
@@ -192,8 +198,6 @@ def test_a_new_feature_given_by_patch_finds_the_observation(tenants):
 def test_roll_ups_kept_batch_by_batch_equal_a_recount(space):
     """Whole new batches are added to the roll-ups in Python; batches with retries recount
     their hours in SQL. Either way the roll-ups equal a GROUP BY over the stored rows."""
-    import random
-
     core = two_streams_and_a_feature(space)
     chance = random.Random(6)
     keys = [(stream, moment) for stream in (1, 2) for moment in range(-7 * obs.HOUR, 30 * obs.HOUR, 60_000)]
