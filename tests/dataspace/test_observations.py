@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -43,14 +44,17 @@ def slow(data, components=("phenomenonTime", "result")):
 
 def test_plain_rows_are_read_as_the_row_by_row_reader_reads_them():
     data = [[when, result] for when in TIMES for result in RESULTS]
-    fast = obs.read_plain_rows(7, ["phenomenonTime", "result"], data, 99, 3)
+    fast = obs.read_plain_rows(7, ["phenomenonTime", "result"], data, 99, 3).rows()
     assert fast == [tuple(row[:4]) for row in slow(data)]
+    assert [type(value) for value in fast[0]] == [int, int, float, int]
     assert all(row[4:] == (None,) * 7 for row in slow(data))  # nothing lost by the short form
     # the other order of components, and no phenomenonTime (the default time)
     swapped = [[result, when] for when, result in data]
-    assert obs.read_plain_rows(7, ["result", "phenomenonTime"], swapped, 99, 3) == fast
+    assert obs.read_plain_rows(7, ["result", "phenomenonTime"], swapped, 99, 3).rows() == fast
     only = [[result] for result in RESULTS]
-    assert obs.read_plain_rows(7, ["result"], only, 99, 3) == [tuple(r[:4]) for r in slow(only, ("result",))]
+    assert obs.read_plain_rows(7, ["result"], only, 99, 3).rows() == [tuple(r[:4]) for r in slow(only, ("result",))]
+    block = obs.read_plain_rows(7, ["phenomenonTime", "result"], data, 99, 3)
+    assert block.values() == [value for row in fast for value in row]  # what the insert binds
 
 
 def test_utc_times_read_in_one_pass_are_what_datetime_reads():
@@ -78,15 +82,17 @@ def test_utc_times_read_in_one_pass_are_what_datetime_reads():
             at = chance.randrange(len(text))
             text = text[:at] + chance.choice("09-T:.Z /+é") + text[at + 1 :]
         fast = obs.utc_ms([text])
-        assert fast is None or fast == [general(text)], text
+        assert fast is None or fast.tolist() == [general(text)], text
         read += fast is not None
         left += fast is None and general(text) is not None
     assert read > 500 and left < read / 20  # nearly every valid time takes the fast way
     batch = [f"2024-02-{day:02d}T{hour:02d}:59:59.999Z" for day in range(1, 30) for hour in range(24)]
-    assert obs.utc_ms(batch) == [general(text) for text in batch]
+    assert obs.utc_ms(batch).tolist() == [general(text) for text in batch]
     assert obs.utc_ms(batch + ["2024-02-30T00:00:00.000Z"]) is None  # one bad time: the general way
     data = [[when, 1.5] for when in batch]
-    assert obs.read_plain_rows(7, ["phenomenonTime", "result"], data, 99, 3) == [tuple(r[:4]) for r in slow(data)]
+    assert obs.read_plain_rows(7, ["phenomenonTime", "result"], data, 99, 3).rows() == [
+        tuple(r[:4]) for r in slow(data)
+    ]
 
 
 @pytest.mark.parametrize("odd", UNPLAIN, ids=range(len(UNPLAIN)))
@@ -116,16 +122,24 @@ def test_known_ids_are_the_stored_ids(space):
     random.Random(4).shuffle(moments)
     large: list = [(1, moment, 0.5, 1) for moment in moments]
     large[700:700] = [obs.Row(2, 5, None, 1, result_json='"calm"')]
+
+    def block(stream, times):
+        return obs.Plain(stream, 1, np.array(times, np.int64), np.arange(len(times), dtype=np.float64))
+
     batches = [
-        plain[:2] + full[:1] + plain[2:] + full[1:],  # mixed: plain rows go in first
-        large,  # many rows per statement (512, 64, 8 and 1), not in time order
-        plain[:1] + [(1, 10_000, 1.0, 1)] + full[:1],  # retries: read back
-        [(1, 20_000, 1.0, 1), (1, 20_000, 2.0, 1)],  # the same observation twice in one batch
+        (plain[:2] + full[:1] + plain[2:] + full[1:], []),  # mixed: plain rows go in first
+        (large, []),  # many rows per statement (512, 64, 8 and 1), not in time order
+        (plain[:1] + [(1, 10_000, 1.0, 1)] + full[:1], []),  # retries: read back
+        ([], [block(1, moments[:3] + [7, 8]), block(2, [-5_000, 9])]),  # columns: retries and new
+        ([], [block(2, range(4_000_000, 4_000_600)), block(1, [6])]),  # columns, all new
+        ([(2, 4_500_000, 1.0, 1)], [block(1, [3_000_000, 11])]),  # rows, then columns
+        ([(1, 20_000, 1.0, 1), (1, 20_000, 2.0, 1)], []),  # the same observation twice in one batch
     ]
-    for rows in batches:
+    for rows, blocks in batches:
+        keys = [(r[0], r[1]) for r in rows] + [(b.datastream, t) for b in blocks for t in b.times.tolist()]
         with Session(core.engine) as session, session.begin():
-            ids = obs.store_identified(session, rows)
-            assert ids == obs.ids_of(session, [(r[0], r[1]) for r in rows])
+            ids = obs.store_identified(session, rows, blocks)
+            assert ids == obs.ids_of(session, keys)
     assert ids[0] == ids[1]
     with pytest.raises(EntityError):
         slow([["2024-05-01T10:00:00", 1.0]])
@@ -205,15 +219,23 @@ def test_roll_ups_kept_batch_by_batch_equal_a_recount(space):
     batches = [keys[i : i + 400] for i in range(0, 4000, 400)]
     batches = [batch[:200] + sorted(batch[200:]) for batch in batches]  # out of order, and in order
     batches.append(chance.sample(keys[:4000], 50) + keys[4000:4050])  # retries: recounted
-    for batch in batches:
+    for number, batch in enumerate(batches):
         rows = [
             obs.Row(stream, moment, None, 1, result_json='"calm"')
             if chance.random() < 0.1
             else (stream, moment, chance.uniform(-30, 30), 1)
             for stream, moment in batch
         ]
+        blocks = []
+        if number % 2 or batch is batches[-1]:  # plain rows as columns (a block per datastream)
+            for stream in (1, 2):
+                mine = [r for r in rows if len(r) == obs.PLAIN_WIDTH and r[0] == stream]
+                _, times, results, _ = zip(*mine, strict=True)
+                blocks.append(obs.Plain(stream, 1, np.array(times, np.int64), np.array(results, np.float64)))
+            rows = [r for r in rows if len(r) != obs.PLAIN_WIDTH]
         with Session(core.engine) as session, session.begin():
-            assert obs.store(session, rows) == (len(rows) if batch is not batches[-1] else 50)
+            new = obs.store(session, rows, blocks)
+            assert new == (len(rows) + sum(len(b.times) for b in blocks) if batch is not batches[-1] else 50)
     bucket = "(phenomenon_time - (((phenomenon_time % 3600000) + 3600000) % 3600000))"
     with core.engine.connect() as connection:
         kept = connection.exec_driver_sql(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import chain, compress, repeat
@@ -81,44 +80,71 @@ PlainRow = tuple[int, int, float, int]  # the leading columns of a Row: the othe
 PLAIN_WIDTH = 4
 
 
+class Plain(NamedTuple):
+    """Observations of one datastream and feature with instant phenomenonTimes, numeric results
+    and nothing else (what a plain ``dataArray`` holds), as columns: stored without a Python
+    object per observation. Equivalent to :meth:`rows`."""
+
+    datastream: int
+    feature: int
+    times: np.ndarray  # int64, ms since the epoch
+    results: np.ndarray  # float64, finite
+
+    def rows(self) -> list[PlainRow]:
+        return list(zip(repeat(self.datastream), self.times.tolist(), self.results.tolist(), repeat(self.feature)))
+
+    def values(self) -> list[Any]:
+        """The rows' values one after the other, as :func:`insert_rows` binds them."""
+        flat = [self.datastream, 0, 0.0, self.feature] * len(self.times)
+        flat[1::PLAIN_WIDTH] = self.times.tolist()
+        flat[2::PLAIN_WIDTH] = self.results.tolist()
+        return flat
+
+
 class Vanished(EntityError):
     """A batch names a datastream or feature of interest that was deleted meanwhile."""
 
 
-def store(session: Session, rows: Sequence[Row | PlainRow]) -> int:
+def store(session: Session, rows: Sequence[Row | PlainRow] = (), blocks: Sequence[Plain] = ()) -> int:
     """Insert observations (skipping ones already stored), check that their datastreams and
     features still exist, bring the roll-ups of the hours they touch up to date and note their
-    features. Returns how many rows were new. Does not commit.
+    features. Returns how many observations were new. Does not commit.
 
     A row is a :class:`Row`, or a :data:`PlainRow` (datastream, phenomenonTime, numeric result,
     feature): most observations have nothing else, and binding the empty columns would cost
-    as much as the rest of the insert."""
-    if not rows:
+    as much as the rest of the insert. ``blocks`` hold more such observations as columns. The
+    plain rows are inserted first, then the other rows, then the blocks, each in the order given."""
+    total = len(rows) + sum(len(block.times) for block in blocks)
+    if not total:
         return 0
     inserted: int | None = 0
     plain = list(compress(rows, map(PLAIN_WIDTH.__eq__, map(len, rows))))
     full = [r for r in rows if len(r) != PLAIN_WIDTH] if len(plain) < len(rows) else []
-    for width, batch in ((PLAIN_WIDTH, plain), (len(COLUMNS), full)):
-        if not batch:
+    parts = [(PLAIN_WIDTH, list(chain.from_iterable(plain))), (len(COLUMNS), list(chain.from_iterable(full)))]
+    parts += [(PLAIN_WIDTH, block.values()) for block in blocks]
+    for width, values in parts:
+        if not values:
             continue
         count = insert_rows(
             session,
             f"INSERT INTO ds_observations ({', '.join(COLUMNS[:width])})",
             width,
-            batch,
+            values,
             "ON CONFLICT (datastream_id, phenomenon_time) DO NOTHING",
         )
         inserted = inserted + count if count is not None and inserted is not None else None
-    adopt(session, set(map(itemgetter(0, 3), rows)))
-    if inserted == len(rows):
-        add_to_rollups(session, rows)  # all new: the roll-ups grow by exactly these rows
+    adopt(session, set(map(itemgetter(0, 3), rows)) | {(block.datastream, block.feature) for block in blocks})
+    if inserted == total:
+        add_to_rollups(session, rows, blocks)  # all new: the roll-ups grow by exactly these rows
     else:
         hours: dict[int, set[int]] = defaultdict(set)
         for datastream, hour in {(r[0], floor_to(r[1], HOUR)) for r in rows}:
             hours[datastream].add(hour)
+        for block in blocks:
+            hours[block.datastream].update(np.unique(block.times - block.times % HOUR).tolist())
         for datastream, touched in hours.items():
             refresh_rollups(session, datastream, touched)
-    return len(rows) if inserted is None else inserted
+    return total if inserted is None else inserted
 
 
 # rows per INSERT statement: a batch is cut into statements of these sizes (largest first), so
@@ -126,10 +152,10 @@ def store(session: Session, rows: Sequence[Row | PlainRow]) -> int:
 STATEMENT_ROWS = (512, 64, 8, 1)
 
 
-def insert_rows(session: Session, head: str, width: int, rows: Sequence[Sequence[Any]], tail: str = "") -> int | None:
-    """Run ``{head} VALUES (…), (…), … {tail}`` for ``rows`` (each ``width`` values) with many
-    rows per statement, in the order given. Returns how many rows the statements inserted
-    (None if the driver cannot tell).
+def insert_rows(session: Session, head: str, width: int, values: list[Any], tail: str = "") -> int | None:
+    """Run ``{head} VALUES (…), (…), … {tail}`` for rows of ``width`` values given one after
+    the other in ``values``, with many rows per statement, in the order given. Returns how many
+    rows the statements inserted (None if the driver cannot tell).
 
     Why not ``executemany``: it binds, steps and resets a one-row statement per row, and on
     SQLite that overhead costs more than the insert itself; a 512-row statement does the same
@@ -141,12 +167,13 @@ def insert_rows(session: Session, head: str, width: int, rows: Sequence[Sequence
     one = f"({', '.join([p] * width)})"
     inserted: int | None = 0
     try:
-        at = 0
+        at, end = 0, len(values)
         for size in STATEMENT_ROWS:
             statement = f"{head} VALUES {', '.join([one] * size)} {tail}"
-            while len(rows) - at >= size:
-                cursor.execute(statement, list(chain.from_iterable(rows[at : at + size])))
-                at += size
+            step = size * width
+            while end - at >= step:
+                cursor.execute(statement, values[at : at + step])
+                at += step
                 known = cursor.rowcount is not None and cursor.rowcount >= 0
                 inserted = inserted + cursor.rowcount if known and inserted is not None else None
     finally:
@@ -192,7 +219,7 @@ def check_parents(session: Session, datastreams: set[int], features: set[Any]) -
             raise Vanished(f"{label} {missing[0]} does not exist (any more); nothing was stored")
 
 
-def add_to_rollups(session: Session, rows: Sequence[Row | PlainRow]) -> None:
+def add_to_rollups(session: Session, rows: Sequence[Row | PlainRow], blocks: Sequence[Plain] = ()) -> None:
     """Add new observations to the roll-ups of their hours (count, sum, minimum, maximum of
     the numeric results). Only for rows that were all new: anything else is recomputed by
     :func:`refresh_rollups`. Concurrent writers add up (each upsert locks its row)."""
@@ -200,13 +227,17 @@ def add_to_rollups(session: Session, rows: Sequence[Row | PlainRow]) -> None:
     if None in values:  # text and other results are not rolled up
         rows = list(compress(rows, map(ne, values, repeat(None))))
         values = list(map(itemgetter(2), rows))
-    if not values:
-        return
     n = len(values)
-    streams = np.fromiter(map(itemgetter(0), rows), np.int64, n)
-    hours = np.fromiter(map(itemgetter(1), rows), np.int64, n)
+    streams = np.concatenate(
+        [np.fromiter(map(itemgetter(0), rows), np.int64, n)]
+        + [np.full(len(block.times), block.datastream, np.int64) for block in blocks]
+    )
+    hours = np.concatenate([np.fromiter(map(itemgetter(1), rows), np.int64, n)] + [b.times for b in blocks])
     hours -= hours % HOUR  # floor_to(time, HOUR), also before 1970
-    results = np.fromiter(values, np.float64, n)
+    results = np.concatenate([np.fromiter(values, np.float64, n)] + [b.results for b in blocks])
+    n = len(results)
+    if not n:
+        return
     ordered = (streams[1:] > streams[:-1]) | ((streams[1:] == streams[:-1]) & (hours[1:] >= hours[:-1]))
     if not ordered.all():  # rows mostly come in time order; a stable sort keeps each hour's order
         order = np.lexsort((hours, streams))
@@ -226,7 +257,7 @@ def add_to_rollups(session: Session, rows: Sequence[Row | PlainRow]) -> None:
         session,
         "INSERT INTO ds_rollups (datastream_id, hour, count, total, minimum, maximum)",
         6,
-        list(figures),
+        list(chain.from_iterable(figures)),
         "ON CONFLICT (datastream_id, hour) DO UPDATE SET "
         "count = ds_rollups.count + excluded.count, total = ds_rollups.total + excluded.total, "
         f"minimum = {least}(ds_rollups.minimum, excluded.minimum), "
@@ -234,8 +265,9 @@ def add_to_rollups(session: Session, rows: Sequence[Row | PlainRow]) -> None:
     )
 
 
-def store_identified(session: Session, rows: Sequence[Row | PlainRow]) -> list[int]:
-    """:func:`store`, then the id of every row (new, or stored before), in the given order.
+def store_identified(session: Session, rows: Sequence[Row | PlainRow] = (), blocks: Sequence[Plain] = ()) -> list[int]:
+    """:func:`store`, then the id of every observation (new, or stored before): the rows' in
+    the given order, then the blocks'.
 
     On SQLite, when every row was new and the largest id grew by exactly their number, the ids
     are known without reading them back: within the write transaction nobody else inserts, and
@@ -245,17 +277,22 @@ def store_identified(session: Session, rows: Sequence[Row | PlainRow]) -> list[i
     connection = session.connection()
     largest = "SELECT coalesce(max(id), 0) FROM ds_observations"
     before = connection.exec_driver_sql(largest).scalar_one() if sqlite else None
-    new = store(session, rows)
-    if sqlite and new == len(rows) and connection.exec_driver_sql(largest).scalar_one() == before + new:
+    new = store(session, rows, blocks)
+    total = len(rows) + sum(len(block.times) for block in blocks)
+    if sqlite and new == total and connection.exec_driver_sql(largest).scalar_one() == before + new:
         plain = sum(map(PLAIN_WIDTH.__eq__, map(len, rows)))
-        if plain in (0, new):  # all of one kind: in the order given
+        if plain in (0, len(rows)):  # the rows all of one kind, then the blocks: in the order given
             return list(range(before + 1, before + new + 1))
         next_plain, next_full = (
             iter(range(before + 1, before + plain + 1)),
             iter(range(before + plain + 1, before + new + 1)),
         )
-        return [next(next_plain) if len(r) == PLAIN_WIDTH else next(next_full) for r in rows]
-    return ids_of(session, [(r[0], r[1]) for r in rows])
+        ids = [next(next_plain) if len(r) == PLAIN_WIDTH else next(next_full) for r in rows]
+        return ids + list(range(before + len(rows) + 1, before + new + 1))
+    keys = [(r[0], r[1]) for r in rows]
+    for block in blocks:
+        keys += zip(repeat(block.datastream), block.times.tolist())
+    return ids_of(session, keys)
 
 
 def ids_of(session: Session, keys: Sequence[tuple[int, int]]) -> list[int]:
@@ -473,11 +510,12 @@ COMPONENTS = {
 
 def read_plain_rows(
     datastream: int, components: list[str], data: list[Any], default_time: int, feature: int
-) -> list[PlainRow] | None:
+) -> Plain | None:
     """The common ``dataArray`` — numeric results, with or without instant phenomenonTimes —
     read column by column with C-level loops (``map``, ``set``). Returns None if any row
     is anything else (or invalid), for :func:`read_row` to read every row and name the problem.
-    Accepts exactly what :func:`read_row` accepts for such rows and makes the same rows."""
+    Accepts exactly what :func:`read_row` accepts for such rows and makes the same rows
+    (:meth:`Plain.rows`)."""
     if not set(components) <= PLAIN:
         return None
     at = components.index("phenomenonTime") if "phenomenonTime" in components else None
@@ -489,10 +527,11 @@ def read_plain_rows(
         if not all(type(r) is float or (type(r) is int and -MAX_EXACT <= r <= MAX_EXACT) for r in results):
             return None  # booleans, text, objects, null, huge integers
         results = [float(r) for r in results]
-    if not all(map(math.isfinite, results)):
+    numbers = np.array(results, np.float64)
+    if not np.isfinite(numbers).all():
         return None
     if at is None:
-        moments: Iterable[int] = repeat(default_time)
+        moments: np.ndarray | None = np.full(len(data), default_time, np.int64)
     else:
         texts = list(map(itemgetter(at), data))
         if set(map(type, texts)) != {str}:
@@ -507,8 +546,10 @@ def read_plain_rows(
                 return None
             if None in map(attrgetter("tzinfo"), parsed):
                 return None
-            moments = list(map(round, map(mul, map(dt.datetime.timestamp, parsed), repeat(1000))))  # as model.to_ms
-    return list(zip(repeat(datastream), moments, results, repeat(feature)))
+            moments = np.array(  # as model.to_ms
+                list(map(round, map(mul, map(dt.datetime.timestamp, parsed), repeat(1000)))), np.int64
+            )
+    return Plain(datastream, feature, moments, numbers)
 
 
 # the fixed places of the separators in a UTC time written ``YYYY-MM-DDTHH:MM:SS[.fff]Z``
@@ -516,7 +557,7 @@ _SEPARATORS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":", 19: "."}
 _MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 
-def utc_ms(texts: list[str]) -> list[int] | None:
+def utc_ms(texts: list[str]) -> np.ndarray | None:
     """Milliseconds since the epoch of times that are all written the way devices and clients
     mostly write them, ``2024-05-01T10:00:00Z`` or ``2024-05-01T10:00:00.250Z``, read in one
     numpy pass (a fifth of the time of ``datetime``); None when any is written otherwise or is
@@ -556,7 +597,7 @@ def utc_ms(texts: list[str]) -> list[int] | None:
     day_of_year = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
     days = era * 146_097 + of_era * 365 + of_era // 4 - of_era // 100 + day_of_year - 719_468
     millis = value(20, 23) if width == 24 else 0
-    return ((((days * 24 + hour) * 60 + minute) * 60 + second) * 1000 + millis).tolist()
+    return (((days * 24 + hour) * 60 + minute) * 60 + second) * 1000 + millis
 
 
 def read_row(

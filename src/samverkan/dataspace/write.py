@@ -254,7 +254,9 @@ class Writer:
         )
         if total > self.max_batch:
             raise TooLarge(f"CreateObservations: {total} observations in one request; the limit is {self.max_batch}")
+        # items read as rows, in order; while every item so far is plain, kept as columns instead
         rows: list[Row | obs.PlainRow] = []
+        blocks: list[obs.Plain] = []
         default_time = to_ms(now())
         for i, item in enumerate(body):
             where = f"CreateObservations[{i}]"
@@ -292,8 +294,14 @@ class Writer:
                 )
             plain = self._plain_rows(datastream, components, data, default_time, feature, where)
             if plain is not None:
-                rows += plain
+                if rows:
+                    rows += plain.rows()
+                else:
+                    blocks.append(plain)
                 continue
+            for block in blocks:  # a row follows: everything in order as rows
+                rows += block.rows()
+            blocks = []
             features: set[int] = set()
             for j, values in enumerate(data):
                 here = f"{where}.dataArray[{j}]"
@@ -307,7 +315,7 @@ class Writer:
                 rows.append(row)
             for ident in features - {feature}:
                 self.own(SETS["FeaturesOfInterest"], ident, f"{where}: FeatureOfInterest/id")
-        return obs.store_identified(self.session, rows)
+        return obs.store_identified(self.session, rows, blocks)
 
     def _plain_rows(
         self,
@@ -317,8 +325,8 @@ class Writer:
         default_time: int,
         feature: int | None,
         where: str,
-    ) -> list[obs.PlainRow] | None:
-        """The rows of a plain ``dataArray`` (see :func:`obs.read_plain_rows`), or None."""
+    ) -> obs.Plain | None:
+        """A plain ``dataArray`` as columns (see :func:`obs.read_plain_rows`), or None."""
         if not data or not set(components) <= obs.PLAIN:
             return None
         if feature is None:

@@ -129,9 +129,12 @@ async def resource(request: Request, path: str) -> Response:
 
 def self_links(base: str, ids: list[int]) -> bytes:
     """The answer to ``CreateObservations``: a JSON array of the observations' selfLinks, written
-    directly (a batch can hold 100,000 of them, and only the number changes)."""
+    directly (a batch can hold 100,000 of them, and only the number changes): the numbers are
+    joined by commas, and each comma becomes the end of one link and the start of the next."""
+    if not ids:
+        return b"[]"
     prefix = json.dumps(f"{base}/Observations(")[:-1]  # the opening quote, escaped as JSON
-    return ("[" + ",".join([f'{prefix}{i})"' for i in ids]) + "]").encode()
+    return ("[" + prefix + ",".join(map(str, ids)).replace(",", ')",' + prefix) + ')"]').encode()
 
 
 def _json(value: Any) -> Response:
