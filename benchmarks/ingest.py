@@ -5,6 +5,10 @@
    one after another; each answer comes after the commit (``synchronous=FULL``). Baseline in the
    same run, in turns with the HTTP batches: plain ``sqlite3`` ``executemany`` of the same rows
    into a table with the same unique key, WAL and ``synchronous=FULL``, one commit per batch.
+   The benchmark and the server run on one CPU (``--cpu``): the CPUs of a shared machine slow
+   down and speed up independently (here the same ``executemany`` took 17 ms or 33 ms, in
+   phases of seconds, on either CPU), and the baseline runs in this process while the HTTP
+   batches are mostly the server's work, so on two CPUs the ratio measured which CPU was fast.
 2. MQTT ingest: ``MqttService`` (the broker and ingester ``samverkan serve`` starts) on a fresh
    SQLite file; one device publishes ``--messages`` observations with QoS 1 (up to 1,000 in
    flight); the rate is messages over the time until the last one is committed.
@@ -23,6 +27,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sqlite3
 import statistics
 import sys
@@ -100,9 +105,20 @@ class Baseline:
         return len(batch) / (time.perf_counter() - began)
 
 
-def ingest(folder: Path, batches: list[list[tuple[int, float]]]) -> tuple[list[float], list[float]]:
+def ingest(folder: Path, batches: list[list[tuple[int, float]]], cpu: int | None) -> tuple[list[float], list[float]]:
     """Rows per second of each batch, plain and over HTTP, taken in turns (one plain batch, then
-    the same rows over HTTP) so that the machine's noise falls on both alike."""
+    the same rows over HTTP) so that the machine's noise falls on both alike; this process and
+    the server on ``cpu`` (None: wherever the system puts them)."""
+    allowed = os.sched_getaffinity(0)
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})  # the server started below inherits it
+    try:
+        return _ingest(folder, batches)
+    finally:
+        os.sched_setaffinity(0, allowed)
+
+
+def _ingest(folder: Path, batches: list[list[tuple[int, float]]]) -> tuple[list[float], list[float]]:
     db = f"sqlite:///{folder / 'served.sqlite'}"
     core = Samverkan(load_settings(db=db))
     token = core.dataspace.create_tenant("bench", "Benchmark")["token"]
@@ -238,15 +254,23 @@ def main() -> None:
         "--rows", type=int, default=10_000_000, help="observations for the aggregate benchmark (0: skip)"
     )
     parser.add_argument("--repeats", type=int, default=7, help="aggregate queries per method")
+    parser.add_argument(
+        "--cpu",
+        type=int,
+        default=min(os.sched_getaffinity(0)),
+        help="CPU for the HTTP and plain ingest turns, server included (-1: do not pin; default: the first allowed)",
+    )
     args = parser.parse_args()
+    cpu = None if args.cpu < 0 else args.cpu
     values = boras_values(args.batch)
     batches = [
         [(START + (b * args.batch + i) * 60_000, values[i]) for i in range(args.batch)] for b in range(args.batches)
     ]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        base, http = ingest(folder, batches)
-        print(f"durable ingest, batches of {args.batch:,} ({args.batches} batches, median rows/s):")
+        base, http = ingest(folder, batches, cpu)
+        where = "not pinned" if cpu is None else f"benchmark and server on CPU {cpu}"
+        print(f"durable ingest, batches of {args.batch:,} ({args.batches} batches, median rows/s; {where}):")
         print(f"  plain sqlite3 executemany (FULL) {statistics.median(base):>12,.0f}")
         print(f"  HTTP CreateObservations          {statistics.median(http):>12,.0f}")
         print(f"  ratio HTTP / plain               {statistics.median(http) / statistics.median(base):>12.2f}")
