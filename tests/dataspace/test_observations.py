@@ -251,3 +251,22 @@ def test_roll_ups_kept_batch_by_batch_equal_a_recount(space):
     for mine, theirs in zip(kept, counted, strict=True):
         assert mine[:3] == theirs[:3] and mine[4:] == theirs[4:]
         assert mine[3] == pytest.approx(theirs[3])
+
+
+def test_statements_stay_within_the_limit_of_bound_values(space, request):
+    """SQLite builds before 3.32 allow 999 bound values per statement (later ones 32,766): the
+    bulk insert cuts its statements to the limit of the connection at hand."""
+    if request.config.getoption("--postgres"):
+        pytest.skip("a limit of SQLite's; PostgreSQL allows 65,535 values, more than any statement here")
+    import sqlite3
+
+    core = two_streams_and_a_feature(space)
+    rows = [obs.Row(2, 1000 * i, float(i), 1, result_time=i) for i in range(1300)]  # 11 values each
+    with Session(core.engine) as session, session.begin():
+        raw = session.connection().connection.dbapi_connection
+        limit = raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+        try:
+            assert obs.store(session, rows) == 1300
+        finally:
+            raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
+    assert table_counts(core, 2)[0] == 1300

@@ -10,10 +10,11 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from samverkan.catalogue.programmes import call_strand
 from samverkan.cli import main
 from samverkan.db.models import Organisation, Participation
 from samverkan.match.evaluate import CEILINGS, Recall, _ceilings, evaluate
-from samverkan.match.partners import History, call_family
+from samverkan.match.partners import History
 from samverkan.search.analysis import Analyzer
 
 CALL = "HCO-12-2015"
@@ -26,10 +27,10 @@ def partners(client, **params):
     return response.json()
 
 
-def test_call_family_drops_numbers_and_years():
-    assert call_family("LC-SC3-EE-1-2018-2019-2020") == "LC-SC3-EE"
-    assert call_family("HORIZON-CL5-2024-D3-01-05") == "HORIZON-CL5-D3"
-    assert call_family("SC5-10-2016") == "SC5"
+def test_call_strand_drops_numbers_and_years():
+    assert call_strand("LC-SC3-EE-1-2018-2019-2020") == "LC-SC3-EE"
+    assert call_strand("HORIZON-CL5-2024-D3-01-05") == "HORIZON-CL5-D3"
+    assert call_strand("SC5-10-2016") == "SC5"
 
 
 def test_partners_for_a_call_and_a_lead_never_return_the_team(client):

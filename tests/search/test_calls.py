@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 from sqlalchemy.orm import Session
 
+from samverkan.catalogue.programmes import call_family
 from samverkan.db.models import Call, Project, ProjectTopic
 from samverkan.search.analysis import Analyzer
-from samverkan.search.calls import FAMILY_MASS, FAMILY_WEIGHTS, FUSION_K, LEXICAL, family, fuse
+from samverkan.search.calls import FAMILY_MASS, FAMILY_WEIGHTS, FUSION_K, LEXICAL, fuse
 from samverkan.search.service import build_call_finder
 
 NOW = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
@@ -79,11 +80,11 @@ def test_a_call_is_explained_by_its_most_similar_funded_project(engine):
 
 
 def test_a_call_family_is_the_code_before_its_first_number():
-    assert family("LC-SC3-EE-1-2018-2019-2020") == "LC-SC3-EE"
-    assert family("SC5-13a-2014") == "SC5"
-    assert family("HORIZON-CL5-2026-09-D4-02") == "HORIZON-CL5"
-    assert family("Euratom-2.") == "Euratom-2."  # "2." is no number: nothing is cut
-    assert family("2020") == "2020"
+    assert call_family("LC-SC3-EE-1-2018-2019-2020") == "LC-SC3-EE"
+    assert call_family("SC5-13a-2014") == "SC5"
+    assert call_family("HORIZON-CL5-2026-09-D4-02") == "HORIZON-CL5"
+    assert call_family("Euratom-2.") == "Euratom-2."  # "2." is no number: nothing is cut
+    assert call_family("2020") == "2020"
 
 
 def test_a_title_only_call_gains_from_the_projects_of_its_family(engine, monkeypatch):

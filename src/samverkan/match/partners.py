@@ -6,8 +6,9 @@ few measurable signals, computed for all organisations at once with numpy:
 - ``partners``: projects it did with a team member (the co-participation graph, one hop);
 - ``partners2``: how strongly it worked with the team's partners (two hops, each project
   weighted by how much of it is the team's circle, divided by its size);
-- ``topic`` / ``family``: projects it did under the same topic, or the same call family
-  (``LC-SC3-EE-1-2018-2019-2020`` → ``LC-SC3-EE``);
+- ``topic`` / ``family``: projects it did under the same topic, or in the same strand of
+  calls (:func:`~samverkan.catalogue.programmes.call_strand`: ``HORIZON-CL5-2024-D3-01-05`` →
+  ``HORIZON-CL5-D3``);
 - ``text``: BM25 of the call's or the need's words against its projects' titles and
   objectives (its best project, relative to the best project overall);
 - ``meaning``: cosine of its best project's vector to the call's or the need's vector;
@@ -33,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from samverkan.catalogue.countries import iso_from_code
 from samverkan.catalogue.places import load_places
+from samverkan.catalogue.programmes import call_strand
 from samverkan.db.models import Call, Organisation, Participation, Project, ProjectTopic
 from samverkan.errors import NotFound
 from samverkan.search.analysis import Analyzer
@@ -79,13 +81,6 @@ COORDINATOR_ROLES = ("coordinator",)
 CALL_TEXT_WORDS = 300  # words of a call's text used as its lexical query
 
 VectorSource = Callable[[str], tuple[list[str], np.ndarray]]  # kind → (ids, unit vectors)
-
-
-def call_family(topic: str) -> str:
-    """``LC-SC3-EE-1-2018-2019-2020`` → ``LC-SC3-EE``; ``HORIZON-CL5-2024-D3-01-05`` → ``HORIZON-CL5-D3``:
-    the topic code without its numbers and years."""
-    parts = [p for p in topic.upper().split("-") if p and not p.isdigit()]
-    return "-".join(parts) or topic.upper()
 
 
 @dataclass(frozen=True)
@@ -217,7 +212,7 @@ class History:
             at = self.project_at.get(project_id)
             if at is not None:
                 self.topics.setdefault(call_id, []).append(at)
-                self.families.setdefault(call_family(call_id), []).append(at)
+                self.families.setdefault(call_strand(call_id), []).append(at)
 
         cache = terms_cache if terms_cache is not None else {}
 
@@ -305,7 +300,7 @@ class History:
         family = np.zeros(n_projects)
         if call:
             topic[self.topics.get(call, [])] = 1.0
-            family[self.families.get(call_family(call), [])] = 1.0
+            family[self.families.get(call_strand(call), [])] = 1.0
         projects["topic"], projects["family"] = topic, family
         text = np.zeros(n_projects)
         if terms:

@@ -22,8 +22,6 @@ that family: a topic known only by its title is found through its siblings' proj
 
 from __future__ import annotations
 
-import itertools
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +30,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from samverkan.catalogue.programmes import call_family
 from samverkan.db.models import Project, ProjectTopic
 from samverkan.search.analysis import Analyzer
 from samverkan.search.dense import normalise, top_k
@@ -58,15 +57,6 @@ FAMILY_DEPTH = 30  # nearest projects that vote
 FAMILY_MASS = sum(1.0 / (FUSION_K + rank) for rank in range(1, FAMILY_DEPTH + 1))
 CANDIDATES = 100
 PROJECT_CANDIDATES = 300
-NUMBER = re.compile(r"^\d+[a-z]?$", re.IGNORECASE)
-
-
-def family(call_id: str) -> str:
-    """A call's family: its code up to the first part that is a number (``SC5-13a-2014`` → ``SC5``,
-    ``HORIZON-CL5-2026-09-D4-02`` → ``HORIZON-CL5``)."""
-    parts = call_id.split("-")
-    head = list(itertools.takewhile(lambda part: not NUMBER.match(part), parts))
-    return "-".join(head) or call_id
 
 
 # (kind, model) → (record ids, matrix of stored vectors), or ([], empty) when none are stored
@@ -144,7 +134,7 @@ class CallFinder:
             calls,
             funded_by=funded_by,
             by_status=by_status or {},
-            families=[family(record["id"]) for record in records],
+            families=[call_family(record["id"]) for record in records],
         )
         if vectors is not None:
             finder._add_vectors(vectors, position, row_of)
