@@ -133,6 +133,7 @@ def test_known_ids_are_the_stored_ids(space):
         ([], [block(1, moments[:3] + [7, 8]), block(2, [-5_000, 9])]),  # columns: retries and new
         ([], [block(2, range(4_000_000, 4_000_600)), block(1, [6])]),  # columns, all new
         ([(2, 4_500_000, 1.0, 1)], [block(1, [3_000_000, 11])]),  # rows, then columns
+        ([(1, 30_000 + i, 1.0, 1) for i in range(7)] + [(1, 30_000, 2.0, 1)], []),  # twice in one statement
         ([(1, 20_000, 1.0, 1), (1, 20_000, 2.0, 1)], []),  # the same observation twice in one batch
     ]
     for rows, blocks in batches:
@@ -140,6 +141,7 @@ def test_known_ids_are_the_stored_ids(space):
         with Session(core.engine) as session, session.begin():
             ids = obs.store_identified(session, rows, blocks)
             assert ids == obs.ids_of(session, keys)
+            assert len(set(ids)) == len(set(keys))
     assert ids[0] == ids[1]
     with pytest.raises(EntityError):
         slow([["2024-05-01T10:00:00", 1.0]])
