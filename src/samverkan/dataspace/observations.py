@@ -233,14 +233,14 @@ def add_to_rollups(session: Session, rows: Sequence[Row | PlainRow], blocks: Seq
     if None in values:  # text and other results are not rolled up
         rows = list(compress(rows, map(ne, values, repeat(None))))
         values = list(map(itemgetter(2), rows))
-    n = len(values)
+    numeric = len(values)  # rows with a numeric result
     streams = np.concatenate(
-        [np.fromiter(map(itemgetter(0), rows), np.int64, n)]
+        [np.fromiter(map(itemgetter(0), rows), np.int64, numeric)]
         + [np.full(len(block.times), block.datastream, np.int64) for block in blocks]
     )
-    hours = np.concatenate([np.fromiter(map(itemgetter(1), rows), np.int64, n)] + [b.times for b in blocks])
+    hours = np.concatenate([np.fromiter(map(itemgetter(1), rows), np.int64, numeric)] + [b.times for b in blocks])
     hours -= hours % HOUR  # floor_to(time, HOUR), also before 1970
-    results = np.concatenate([np.fromiter(values, np.float64, n)] + [b.results for b in blocks])
+    results = np.concatenate([np.fromiter(values, np.float64, numeric)] + [b.results for b in blocks])
     n = len(results)
     if not n:
         return

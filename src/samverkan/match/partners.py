@@ -273,11 +273,15 @@ class History:
     def per_org_sum(self, project_weights: np.ndarray) -> np.ndarray:
         return np.bincount(self.part_org, weights=project_weights[self.part_project], minlength=len(self.org_ids))
 
+    def per_project_sum(self, org_weights: np.ndarray) -> np.ndarray:
+        """Per project, the sum of its participants' weights (the reverse of :meth:`per_org_sum`)."""
+        return np.bincount(self.part_project, weights=org_weights[self.part_org], minlength=len(self.project_ids))
+
     def members_in_project(self, members: Sequence[int]) -> np.ndarray:
         """Per project, how many of these organisations (positions) took part in it."""
         chosen = np.zeros(len(self.org_ids))
         chosen[list(members)] = 1.0
-        return np.bincount(self.part_project, weights=chosen[self.part_org], minlength=len(self.project_ids))
+        return self.per_project_sum(chosen)
 
     def best_project(self, org: int, project_scores: np.ndarray) -> int | None:
         mine = self.part_project[self.part_org == org]
@@ -325,7 +329,7 @@ class History:
         spread = 1.0 / np.log(2.0 + self.project_size)  # a shared project of 40 says less than one of 4
         direct = self.per_org_sum(team_in_project * spread)
         circle = direct * (1.0 - in_team)
-        circle_in_project = np.bincount(self.part_project, weights=circle[self.part_org], minlength=n_projects)
+        circle_in_project = self.per_project_sum(circle)
         second = self.per_org_sum(circle_in_project * spread / np.maximum(self.project_size, 1.0))
         out = {
             "partners": np.log1p(self.per_org_sum(team_in_project)),
