@@ -2,7 +2,7 @@
 
 import pytest
 
-from samverkan.search.analysis import Analyzer, Glossary, UnsupportedLanguage
+from samverkan.search.analysis import QUERY_TF_K, Analyzer, Glossary, UnsupportedLanguage, query_tf
 
 GLOSSARY = Glossary(
     {
@@ -60,6 +60,20 @@ def test_a_swedish_query_is_expanded_to_english_with_its_reasons(analyzer):
     assert {"district", "heat", "network", "grid", "fjärrvärmenät", "borås"} <= set(analysed.terms)
     assert analysed.origin["heat"] == "fjärrvärmenätet (district heating)"
     assert analysed.terms["fjärrvärmenät"] > analysed.terms["heat"]  # own words weigh most
+
+
+def test_a_word_the_query_repeats_weighs_more_with_saturation(analyzer):
+    analysed = analyzer.analyse_query(
+        "Sodium batteries for grid storage. The batteries store wind power; battery cells are cheap."
+    )
+    assert analysed.terms["wind"] == 1.0  # once
+    assert analysed.terms["batteri"] == pytest.approx(query_tf(3)) and query_tf(3) > query_tf(2) > 1.0
+    assert analysed.terms["batteri"] < QUERY_TF_K + 1  # saturates: a word repeated 100 times is no landslide
+    assert query_tf(100) < QUERY_TF_K + 1
+    # translations of a repeated word do not outweigh the user's own words
+    swedish = analyzer.analyse_query("fjärrvärme och fjärrvärme i kommunen")
+    assert swedish.terms["fjärrvärm"] == pytest.approx(query_tf(2))
+    assert swedish.terms["heat"] <= 1.0
 
 
 def test_multi_word_glossary_terms_and_english_to_swedish(analyzer):

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
@@ -112,3 +113,33 @@ def test_a_title_only_call_gains_from_the_projects_of_its_family(engine, monkeyp
     vote = (1 / (FUSION_K + 1) + 1 / (FUSION_K + 2) + 1 / (FUSION_K + 3)) / FAMILY_MASS
     assert with_family["SC5-12-2014"] - without["SC5-12-2014"] == pytest.approx(weight * vote)
     assert with_family["ICT-12-2014"] == without["ICT-12-2014"]
+
+
+def _unit(*values: float) -> np.ndarray:
+    return (np.array(values) / np.linalg.norm(values)).astype(np.float32)
+
+
+def test_english_queries_are_centred_on_the_projects_for_meaning(engine):
+    """A long call reads like any project description; taking the mean project vector off an
+    English query lets a title-only topic on the query's subject outrank it."""
+    _catalogue(engine)
+    analyzer = Analyzer()
+    stored = {
+        "call": (["OPEN-0", "LCE-10-2014"], np.stack([_unit(0.9, 0.3, 0.0), _unit(0.2, 0.0, 0.98)])),
+        "project": (["1"], np.stack([_unit(1.0, 0.0, 0.0)])),  # the mean project vector: (1, 0, 0)
+    }
+    with Session(engine) as session:
+        finder = build_call_finder(session, analyzer, stored.__getitem__)
+    query = _unit(0.8, 0.0, 0.6)
+
+    def first(language: str) -> str:
+        return finder.records[finder.find({}, query, signals=("meaning",), language=language)[0].doc]["id"]
+
+    assert first("sv") == "OPEN-0"  # plain cosines: 0.76 against 0.75
+    assert first("en") == "LCE-10-2014"  # centred: 0.55 against -0.19
+    plain = finder.rankings({}, query, signals=("meaning",))[2]
+    centred = finder.rankings({}, query, signals=("meaning",), centred=True)[2]
+    assert centred == pytest.approx(plain)  # the reason still quotes the plain cosine
+    assert plain[finder.records.index(next(r for r in finder.records if r["id"] == "OPEN-0"))] == pytest.approx(
+        float(_unit(0.9, 0.3, 0.0) @ query), abs=1e-6
+    )
