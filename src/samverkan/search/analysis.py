@@ -60,7 +60,7 @@ QUERY_TF_K = 1.2
 
 
 def query_tf(count: int) -> float:
-    """Weight of a query term that occurs ``count`` times: 1 for once, at most ``QUERY_TF_K + 1``."""
+    """Weight of a query term that occurs ``count`` times: 1 for once, below ``QUERY_TF_K + 1`` however often."""
     return (QUERY_TF_K + 1) * count / (QUERY_TF_K + count)
 
 
