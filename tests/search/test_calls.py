@@ -140,6 +140,5 @@ def test_english_queries_are_centred_on_the_projects_for_meaning(engine):
     plain = finder.rankings({}, query, signals=("meaning",))[2]
     centred = finder.rankings({}, query, signals=("meaning",), centred=True)[2]
     assert centred == pytest.approx(plain)  # the reason still quotes the plain cosine
-    assert plain[finder.records.index(next(r for r in finder.records if r["id"] == "OPEN-0"))] == pytest.approx(
-        float(_unit(0.9, 0.3, 0.0) @ query), abs=1e-6
-    )
+    position = {record["id"]: i for i, record in enumerate(finder.records)}
+    assert plain[position["OPEN-0"]] == pytest.approx(float(_unit(0.9, 0.3, 0.0) @ query), abs=1e-6)
