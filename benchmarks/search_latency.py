@@ -108,11 +108,11 @@ def main() -> None:
     long, short = texts(args.db, args.queries)
     queries = {"2,000-char": long, "short": short}
     print(f"GET /api/v1/search?kind=call&status=all on {args.db}: {len(long)} queries of each type")
-    print(f"{'mode':<22}{'query':<12}{'median ms':>10}{'p95 ms':>9}")
+    print(f"{'mode':<24}{'query':<12}{'median ms':>10}{'p95 ms':>9}")
     for dense in (False, True):
         label = "hybrid (as configured)" if dense else "lexical only"
         for name, timings in measure(args.db, dense, queries).items():
-            print(f"{label:<22}{name:<12}{statistics.median(timings):>10.1f}{percentile(timings, 0.95):>9.1f}")
+            print(f"{label:<24}{name:<12}{statistics.median(timings):>10.1f}{percentile(timings, 0.95):>9.1f}")
 
 
 if __name__ == "__main__":
