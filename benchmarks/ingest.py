@@ -156,7 +156,8 @@ def mqtt_ingest(folder: Path, count: int) -> tuple[float, float]:
     from paho.mqtt.enums import CallbackAPIVersion
     from sqlalchemy import func, select
 
-    from samverkan.dataspace.mqtt import MqttService, topic, user_name
+    from samverkan.dataspace.broker import topic, user_name
+    from samverkan.dataspace.mqtt import MqttService
     from samverkan.db import dataspace as t
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

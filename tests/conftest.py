@@ -18,6 +18,10 @@ from samverkan.db.engine import normalise_url
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SAMVERKAN_SHARED_DATA", ROOT.parent / "shared" / "data"))
 DEMO = ROOT / "src" / "samverkan" / "data" / "demo"
+TESTSERVER = "http://testserver"  # where Starlette's TestClient sends requests: the apps' public_url
+# the suite sends thousands of requests from one address; tests of the rate limits set their own
+os.environ.setdefault("SAMVERKAN_RATE_LIMIT_ADDRESS", "1000000/minute")
+os.environ.setdefault("SAMVERKAN_RATE_LIMIT_TOKEN", "1000000/minute")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -154,6 +158,14 @@ def demo_copy(databases: Databases, demo_db: DemoDatabase):
 
 
 @pytest.fixture(scope="module")
+def demo_copy_module(databases: Databases, demo_db: DemoDatabase):
+    """A writable copy of the demo database shared by one test module."""
+    url = databases.copy(demo_db.url)
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture(scope="module")
 def client(demo_db):
     """The app on the demo catalogue, served to a real HTTP test client (one per test module)."""
     from fastapi.testclient import TestClient
@@ -161,7 +173,7 @@ def client(demo_db):
     from samverkan.settings import load_settings
     from samverkan.web import create_app
 
-    app = create_app(load_settings(db=demo_db.url))
+    app = create_app(load_settings(db=demo_db.url, public_url=TESTSERVER))
     with TestClient(app) as client:
         yield client
     app.state.samverkan.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 
-from samverkan.dataspace.mqtt import MOSQUITTO
+from samverkan.dataspace.broker import MOSQUITTO
 from samverkan.importers import SOURCES
 from tests.serving import free_port
 

@@ -133,15 +133,22 @@ def demo(obj: Context, force: bool) -> None:
 @click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default 8000).")
 @click.option("--demo", "with_demo", is_flag=True, help="Load the bundled demo data first (once).")
+@click.option(
+    "--mqtt-port",
+    default=None,
+    type=click.IntRange(0, 65535),
+    help="Port of the MQTT broker for devices (default 1884; 0: none). Asked for here or by "
+    "SAMVERKAN_MQTT_PORT, MQTT must start or serve stops.",
+)
 @pass_context
-def serve(obj: Context, host: str | None, port: int | None, with_demo: bool) -> None:
+def serve(obj: Context, host: str | None, port: int | None, with_demo: bool, mqtt_port: int | None) -> None:
     """Run the web app and API."""
     import uvicorn
 
     from samverkan.web import create_app
 
     with user_errors():
-        settings = load_settings(db=obj.db, host=host, port=port)
+        settings = load_settings(db=obj.db, host=host, port=port, mqtt_port=mqtt_port)
         app = Samverkan(settings)
         if with_demo:
             from samverkan.demo import load_demo
@@ -155,7 +162,8 @@ def serve(obj: Context, host: str | None, port: int | None, with_demo: bool) -> 
     web = create_app(settings, app=app, on_shutdown=[broker.stop] if broker is not None else [])
     click.echo(f"samverkan on http://{settings.host}:{settings.port}/ (database {settings.db})", err=True)
     try:
-        uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
+        # on SIGTERM, requests in flight get a few seconds, then the server stops anyway
+        uvicorn.run(web, host=settings.host, port=settings.port, log_level="info", timeout_graceful_shutdown=5)
     finally:  # e.g. the port was taken (stopping twice is harmless)
         if broker is not None:
             broker.stop()
@@ -171,23 +179,36 @@ def _warm_up(app: Samverkan) -> None:
 
 
 def _start_mqtt(app: Samverkan, settings: Settings) -> Any:
-    """Start the MQTT broker and ingester for ``serve``; without Mosquitto, or with its port
-    taken, say why and serve HTTP only."""
-    from samverkan.dataspace.mqtt import MOSQUITTO, BrokerError, MqttService
+    """Start the MQTT broker and ingester for ``serve``. Without Mosquitto, or with its port
+    taken, say why and serve HTTP only — or stop, if MQTT was asked for explicitly
+    (``--mqtt-port`` or ``SAMVERKAN_MQTT_PORT``)."""
+    from samverkan.dataspace.broker import MOSQUITTO, BrokerError
+    from samverkan.dataspace.mqtt import MqttService
 
     if not settings.mqtt_port:
         return None
+    explicit = "mqtt_port" in settings.model_fields_set
+
+    def off(reason: str) -> None:
+        if explicit:
+            raise click.ClickException(f"MQTT on port {settings.mqtt_port} was asked for but cannot start: {reason}")
+        click.echo(f"MQTT ingest is off: {reason}; HTTP ingest works", err=True)
+
     if not MOSQUITTO.exists():
-        click.echo(
-            f"MQTT ingest is off: no Mosquitto at {MOSQUITTO} (Debian package 'mosquitto'); HTTP ingest works",
-            err=True,
-        )
+        off(f"no Mosquitto at {MOSQUITTO} (Debian package 'mosquitto')")
         return None
-    service = MqttService(app.engine, settings.mqtt_runtime_dir, settings.mqtt_port, settings.host)
+    service = MqttService(
+        app.engine,
+        settings.mqtt_runtime_dir,
+        settings.mqtt_port,
+        settings.host,
+        limits=settings.limits(),
+        dead_letters_kept=settings.mqtt_dead_letters,
+    )
     try:
         service.start()
     except (BrokerError, OSError) as exc:
-        click.echo(f"MQTT ingest is off: {exc}".rstrip(), err=True)
+        off(str(exc).strip())
         return None
     where = f"mqtt://{settings.host}:{settings.mqtt_port}"
     click.echo(f"MQTT devices: {where}, topics v1.1/Datastreams(ID)/Observations", err=True)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from samverkan import budget
 from samverkan.catalogue import details, queries
 from samverkan.dataspace import catalog
 from samverkan.dataspace.service import DataSpace
@@ -40,6 +41,7 @@ class Samverkan:
     def engine(self) -> Engine:
         engine = make_engine(self.settings.db)
         ensure_schema(engine)
+        budget.watch(engine)  # a request's statements stop when its time is up or its client goes
         return engine
 
     @cached_property
@@ -53,7 +55,12 @@ class Samverkan:
 
     @cached_property
     def dataspace(self) -> DataSpace:
-        return DataSpace(self.engine, max_top=self.settings.sta_max_top, max_batch=self.settings.sta_max_batch)
+        return DataSpace(
+            self.engine,
+            max_batch=self.settings.sta_max_batch,
+            limits=self.settings.limits(),
+            query_limits=self.settings.query_limits(),
+        )
 
     @cached_property
     def partner_service(self) -> PartnerService:

@@ -56,9 +56,28 @@ class TooLarge(SamverkanError):
     """A payload or batch above the configured limit (HTTP 413)."""
 
 
+class Unsupported(SamverkanError):
+    """A request body in a media type the endpoint does not read (HTTP 415)."""
+
+
+class OverBudget(SamverkanError):
+    """A request ran out of its time budget, or its client went away (HTTP 503)."""
+
+
+STATUSES: tuple[tuple[type[SamverkanError], int], ...] = (
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (TooLarge, 413),
+    (Unsupported, 415),
+    (OverBudget, 503),
+)
+
+
 def http_status(exc: SamverkanError) -> int:
     """The HTTP status for an error a user can act on (400 when nothing more specific applies)."""
-    for kind, status in ((Unauthorized, 401), (Forbidden, 403), (NotFound, 404), (Conflict, 409), (TooLarge, 413)):
+    for kind, status in STATUSES:
         if isinstance(exc, kind):
             return status
     return 400

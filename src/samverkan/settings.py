@@ -13,6 +13,9 @@ import platformdirs
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from samverkan.bounds import Limits
+from samverkan.dataspace.odata import QueryLimits
+
 
 def data_folder() -> Path:
     return Path(platformdirs.user_data_dir("samverkan", appauthor=False))
@@ -42,6 +45,39 @@ class Settings(BaseSettings):
         default=True, description="Fuse dense (embedding) results with BM25 where embeddings are stored."
     )
 
+    public_url: str | None = Field(
+        default=None,
+        description="The address clients reach the app at, for self links and catalogue addresses (default "
+        "`http://HOST:PORT`); never taken from a request's Host header.",
+    )
+    request_budget_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="Time a request may take before its answer starts; then it is stopped (503). A request "
+        "whose client goes away is stopped at once.",
+    )
+    rate_limit_address: str = Field(
+        default="600/minute",
+        description="Requests one client address may make without a token (and refused tokens), e.g. "
+        "`600/minute`; above it: 429 with Retry-After.",
+    )
+    rate_limit_token: str = Field(
+        default="6000/minute", description="Requests one token may make, e.g. `6000/minute` (100 a second)."
+    )
+    json_max_depth: int = Field(
+        default=32, ge=2, le=200, description="Deepest nesting of arrays and objects in any JSON input."
+    )
+    text_max_chars: int = Field(
+        default=10_000, ge=100, description="Longest text property of a data-space entity, in characters."
+    )
+    json_max_bytes: int = Field(
+        default=65_536,
+        ge=1024,
+        description="Largest JSON-valued property of a data-space entity (properties, location, feature, "
+        "parameters, a result that is not a number), in bytes.",
+    )
+
     sta_max_top: int = Field(
         default=10_000, ge=1, description="Largest `$top` a SensorThings request may ask for (the default is 100)."
     )
@@ -49,7 +85,24 @@ class Settings(BaseSettings):
         default=100_000, ge=1, description="Most observations accepted in one `CreateObservations` request."
     )
     sta_max_body_bytes: int = Field(
-        default=64 * 1024 * 1024, ge=1024, description="Largest accepted SensorThings request body, in bytes."
+        default=16 * 1024 * 1024, ge=1024, description="Largest accepted SensorThings request body, in bytes."
+    )
+    sta_max_entities: int = Field(
+        default=20_000, ge=1, description="Most entities one SensorThings answer may hold, expanded ones included."
+    )
+    sta_max_expand_depth: int = Field(default=2, ge=1, le=10, description="Deepest `$expand` (levels).")
+    sta_max_expand_items: int = Field(
+        default=8, ge=1, le=100, description="Most `$expand` items in one request, all levels together."
+    )
+    sta_max_filter_tokens: int = Field(
+        default=200, ge=10, le=10_000, description="Most terms (names, literals, operators) in one `$filter`."
+    )
+    sta_max_filter_depth: int = Field(
+        default=10, ge=2, le=100, description="Deepest nesting of parentheses and functions in one `$filter`."
+    )
+    sta_max_orderby: int = Field(default=8, ge=1, le=100, description="Most `$orderby` terms.")
+    mqtt_dead_letters: int = Field(
+        default=1000, ge=10, description="Rejected MQTT messages kept per tenant (the newest; older are removed)."
     )
 
     mqtt_port: int = Field(
@@ -72,6 +125,43 @@ class Settings(BaseSettings):
         if self.mqtt_dir is not None:
             return self.mqtt_dir
         return data_folder() / "mqtt" / hashlib.sha256(self.db.encode()).hexdigest()[:16]
+
+    @property
+    def base_url(self) -> str:
+        """Where clients reach the app, without a trailing slash."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def limits(self) -> Limits:
+        return Limits(self.json_max_depth, self.text_max_chars, self.json_max_bytes)
+
+    def query_limits(self) -> QueryLimits:
+        return QueryLimits(
+            max_top=self.sta_max_top,
+            max_filter_tokens=self.sta_max_filter_tokens,
+            max_filter_depth=self.sta_max_filter_depth,
+            max_orderby=self.sta_max_orderby,
+            max_expand_depth=self.sta_max_expand_depth,
+            max_expand_items=self.sta_max_expand_items,
+            max_entities=self.sta_max_entities,
+        )
+
+    @field_validator("rate_limit_address", "rate_limit_token")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate such as 600/minute or 10/second") from None
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"public_url {value!r}: give an http:// or https:// address")
+        return value
 
     @field_validator("db")
     @classmethod

@@ -135,3 +135,22 @@ def test_phone_width_has_no_horizontal_scroll(browser, server):
     screenshot(page, "results-phone")
     context.close()
     assert overflow <= 0
+
+
+def test_api_documentation_works_offline_under_our_csp(browser, server):
+    """/docs in a real browser, with the app's CSP enforced: Swagger UI comes from our own
+    origin (the page used to load it from a CDN, which the CSP blocked: a blank page)."""
+    context = browser.new_context(base_url=server)  # no bypass: the CSP applies
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    foreign: list[str] = []
+    page.on("request", lambda request: foreign.append(request.url) if not request.url.startswith(server) else None)
+    page.goto("/docs")
+    page.wait_for_selector(".opblock-summary", timeout=60_000)
+    operations = page.locator(".opblock-summary").count()
+    assert operations >= 20, operations
+    assert page.get_by_text("/api/v1/search").first.is_visible()
+    screenshot(page, "api-docs")
+    context.close()
+    assert foreign == [] and problems == [], (foreign, problems)

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from samverkan.core import Samverkan
 from samverkan.settings import load_settings
 from samverkan.web import create_app
+from tests.conftest import TESTSERVER
 from tests.serving import serving
 
 STA = "/sta/v1.1"
@@ -90,7 +92,7 @@ def station(name: str, lon: float, lat: float, observations=BORAS, streams: int 
 @pytest.fixture
 def space(db_url: str):
     """The web app on a fresh database (function scope: every test starts empty)."""
-    app = create_app(load_settings(db=db_url))
+    app = create_app(load_settings(db=db_url, public_url=TESTSERVER))
     with TestClient(app) as client:
         yield app.state.samverkan, client
     app.state.samverkan.close()
@@ -117,3 +119,28 @@ def live(db_url: str, tmp_path):
             yield base, core
     finally:
         core.close()
+
+
+@pytest.fixture
+def core(db_url: str):
+    core = Samverkan(load_settings(db=db_url))
+    yield core
+    core.close()
+
+
+@pytest.fixture
+def world(core, tmp_path):
+    """A fresh data space (tenants alfa and beta) with a running broker and ingester."""
+    from tests.dataspace.mqtt_world import MOSQUITTO, World
+
+    if not MOSQUITTO.exists():
+        pytest.skip(f"needs the Mosquitto broker at {MOSQUITTO} (Debian package 'mosquitto')")
+    world = World(core, tmp_path / "mqtt")
+    world.tenant("alfa")
+    world.tenant("beta")
+    try:
+        world.broker.start()
+        world.start_ingester()
+        yield world
+    finally:
+        world.close()

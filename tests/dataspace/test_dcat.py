@@ -396,9 +396,15 @@ def test_theme_for(observed, theme):
         ({"temporal_start": datetime(2016, 1, 1, tzinfo=UTC)}, "after"),
     ],
 )
-def test_bad_facts_raise(change, error):
-    with pytest.raises(ValueError, match=error):
-        build(datasets=(replace(BORAS, **change),))
+def test_a_dataset_with_a_bad_fact_is_left_out_and_the_others_listed(change, error, caplog, mandatory):
+    # a fact written before it was checked must not break the catalogue for everyone
+    broken = replace(BORAS, **change)
+    data = build(datasets=(broken, AARHUS_TRAFFIC))
+    catalogue = URIRef(f"{BASE}/dcat/catalog")
+    assert set(data.objects(catalogue, DCAT.dataset)) == {dataset_iri(AARHUS_TRAFFIC)}
+    assert not list(data.triples((dataset_iri(broken), None, None)))
+    assert any(error in r.getMessage() and "left out" in r.getMessage() for r in caplog.records)
+    assert validate(data, mandatory)[0]
 
 
 def test_a_datastream_is_listed_once():

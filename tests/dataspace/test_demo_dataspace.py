@@ -17,6 +17,7 @@ from samverkan.dataspace.demo import load_demo_dataspace
 from samverkan.dataspace.demo_series import demo_tenants
 from samverkan.settings import load_settings
 from samverkan.web import create_app
+from tests.conftest import TESTSERVER
 from tests.dataspace.test_dcat import load_shapes, parse_jsonld, parse_turtle, validate
 
 PER_SERIES = 3000
@@ -27,7 +28,7 @@ SHAPES = ("dcat-ap-SHACL.ttl", "shapes.ttl", "range.ttl", "deprecateduris.ttl")
 def demo_space(databases, demo_db):
     """A copy of the demo catalogue with the demo tenants, the first 3,000 observations of each series."""
     url = databases.copy(demo_db.url, tag="dataspace")
-    app = create_app(load_settings(db=url))
+    app = create_app(load_settings(db=url, public_url=TESTSERVER))
     loaded = load_demo_dataspace(partial(Session, app.state.samverkan.engine), per_series=PER_SERIES)
     with TestClient(app) as client:
         yield app.state.samverkan, client, loaded

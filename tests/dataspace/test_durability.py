@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from samverkan.core import Samverkan
-from samverkan.dataspace.mqtt import MOSQUITTO, topic, user_name
+from samverkan.dataspace.broker import MOSQUITTO, topic, user_name
 from samverkan.db import dataspace as t
 from samverkan.settings import load_settings
 from tests.dataspace.conftest import station

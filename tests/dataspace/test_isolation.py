@@ -3,6 +3,8 @@ level allows; revoking closes it again; every share, revoke and cross-tenant rea
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.dataspace.conftest import STA, station
@@ -155,8 +157,10 @@ def test_a_public_share_is_readable_without_a_token_and_is_audited(graph):
     assert actions[0] == ("share", "alfa") and actions[-1] == ("revoke", "alfa")
     assert ("read", "public") in actions
     reads = [e for e in log if e["action"] == "read"]
-    # oldest first: the three observations, then the datastream in the listing
-    assert [(e["datastream"], e["count"]) for e in reversed(reads)] == [(shared, 3), (shared, 1)]
+    # the public's reads are tallied per day: two requests, the three observations and the datastream
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    assert [(e["count"], e["detail"]) for e in reads] == [(4, f"public reads on {today}: 2 requests")]
+    assert reads[0]["at"] == f"{today}T00:00:00Z"
 
 
 def test_the_audit_log_counts_what_another_tenant_read_and_belongs_to_the_owner(graph):

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from tests.conftest import TESTSERVER
 from tests.dataspace.conftest import STA, auth, station
 
 HOURS = [(f"2014-08-01T{h:02d}:{m:02d}:00Z", float(h * 10 + m / 10)) for h in range(6) for m in (0, 20, 40)]
@@ -152,7 +153,9 @@ def test_create_observations_stores_a_batch_once_and_answers_links_in_order(alfa
 def test_a_rejected_batch_answers_400_naming_the_row_and_writes_nothing(alfa, body, message):
     before = alfa.get("/Observations?$count=true&$top=0").json()["@iot.count"]
     if isinstance(body, str):
-        response = alfa.client.post(f"{STA}/CreateObservations", content=body, headers=alfa.headers)
+        response = alfa.client.post(
+            f"{STA}/CreateObservations", content=body, headers={**alfa.headers, "Content-Type": "application/json"}
+        )
     else:
         response = alfa.post("/CreateObservations", body)
     assert response.status_code == 400, response.text
@@ -271,7 +274,7 @@ def test_oversize_batches_and_bodies_answer_413_and_write_nothing(db_url):
     from samverkan.settings import load_settings
     from samverkan.web import create_app
 
-    app = create_app(load_settings(db=db_url, sta_max_batch=10, sta_max_body_bytes=4096))
+    app = create_app(load_settings(db=db_url, public_url=TESTSERVER, sta_max_batch=10, sta_max_body_bytes=4096))
     with TestClient(app) as client:
         token = app.state.samverkan.dataspace.create_tenant("alfa", "Alfa")["token"]
         assert client.post(f"{STA}/Things", json=station("T", 1, 2), headers=auth(token)).status_code == 201

@@ -42,7 +42,7 @@ def test_calls_overwrite_what_cordis_said_about_a_topic(engine, tmp_path):
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ('{"topicId": "T-2", "title": "x", "callStatus": "open"', r"t.jsonl:2: broken JSON"),
+        ('{"topicId": "T-2", "title": "x", "callStatus": "open"', r"t.jsonl:2: the line: malformed JSON at column"),
         ('{"topicId": "T-2", "title": "x"}', r"t.jsonl:2: field 'callStatus': required field is missing"),
         (
             '{"topicId": "T-2", "title": "x", "callStatus": "maybe"}',

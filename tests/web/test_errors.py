@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from samverkan.settings import load_settings
 from samverkan.web import create_app
+from tests.conftest import TESTSERVER
 
 SV = {"Accept-Language": "sv-SE,sv;q=0.9"}
 
@@ -21,7 +22,7 @@ def test_a_server_error_shows_a_friendly_page_and_logs_the_details(demo_copy, ca
     with engine.begin() as conn:  # a real fault: the table the page reads is gone
         conn.execute(text("DROP TABLE solutions"))
     engine.dispose()
-    app = create_app(load_settings(db=demo_copy))
+    app = create_app(load_settings(db=demo_copy, public_url=TESTSERVER))
     with TestClient(app, raise_server_exceptions=False) as broken:
         page = broken.get("/solutions/10556", headers=SV)
         api = broken.get("/api/v1/records/solution/10556")

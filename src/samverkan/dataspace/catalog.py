@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,22 +11,29 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from samverkan.catalogue.geo import contains, place
-from samverkan.dataspace import dcat
+from samverkan.dataspace import dcat, licences
 from samverkan.dataspace.model import from_ms
+from samverkan.dataspace.observations import DAY, HOUR, floor_to
 from samverkan.dataspace.query import current_location
 from samverkan.dataspace.tenants import aware
 from samverkan.db import dataspace as t
 from samverkan.db.models import Municipality, Organisation
 
-CC_BY = "http://creativecommons.org/licenses/by/4.0/"
+log = logging.getLogger("samverkan.dataspace")
 PLATFORM = dcat.Publisher(slug="samverkan", name="samverkan")
 
 
 def _point(location: dict[str, Any] | None) -> tuple[float, float] | None:
+    """A GeoJSON Point's longitude and latitude; None for anything else (or anything broken)."""
     if isinstance(location, dict) and location.get("type") == "Point":
         coordinates = location.get("coordinates")
         if isinstance(coordinates, list) and len(coordinates) >= 2:
-            return float(coordinates[0]), float(coordinates[1])
+            try:
+                lon, lat = float(coordinates[0]), float(coordinates[1])
+            except (TypeError, ValueError, OverflowError):
+                return None
+            if -180 <= lon <= 180 and -90 <= lat <= 90:
+                return lon, lat
     return None
 
 
@@ -45,46 +53,62 @@ def open_datasets(session: Session, base: str) -> list[dcat.OpenDataset]:
     places: dict[tuple[float, float], tuple[list[str], str | None]] = {}
     out = []
     for share, stream, point in _public(session):
-        tenant = session.get(t.Tenant, stream.tenant_id)
-        observed = session.get(t.ObservedProperty, stream.observed_property_id)
-        sensor = session.get(t.Sensor, stream.sensor_id)
-        if point is not None and point not in places:
-            places[point] = place(session, *point)
-        nuts, municipality = places.get(point, ([], None)) if point else ([], None)
-        first, last = session.execute(
-            select(func.min(t.Rollup.hour), func.max(t.Rollup.hour)).where(t.Rollup.datastream_id == stream.id)
-        ).one()
-        organisation = session.get(Organisation, tenant.organisation_id) if tenant.organisation_id else None
-        root = f"{base}/sta/v1.1/Datastreams({stream.id})"
-        out.append(
-            dcat.OpenDataset(
-                datastream_id=stream.id,
-                title=stream.name,
-                description=stream.description,
-                publisher=dcat.Publisher(
-                    slug=tenant.slug, name=organisation.name if organisation else tenant.name, homepage=None
-                ),
-                licence=share.licence or CC_BY,
-                keywords=tuple(k for k in (observed.name, sensor.name) if k),
-                observed_property=observed.name,
-                observed_property_definition=observed.definition or None,
-                unit=(stream.unit_of_measurement or {}).get("name"),
-                level=share.level,
-                point=point,
-                nuts=tuple(nuts[-1:]),  # the finest region; the coarser ones contain it
-                municipality=municipality,
-                temporal_start=from_ms(first) if first is not None else None,
-                temporal_end=from_ms(last + 3_600_000) if last is not None else None,
-                issued=aware(share.created_at),
-                modified=None,
-                sta_url=root,
-                observations_url=root + "/Observations",
-                aggregate_url=f"{base}/api/v1/datastreams/{stream.id}/aggregate?interval="
-                + ("1d" if share.level == "daily" else "1h"),
-                csv_url=None,
-            )
-        )
+        try:
+            dataset = _dataset(session, share, stream, point, places, base)
+        except (ValueError, OverflowError) as exc:
+            log.warning("datastream %s is left out of the open data: %s", stream.id, exc)
+            continue
+        out.append(dataset)
     return out
+
+
+def _dataset(
+    session: Session,
+    share: t.Share,
+    stream: t.Datastream,
+    point: tuple[float, float] | None,
+    places: dict[tuple[float, float], tuple[list[str], str | None]],
+    base: str,
+) -> dcat.OpenDataset:
+    tenant = session.get(t.Tenant, stream.tenant_id)
+    observed = session.get(t.ObservedProperty, stream.observed_property_id)
+    sensor = session.get(t.Sensor, stream.sensor_id)
+    if point is not None and point not in places:
+        places[point] = place(session, *point)
+    nuts, municipality = places.get(point, ([], None)) if point else ([], None)
+    first, last = session.execute(
+        select(func.min(t.Rollup.hour), func.max(t.Rollup.hour)).where(t.Rollup.datastream_id == stream.id)
+    ).one()
+    # the period at the share's own resolution: a daily share does not tell the hours
+    step = DAY if share.level == "daily" else HOUR
+    organisation = session.get(Organisation, tenant.organisation_id) if tenant.organisation_id else None
+    root = f"{base}/sta/v1.1/Datastreams({stream.id})"
+    return dcat.OpenDataset(
+        datastream_id=stream.id,
+        title=stream.name,
+        description=stream.description,
+        publisher=dcat.Publisher(
+            slug=tenant.slug, name=organisation.name if organisation else tenant.name, homepage=None
+        ),
+        licence=share.licence or licences.DEFAULT,
+        keywords=tuple(k for k in (observed.name, sensor.name) if k),
+        observed_property=observed.name,
+        observed_property_definition=observed.definition or None,
+        unit=(stream.unit_of_measurement or {}).get("name"),
+        level=share.level,
+        point=point,
+        nuts=tuple(nuts[-1:]),  # the finest region; the coarser ones contain it
+        municipality=municipality,
+        temporal_start=from_ms(floor_to(first, step)) if first is not None else None,
+        temporal_end=from_ms(floor_to(last, step) + step) if last is not None else None,
+        issued=aware(share.created_at),
+        modified=None,
+        sta_url=root,
+        observations_url=root + "/Observations",
+        aggregate_url=f"{base}/api/v1/datastreams/{stream.id}/aggregate?interval="
+        + ("1d" if share.level == "daily" else "1h"),
+        csv_url=None,
+    )
 
 
 def catalogue(session: Session, base: str, fmt: str) -> str:

@@ -18,6 +18,7 @@ from one request to the next.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -27,6 +28,8 @@ from urllib.parse import quote, urlsplit
 
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, GEO, RDF, RDFS, SKOS, XSD
+
+from samverkan.dataspace import licences
 
 __all__ = [
     "JSONLD_TYPE",
@@ -39,6 +42,8 @@ __all__ = [
     "to_jsonld",
     "to_turtle",
 ]
+
+log = logging.getLogger("samverkan.dataspace")
 
 TURTLE_TYPE = "text/turtle"
 JSONLD_TYPE = "application/ld+json"
@@ -102,21 +107,13 @@ THEME_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )  # fmt: skip
 DEFAULT_THEME = "TECH"
 
-# ADMS licence types of the licences tenants commonly choose (key: the URI without scheme and
-# final slash, lower case); a licence not listed here simply gets no dct:type
-LICENCE_TYPES: dict[str, tuple[str, ...]] = {
-    "creativecommons.org/licenses/by/4.0": ("Attribution",),
-    "creativecommons.org/licenses/by-sa/4.0": ("Attribution", "ShareAlike"),
-    "creativecommons.org/publicdomain/zero/1.0": ("PublicDomain",),
-    "opendatacommons.org/licenses/odbl/1.0": ("Attribution", "ShareAlike"),
-    "opendatacommons.org/licenses/by/1.0": ("Attribution",),
-    "opendatacommons.org/licenses/pddl/1.0": ("PublicDomain",),
-    "publications.europa.eu/resource/authority/licence/cc_by_4_0": ("Attribution",),
-    "publications.europa.eu/resource/authority/licence/cc_bysa_4_0": ("Attribution", "ShareAlike"),
-    "publications.europa.eu/resource/authority/licence/cc0": ("PublicDomain",),
-    "publications.europa.eu/resource/authority/licence/odc_bl": ("Attribution", "ShareAlike"),
+LICENCE_TYPE_LABELS = {
+    "Attribution": "Attribution",
+    "ShareAlike": "Share alike",
+    "PublicDomain": "Public domain",
+    "NoDerivativeWork": "No derivative work",
+    "NonCommercialUseOnly": "Non-commercial use only",
 }
-LICENCE_TYPE_LABELS = {"Attribution": "Attribution", "ShareAlike": "Share alike", "PublicDomain": "Public domain"}
 CC0 = "http://creativecommons.org/publicdomain/zero/1.0/"
 
 # the EU authority table code of each language the catalogue may be written in
@@ -286,12 +283,24 @@ class _Builder:
         self.add(catalogue, DCAT.themeTaxonomy, self.theme_scheme())
         service = self.service(sta_endpoint or f"{self.base}/sta/v1.1", publisher)
         self.add(catalogue, DCAT.service, service)
+        listed = []
         for dataset in datasets:
-            iri = self.dataset(dataset, service)
+            # each dataset is described on its own first: one that cannot be (a value written
+            # before it was checked) is left out and logged, and never breaks the catalogue
+            part = _Builder(self.base, self.language)
+            try:
+                iri = part.dataset(dataset, service)
+                spatial = [part.nuts(code) for code in dataset.nuts]
+            except (ValueError, OverflowError) as exc:
+                log.warning("datastream %s is left out of the DCAT catalogue: %s", dataset.datastream_id, exc)
+                continue
+            self.graph += part.graph
             self.add(catalogue, DCAT.dataset, iri)
             self.add(service, DCAT.servesDataset, iri)
-            for code in dataset.nuts:
-                self.add(catalogue, DCTERMS.spatial, self.nuts(code))
+            for region in spatial:
+                self.add(catalogue, DCTERMS.spatial, region)
+            listed.append(dataset)
+        datasets = listed
         if datasets:
             self.add(catalogue, DCTERMS.issued, _when(min(_utc(d.issued, "issued") for d in datasets), "issued"))
             changed = max(_utc(d.modified or d.issued, "modified") for d in datasets)
@@ -323,8 +332,7 @@ class _Builder:
     def licence(self, uri: str) -> URIRef:
         """A dct:LicenseDocument, with its ADMS licence type(s) when the licence is a known one."""
         licence = self.typed(_url(uri, "licence"), DCTERMS.LicenseDocument)
-        key = re.sub(r"^https?://", "", uri.strip()).rstrip("/").lower()
-        for name in LICENCE_TYPES.get(key, ()):
+        for name in licences.types(uri):
             kind = self.typed(ADMS_LICENCE_TYPE[name], SKOS.Concept)
             self.add(kind, SKOS.prefLabel, Literal(LICENCE_TYPE_LABELS[name], lang="en"))
             self.add(licence, DCTERMS.type, kind)

@@ -6,14 +6,19 @@ entity type is described once (the standard's section 8.2 names and the columns 
 
 from __future__ import annotations
 
-import datetime as dt
+import logging
 import math
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import BigInteger
+
+from samverkan.bounds import DEFAULT_LIMITS, INT32_MAX, INT_MAX, Limits, check_text, from_ms, json_size, to_ms
 from samverkan.dataspace.odata import parse_time
 from samverkan.db import dataspace as t
 from samverkan.errors import SamverkanError
+
+log = logging.getLogger("samverkan.dataspace")
 
 
 class EntityError(SamverkanError):
@@ -60,6 +65,11 @@ class EntitySet:
     model: type
     props: tuple[Prop, ...]
     navs: tuple[Nav, ...]
+
+    @property
+    def max_id(self) -> int:
+        """The largest id the entity set's table can hold (32 or 64 bits)."""
+        return INT_MAX if isinstance(self.model.id.type, BigInteger) else INT32_MAX
 
     def prop(self, name: str) -> Prop | None:
         return next((p for p in self.props if p.name == name), None)
@@ -197,29 +207,27 @@ SETS: dict[str, EntitySet] = {
 # -- times ---------------------------------------------------------------------------------
 
 
-def to_ms(moment: dt.datetime) -> int:
-    return round(moment.timestamp() * 1000)
-
-
-def from_ms(ms: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC)
-
-
 def format_ms(ms: int | None) -> str | None:
-    """ISO 8601 in UTC with a ``Z``; milliseconds only when there are any."""
+    """ISO 8601 in UTC with a ``Z``; milliseconds only when there are any. A stored time outside
+    years 1 … 9999 (written before such times were refused) reads as unknown, and is logged."""
     if ms is None:
         return None
-    moment = from_ms(ms)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    try:
+        moment = from_ms(ms)
+    except OverflowError:
+        log.warning("a stored time of %d ms lies outside years 1 … 9999; shown as unknown", ms)
+        return None
+    text = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment:%H:%M:%S}"
     if ms % 1000:
         text += f".{ms % 1000:03d}"
     return text + "Z"
 
 
 def format_interval(start: int | None, end: int | None) -> str | None:
-    if start is None:
+    first, last = format_ms(start), format_ms(end)
+    if first is None:
         return None
-    return format_ms(start) if end is None else f"{format_ms(start)}/{format_ms(end)}"
+    return first if last is None else f"{first}/{last}"
 
 
 def read_time(value: Any, field: str) -> int:
@@ -249,10 +257,14 @@ def json_type(value: Any) -> str:
 
 
 def number_result(value: Any) -> float | None:
-    """The numeric form of a result, or None when the result is not a finite number."""
+    """The numeric form of a result, or None when the result is not a finite number that a
+    float holds (a whole number beyond ±1.8e308 is not)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
     return number if math.isfinite(number) else None
 
 
@@ -265,21 +277,22 @@ def result_value(number: float | None, other: Any) -> Any:
 # -- reading a body ---------------------------------------------------------------------------
 
 
-def read_prop(prop: Prop, value: Any, where: str) -> dict[str, Any]:
-    """Column values for one property of a request body, validated."""
+def read_prop(prop: Prop, value: Any, where: str, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """Column values for one property of a request body, validated (texts and JSON values
+    within ``limits``)."""
     field = f"{where}.{prop.name}"
     if prop.kind == "computed":
         raise EntityError(f"{field} is computed by the server and cannot be set")
     if prop.kind == "text":
         if not isinstance(value, str):
             raise EntityError(f"{field}: expected a string, got {json_type(value)}")
-        return {prop.column: value}
+        return {prop.column: check_text(value, field, limits.max_text)}
     if prop.kind == "object":
         if value is not None and not isinstance(value, dict):
             raise EntityError(f"{field}: expected a JSON object, got {json_type(value)}")
         if prop.required and value is None:
             raise EntityError(f"{field} is required")
-        return {prop.column: value}
+        return {prop.column: json_size(value, field, limits.max_json_bytes)}
     if prop.kind == "time":
         return {prop.column: None if value is None and not prop.required else read_time(value, field)}
     if prop.kind == "interval":
@@ -289,10 +302,11 @@ def read_prop(prop: Prop, value: Any, where: str) -> dict[str, Any]:
         return {prop.column: start, prop.end: end}
     if prop.kind == "result":
         number = number_result(value)
-        if number is None and isinstance(value, float):
-            raise EntityError(f"{field}: NaN and infinity are not JSON numbers")
-        return {"result": number, "result_json": None if number is not None else value}
-    return {prop.column: value}  # any
+        if number is None and isinstance(value, int | float) and not isinstance(value, bool):
+            raise EntityError(f"{field}: {json_type(value)} beyond a finite float (NaN, infinity or too large)")
+        other = None if number is not None else json_size(value, field, limits.max_json_bytes)
+        return {"result": number, "result_json": other}
+    return {prop.column: json_size(value, field, limits.max_json_bytes)}  # any
 
 
 def prop_value(prop: Prop, row: Any) -> Any:
@@ -308,7 +322,9 @@ def prop_value(prop: Prop, row: Any) -> Any:
 UNIT_KEYS = {"name", "symbol", "definition"}
 
 
-def check_unit(unit: dict[str, Any], where: str) -> None:
+def check_unit(unit: Any, where: str) -> None:
+    if not isinstance(unit, dict):
+        raise EntityError(f"{where}.unitOfMeasurement: expected a JSON object, got {json_type(unit)}")
     unknown = set(unit) - UNIT_KEYS
     if unknown:
         raise EntityError(f"{where}.unitOfMeasurement: unknown key(s) {', '.join(sorted(unknown))}")

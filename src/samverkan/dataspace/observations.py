@@ -23,6 +23,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
+from samverkan.bounds import DEFAULT_LIMITS, INT32_MAX, MAX_MS, MIN_MS, Limits, check_id
 from samverkan.dataspace.model import EntityError, format_ms, json_type, number_result, read_interval, read_time
 from samverkan.db import dataspace as t
 
@@ -275,13 +276,14 @@ def store_identified(session: Session, rows: Sequence[Row | PlainRow] = (), bloc
     """:func:`store`, then the id of every observation (new, or stored before): the rows' in
     the given order, then the blocks'.
 
-    On SQLite, when every row was new and the largest id grew by exactly their number, the ids
-    are known without reading them back: within the write transaction nobody else inserts, and
-    SQLite gives each new row the largest id so far plus one, so the rows got the next ids in
-    the order they were inserted (the plain rows first, see :func:`store`)."""
+    On SQLite, when every row was new and the table's high-water mark grew by exactly their
+    number, the ids are known without reading them back: within the write transaction nobody
+    else inserts, and SQLite (AUTOINCREMENT) gives each new row the largest id ever handed out
+    plus one, so the rows got the next ids in the order they were inserted (the plain rows
+    first, see :func:`store`)."""
     sqlite = _sqlite(session)
     connection = session.connection()
-    largest = "SELECT coalesce(max(id), 0) FROM ds_observations"
+    largest = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'ds_observations'), 0)"
     before = connection.exec_driver_sql(largest).scalar_one() if sqlite else None
     new = store(session, rows, blocks)
     total = len(rows) + sum(len(block.times) for block in blocks)
@@ -555,6 +557,8 @@ def read_plain_rows(
             moments = np.array(  # as model.to_ms
                 list(map(round, map(mul, map(dt.datetime.timestamp, parsed), repeat(1000)))), np.int64
             )
+            if moments.min() < MIN_MS or moments.max() > MAX_MS:
+                return None  # before year 1 or after 9999 in UTC: read_row names it
     return Plain(datastream, feature, moments, numbers)
 
 
@@ -607,15 +611,21 @@ def utc_ms(texts: list[str]) -> np.ndarray | None:
 
 
 def read_row(
-    datastream: int, values: dict[str, Any], where: str, default_time: int, default_feature: int | None
+    datastream: int,
+    values: dict[str, Any],
+    where: str,
+    default_time: int,
+    default_feature: int | None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Row:
-    """One observation from component values, validated (``where`` names it in messages)."""
+    """One observation from component values, validated (``where`` names it in messages); JSON
+    values (a result that is not a number, resultQuality, parameters) within ``limits``."""
     if "result" not in values:
         raise EntityError(f"{where}: result is required")
     result = values["result"]
     number = number_result(result)
-    if number is None and isinstance(result, float):
-        raise EntityError(f"{where}.result: NaN and infinity are not JSON numbers")
+    if number is None and isinstance(result, int | float) and not isinstance(result, bool):
+        raise EntityError(f"{where}.result: {result!r:.40} is not a finite number a float can hold")
     if "phenomenonTime" in values and values["phenomenonTime"] is not None:
         start, end = read_interval(values["phenomenonTime"], f"{where}.phenomenonTime")
     else:
@@ -629,8 +639,10 @@ def read_row(
     if parameters is not None and not isinstance(parameters, dict):
         raise EntityError(f"{where}.parameters: expected a JSON object, got {json_type(parameters)}")
     feature = values.get("FeatureOfInterest/id", default_feature)
-    if feature is not None and (isinstance(feature, bool) or not isinstance(feature, int)):
-        raise EntityError(f"{where}.FeatureOfInterest/id: expected a whole number, got {json_type(feature)}")
+    if feature is not None:
+        if isinstance(feature, bool) or not isinstance(feature, int):
+            raise EntityError(f"{where}.FeatureOfInterest/id: expected a whole number, got {json_type(feature)}")
+        check_id(feature, f"{where}.FeatureOfInterest/id", INT32_MAX)
     return Row(
         datastream_id=datastream,
         phenomenon_time=start,
@@ -639,10 +651,18 @@ def read_row(
         if values.get("resultTime") is not None
         else None,
         result=number,
-        result_json=None if number is not None else _json(result),
+        result_json=None if number is not None else _bounded_json(result, f"{where}.result", limits),
         feature_id=feature,
-        result_quality=_json(values.get("resultQuality")),
+        result_quality=_bounded_json(values.get("resultQuality"), f"{where}.resultQuality", limits),
         valid_time_start=valid[0],
         valid_time_end=valid[1],
-        parameters=_json(parameters),
+        parameters=_bounded_json(parameters, f"{where}.parameters", limits),
     )
+
+
+def _bounded_json(value: Any, field: str, limits: Limits) -> str | None:
+    """``value`` as stored JSON text, refused beyond ``limits.max_json_bytes``."""
+    text = _json(value)
+    if text is not None and len(text.encode()) > limits.max_json_bytes:
+        raise EntityError(f"{field}: {len(text.encode())} bytes as JSON; at most {limits.max_json_bytes} are accepted")
+    return text

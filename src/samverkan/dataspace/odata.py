@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from samverkan.bounds import INT_MAX, Unbounded, check_ms, check_number, from_ms, to_ms, whole_number
 from samverkan.errors import SamverkanError
 
 
@@ -78,6 +81,24 @@ class Expand:
     options: Options
 
 
+@dataclass(frozen=True)
+class QueryLimits:
+    """What one request's options may ask for (settings ``sta_max_*``): each bound is named in
+    the message that refuses it. ``max_entities`` is applied by the reader, which knows which
+    navigation properties lead to many entities."""
+
+    max_top: int = 10_000
+    max_filter_tokens: int = 200
+    max_filter_depth: int = 10
+    max_orderby: int = 8
+    max_expand_depth: int = 2
+    max_expand_items: int = 8
+    max_entities: int = 20_000
+
+
+DEFAULT_QUERY_LIMITS = QueryLimits()
+
+
 # -- tokens ----------------------------------------------------------------------------
 
 _DATETIME = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})"
@@ -103,9 +124,13 @@ class Token:
     at: int
 
 
-def tokens(text: str, option: str) -> list[Token]:
-    out, at = [], 0
+def tokens(text: str, option: str, most: int | None = None) -> list[Token]:
+    """The tokens of ``text``; at most ``most`` of them (a bound on the cost of what follows)."""
+    out: list[Token] = []
+    at = 0
     while at < len(text):
+        if most is not None and len(out) == most:
+            raise QueryOptionError(f"{option}: more than {most} terms; at most {most} are accepted")
         if text[at:].strip() == "":
             break
         match = _TOKEN.match(text, at)
@@ -118,24 +143,27 @@ def tokens(text: str, option: str) -> list[Token]:
 
 
 def parse_time(text: str) -> dt.datetime:
-    """An ISO 8601 instant with a time zone (``Z`` or ``+01:00``) as an aware UTC datetime."""
+    """An ISO 8601 instant with a time zone (``Z`` or ``+01:00``) as an aware UTC datetime, to
+    the millisecond, within years 1 … 9999 in UTC."""
     try:
         moment = dt.datetime.fromisoformat(text)  # since Python 3.11 with "Z" too
     except ValueError as exc:
-        raise SamverkanError(f"{text!r} is not an ISO 8601 time") from exc
+        raise SamverkanError(f"{text[:60]!r} is not an ISO 8601 time") from exc
     if moment.tzinfo is None:
         raise SamverkanError(f"time {text!r} has no time zone: add Z for UTC or an offset such as +01:00")
-    return moment.astimezone(dt.UTC)
+    return from_ms(check_ms(to_ms(moment), f"time {text!r}"))
 
 
 # -- $filter ---------------------------------------------------------------------------
 
 
 class _Parser:
-    def __init__(self, text: str, option: str) -> None:
+    def __init__(self, text: str, option: str, limits: QueryLimits = DEFAULT_QUERY_LIMITS) -> None:
         self.option = option
-        self.tokens = tokens(text, option)
+        self.tokens = tokens(text, option, limits.max_filter_tokens)
         self.i = 0
+        self.depth = 0  # nesting of parentheses, functions and operators being read
+        self.max_depth = limits.max_filter_depth
 
     def error(self, message: str) -> QueryOptionError:
         where = self.tokens[self.i].at + 1 if self.i < len(self.tokens) else "the end"
@@ -155,6 +183,17 @@ class _Parser:
         if self.peek() is not None:
             raise self.error(f"unexpected {self.peek().text!r}")
 
+    @contextmanager
+    def nested(self) -> Iterator[None]:
+        """One level deeper: parentheses, a function's arguments, ``not`` (the parser's recursion)."""
+        self.depth += 1
+        if self.depth > self.max_depth:
+            raise self.error(f"nested more than {self.max_depth} levels deep; at most that many are accepted")
+        try:
+            yield
+        finally:
+            self.depth -= 1
+
     def expression(self, min_precedence: float = 0) -> Any:
         left = self.unary()
         while (token := self.peek()) is not None and token.kind == "name" and token.text in PRECEDENCE:
@@ -165,26 +204,36 @@ class _Parser:
             left = Binary(token.text, left, self.expression(precedence))
         return left
 
+    def number(self, token: Token) -> int | float:
+        text = token.text
+        try:
+            return check_number(float(text) if any(c in text for c in ".eE") else int(text), "number")
+        except (Unbounded, ValueError):
+            where = f"at position {token.at + 1}"
+            message = f"{self.option}: {text[:40]} is not a 64-bit whole number or a finite float ({where})"
+            raise QueryOptionError(message) from None
+
     def unary(self) -> Any:
         token = self.peek()
         if token is None:
             raise self.error("expected an expression")
         if token.kind == "name" and token.text == "not":
             self.i += 1
-            return Unary("not", self.expression(2))
+            with self.nested():
+                return Unary("not", self.expression(2))
         return self.primary()
 
     def primary(self) -> Any:
         token = self.take()
         if token.kind == "punct" and token.text == "(":
-            inner = self.expression()
+            with self.nested():
+                inner = self.expression()
             self.take(")")
             return inner
         if token.kind == "string":
             return Literal(token.text[1:-1].replace("''", "'"))
         if token.kind == "number":
-            number = token.text
-            return Literal(float(number) if any(c in number for c in ".eE") else int(number))
+            return Literal(self.number(token))
         if token.kind == "datetime":
             return Literal(parse_time(token.text))
         if token.kind == "name":
@@ -197,11 +246,12 @@ class _Parser:
             if nxt is not None and nxt.text == "(":
                 self.i += 1
                 args = []
-                if self.peek() is not None and self.peek().text != ")":
-                    args.append(self.expression())
-                    while self.peek() is not None and self.peek().text == ",":
-                        self.i += 1
+                with self.nested():
+                    if self.peek() is not None and self.peek().text != ")":
                         args.append(self.expression())
+                        while self.peek() is not None and self.peek().text == ",":
+                            self.i += 1
+                            args.append(self.expression())
                 self.take(")")
                 return Call(token.text.lower(), tuple(args))
             if token.text in PRECEDENCE or token.text == "not":
@@ -210,8 +260,8 @@ class _Parser:
         raise self.error(f"unexpected {token.text!r}")
 
 
-def parse_filter(text: str) -> Any:
-    parser = _Parser(text, "$filter")
+def parse_filter(text: str, limits: QueryLimits = DEFAULT_QUERY_LIMITS) -> Any:
+    parser = _Parser(text, "$filter", limits)
     if not parser.tokens:
         raise QueryOptionError("$filter: empty expression")
     tree = parser.expression()
@@ -245,9 +295,12 @@ def _split_top_level(text: str, separator: str, option: str) -> list[str]:
     return [p.strip() for p in parts]
 
 
-def parse_orderby(text: str) -> list[Order]:
+def parse_orderby(text: str, most: int = DEFAULT_QUERY_LIMITS.max_orderby) -> list[Order]:
     orders = []
-    for part in _split_top_level(text, ",", "$orderby"):
+    parts = _split_top_level(text, ",", "$orderby")
+    if len(parts) > most:
+        raise QueryOptionError(f"$orderby: {len(parts)} terms; at most {most} are accepted")
+    for part in parts:
         words = part.split()
         if not words or len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
             raise QueryOptionError(f"$orderby: expected 'property [asc|desc]', got {part!r}")
@@ -262,33 +315,48 @@ def parse_select(text: str) -> list[str]:
     return names
 
 
-def _number(value: str, option: str, maximum: int | None = None) -> int:
-    if not value.isdigit():
-        raise QueryOptionError(f"{option}: expected a non-negative whole number, got {value!r}")
-    number = int(value)
-    if maximum is not None and number > maximum:
-        raise QueryOptionError(f"{option}: at most {maximum}, got {number}")
-    return number
+def _number(value: str, option: str, maximum: int = INT_MAX) -> int:
+    try:
+        return whole_number(value, option, maximum)
+    except Unbounded as exc:
+        raise QueryOptionError(str(exc)) from None
 
 
-def parse_expand(text: str, max_top: int) -> list[Expand]:
+def parse_expand(text: str, limits: QueryLimits = DEFAULT_QUERY_LIMITS, depth: int = 1) -> list[Expand]:
+    """``$expand`` items (``depth``: the level they are at; paths such as ``Datastreams/Thing``
+    count one level per step)."""
     items: list[Expand] = []
-    for part in _split_top_level(text, ",", "$expand"):
+    parts = _split_top_level(text, ",", "$expand")
+    if len(parts) > limits.max_expand_items:
+        raise QueryOptionError(f"$expand: {len(parts)} items; at most {limits.max_expand_items} are accepted")
+    for part in parts:
         if not part:
             raise QueryOptionError("$expand: empty item")
         name, inner = part, ""
         if part.endswith(")") and "(" in part:
             name, inner = part[: part.index("(")], part[part.index("(") + 1 : -1]
         steps = name.strip().split("/")
-        options = parse_inline(inner, max_top) if inner else Options()
+        if depth + len(steps) - 1 > limits.max_expand_depth:
+            raise QueryOptionError(
+                f"$expand: {name.strip()!r} goes {depth + len(steps) - 1} levels deep; "
+                f"at most {limits.max_expand_depth} are accepted"
+            )
+        options = parse_inline(inner, limits, depth + len(steps) - 1) if inner else Options()
         # Datastreams/Observations is Datastreams($expand=Observations)
         for step in reversed(steps[1:]):
             options = Options(expand=[Expand(step, options)])
         items.append(Expand(steps[0], options))
+    if sum(count_items(item) for item in items) > limits.max_expand_items:
+        raise QueryOptionError(f"$expand: more than {limits.max_expand_items} items in all levels together")
     return items
 
 
-def parse_inline(text: str, max_top: int) -> Options:
+def count_items(item: Expand) -> int:
+    """The expand items of ``item`` and below it, itself included."""
+    return 1 + sum(count_items(inner) for inner in item.options.expand)
+
+
+def parse_inline(text: str, limits: QueryLimits = DEFAULT_QUERY_LIMITS, depth: int = 1) -> Options:
     """Options inside ``$expand=Nav(…)``, separated by ``;``."""
     raw: dict[str, str] = {}
     for part in _split_top_level(text, ";", "$expand"):
@@ -296,23 +364,24 @@ def parse_inline(text: str, max_top: int) -> Options:
         if not sep:
             raise QueryOptionError(f"$expand: expected '$option=value' inside parentheses, got {part!r}")
         raw[key.strip()] = value.strip()
-    return parse_options(raw, max_top)
+    return parse_options(raw, limits, depth)
 
 
-def parse_options(raw: dict[str, str], max_top: int) -> Options:
-    """All query options of a request (unknown ``$`` options are an error)."""
+def parse_options(raw: dict[str, str], limits: QueryLimits = DEFAULT_QUERY_LIMITS, depth: int = 0) -> Options:
+    """All query options of a request (unknown ``$`` options are an error); ``depth``: 0 for the
+    request itself, the level of the ``$expand`` item otherwise."""
     options = Options()
     for key, value in raw.items():
         if key == "$filter":
-            options.filter = parse_filter(value)
+            options.filter = parse_filter(value, limits)
         elif key == "$orderby":
-            options.orderby = parse_orderby(value)
+            options.orderby = parse_orderby(value, limits.max_orderby)
         elif key == "$select":
             options.select = parse_select(value)
         elif key == "$expand":
-            options.expand = parse_expand(value, max_top)
+            options.expand = parse_expand(value, limits, depth + 1)
         elif key == "$top":
-            options.top = _number(value, "$top", max_top)
+            options.top = _number(value, "$top", limits.max_top)
         elif key == "$skip":
             options.skip = _number(value, "$skip")
         elif key == "$count":
@@ -322,5 +391,5 @@ def parse_options(raw: dict[str, str], max_top: int) -> Options:
         elif key == "$resultFormat":
             raise QueryOptionError("$resultFormat: only the default JSON format is offered")
         elif key.startswith("$"):
-            raise QueryOptionError(f"unknown query option {key!r}")
+            raise QueryOptionError(f"unknown query option {key[:40]!r}")
     return options

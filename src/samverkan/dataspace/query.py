@@ -14,15 +14,27 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, false, func, literal, not_, or_, select, true
+from sqlalchemy import BigInteger, ColumnElement, String, and_, cast, false, func, literal, not_, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import False_, True_
 
+from samverkan import budget
+from samverkan.bounds import INT_MAX
 from samverkan.dataspace import observations as obs
 from samverkan.dataspace import odata
 from samverkan.dataspace.model import SETS, EntitySet, Nav, Prop, format_interval, prop_value, to_ms
-from samverkan.dataspace.odata import Binary, Call, Literal, Options, Path, QueryOptionError, Unary
-from samverkan.dataspace.sharing import Access
+from samverkan.dataspace.odata import (
+    DEFAULT_QUERY_LIMITS,
+    Binary,
+    Call,
+    Literal,
+    Options,
+    Path,
+    QueryLimits,
+    QueryOptionError,
+    Unary,
+)
+from samverkan.dataspace.sharing import LEVEL_MS, Access
 from samverkan.db import dataspace as t
 from samverkan.errors import NotFound
 
@@ -190,7 +202,9 @@ def operand(node: Any, eset: EntitySet) -> Operand:
             return Operand(true() if value else false(), "bool")
         if isinstance(value, dt.datetime):
             return Operand(to_ms(value), "time")
-        return Operand(value, "number" if isinstance(value, int | float) else "text")
+        if isinstance(value, int):  # as a 64-bit literal: a 32-bit id column compares with any
+            return Operand(literal(value, BigInteger), "number")
+        return Operand(value, "number" if isinstance(value, float) else "text")
     if isinstance(node, Path):
         return _path(node, eset)
     if isinstance(node, Binary) and node.op in odata.COMPARISONS:
@@ -384,10 +398,15 @@ def segment(text: str) -> tuple[str, int | None]:
     if text.endswith(")") and "(" in text:
         name, raw = text[: text.index("(")], text[text.index("(") + 1 : -1]
         raw = raw.strip("'")
-        if not raw.isdigit():
-            raise NotFound(f"{text}: no such entity (ids are whole numbers)")
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or not 1 <= int(raw) <= INT_MAX:
+            raise NotFound(f"{text[:80]}: no such entity (ids are whole numbers from 1 to {INT_MAX})")
         return name, int(raw)
     return text, None
+
+
+def _in_range(eset: EntitySet, ident: int | None, text: str) -> None:
+    if ident is not None and ident > eset.max_id:
+        raise NotFound(f"{text[:80]}: no such entity ({eset.name} ids go up to {eset.max_id})")
 
 
 def resolve(path: str, access: Access) -> Target:
@@ -398,7 +417,8 @@ def resolve(path: str, access: Access) -> Target:
     name, ident = segment(parts[0])
     eset = SETS.get(name)
     if eset is None:
-        raise NotFound(f"no entity set {name!r}: use one of {', '.join(SETS)}")
+        raise NotFound(f"no entity set {name[:80]!r}: use one of {', '.join(SETS)}")
+    _in_range(eset, ident, parts[0])
     target = Target(eset, [visible(eset, access)], ident is not None, parts[0])
     if ident is not None:
         target.where.append(eset.model.id == ident)
@@ -425,6 +445,7 @@ def resolve(path: str, access: Access) -> Target:
             last = target.parent[1] if target.parent and target.parent[2] is None else None
             source = target.eset
             nxt = SETS[nav.target]
+            _in_range(nxt, ident, part)
             target = Target(
                 nxt,
                 [visible(nxt, access), related(nav, source, ids)],
@@ -450,11 +471,12 @@ class Reader:
     """Reads for one request: builds JSON in the standard's form and counts what the viewer
     read of others' data."""
 
-    def __init__(self, session: Session, access: Access, base: str, max_top: int) -> None:
+    def __init__(self, session: Session, access: Access, base: str, limits: QueryLimits = DEFAULT_QUERY_LIMITS) -> None:
         self.session = session
         self.access = access
         self.base = base.rstrip("/")
-        self.max_top = max_top
+        self.limits = limits
+        self.entities = 0  # entities in the answer so far, expanded ones included
 
     def link(self, eset: EntitySet, ident: int) -> str:
         return f"{self.base}/{eset.name}({ident})"
@@ -537,6 +559,13 @@ class Reader:
             self.access.note(owner, datastream=stream)
 
     def entity(self, eset: EntitySet, row: Any, options: Options) -> dict[str, Any]:
+        self.entities += 1
+        if self.entities > self.limits.max_entities:
+            raise QueryOptionError(
+                f"the answer would hold more than {self.limits.max_entities} entities (expanded ones included); "
+                "ask for fewer with $top, or inside $expand"
+            )
+        budget.check()
         selected = set(options.select) if options.select else None
         out: dict[str, Any] = {}
         if selected is None or selected & {"id", "@iot.id"}:
@@ -575,11 +604,26 @@ class Reader:
 
     def _computed(self, eset: EntitySet, row: Any, prop: Prop) -> Any:
         if eset.name == "Datastreams" and prop.name == "phenomenonTime":
-            first, last = self.session.execute(
-                select(
-                    func.min(t.Observation.phenomenon_time),
-                    func.max(func.coalesce(t.Observation.phenomenon_time_end, t.Observation.phenomenon_time)),
-                ).where(t.Observation.datastream_id == row.id)
-            ).one()
-            return format_interval(first, last if last != first else None) if first is not None else None
+            return self._phenomenon_time(row)
         return None  # pragma: no cover
+
+    def _phenomenon_time(self, stream: t.Datastream) -> str | None:
+        """The span of a datastream's observations, read from indexes: the unique key's first and
+        last start, and the partial index of interval ends. A viewer who may read only hourly or
+        daily aggregates sees the span widened to whole hours or days."""
+        mine = t.Observation.datastream_id == stream.id
+        first, last_start = self.session.execute(
+            select(func.min(t.Observation.phenomenon_time), func.max(t.Observation.phenomenon_time)).where(mine)
+        ).one()
+        if first is None:
+            return None
+        last_end = self.session.scalar(
+            select(func.max(t.Observation.phenomenon_time_end)).where(
+                mine, t.Observation.phenomenon_time_end.is_not(None)
+            )
+        )
+        last = max(last_start, last_end or last_start)
+        step = LEVEL_MS.get(self.access.level(stream) or "raw", 0)
+        if step:
+            first, last = obs.floor_to(first, step), obs.floor_to(last, step) + step
+        return format_interval(first, last if last != first else None)

@@ -10,15 +10,18 @@ from contextlib import contextmanager
 from typing import Any, BinaryIO, TypeVar
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from samverkan import budget
+from samverkan.bounds import DEFAULT_LIMITS, Limits
+from samverkan.dataspace import dead_letters, sharing, tenants
 from samverkan.dataspace import observations as obs
-from samverkan.dataspace import sharing, tenants
 from samverkan.dataspace.model import format_ms, to_ms
-from samverkan.dataspace.odata import QueryOptionError, parse_options, parse_time
+from samverkan.dataspace.odata import DEFAULT_QUERY_LIMITS, QueryLimits, QueryOptionError, parse_options, parse_time
 from samverkan.dataspace.query import Reader, resolve, visible
 from samverkan.dataspace.sharing import LEVEL_MS
-from samverkan.dataspace.tenants import Viewer
+from samverkan.dataspace.tenants import Viewer, iso
 from samverkan.dataspace.write import Writer
 from samverkan.db import dataspace as t
 from samverkan.errors import Forbidden, NotFound, SamverkanError
@@ -62,10 +65,17 @@ def _readable(session: Session, viewer: Viewer, datastream: int) -> tuple[sharin
 class DataSpace:
     """Tenants, SensorThings entities, sharing and aggregates over one database."""
 
-    def __init__(self, engine: Engine, max_top: int = 10_000, max_batch: int = 100_000) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        max_batch: int = 100_000,
+        limits: Limits = DEFAULT_LIMITS,
+        query_limits: QueryLimits = DEFAULT_QUERY_LIMITS,
+    ) -> None:
         self.engine = engine
-        self.max_top = max_top
         self.max_batch = max_batch
+        self.limits = limits
+        self.query_limits = query_limits
 
     @contextmanager
     def transaction(self, token: str | None) -> Iterator[tuple[Session, Viewer]]:
@@ -73,18 +83,22 @@ class DataSpace:
             yield session, tenants.authenticate(session, token)
 
     def run(self, token: str | None, work: Callable[[Session, Viewer], T]) -> T:
-        with self.transaction(token) as (session, viewer):
-            return work(session, viewer)
+        try:
+            with self.transaction(token) as (session, viewer):
+                return work(session, viewer)
+        except DBAPIError:
+            budget.check()  # a statement the request's budget stopped says so (503), not 500
+            raise
 
     # -- SensorThings ---------------------------------------------------------------------------
 
     def read(self, token: str | None, path: str, query: dict[str, str], base: str, query_string: str = "") -> Any:
-        options = parse_options(query, self.max_top)
+        options = parse_options(query, self.query_limits)
 
         def work(session: Session, viewer: Viewer) -> Any:
             access = sharing.access(session, viewer)
             target = resolve(path, access)
-            answer = Reader(session, access, base, self.max_top).get(target, options, query_string)
+            answer = Reader(session, access, base, self.query_limits).get(target, options, query_string)
             access.write_audit(session, f"GET {path}" + (f"?{query_string}" if query_string else ""))
             return answer
 
@@ -94,7 +108,7 @@ class DataSpace:
         """POST to a collection (or a navigation collection). Returns the entity set and new id."""
 
         def work(session: Session, viewer: Viewer) -> tuple[str, int]:
-            writer = Writer(session, viewer, self.max_batch)
+            writer = Writer(session, viewer, self.max_batch, self.limits)
             access = sharing.access(session, viewer)
             target = resolve(path, access)
             if target.single or target.prop or target.ref:
@@ -113,7 +127,7 @@ class DataSpace:
 
     def update(self, token: str | None, path: str, body: Any) -> None:
         def work(session: Session, viewer: Viewer) -> None:
-            writer = Writer(session, viewer, self.max_batch)
+            writer = Writer(session, viewer, self.max_batch, self.limits)
             eset, ident, label = self._single(session, viewer, path)
             writer.update(eset, ident, body, label)
 
@@ -121,7 +135,7 @@ class DataSpace:
 
     def delete(self, token: str | None, path: str) -> None:
         def work(session: Session, viewer: Viewer) -> None:
-            writer = Writer(session, viewer, self.max_batch)
+            writer = Writer(session, viewer, self.max_batch, self.limits)
             eset, ident, label = self._single(session, viewer, path)
             writer.delete(eset, ident, label)
 
@@ -140,7 +154,7 @@ class DataSpace:
         """``CreateObservations``: ids of the stored observations, in the order given."""
 
         def work(session: Session, viewer: Viewer) -> list[int]:
-            return Writer(session, viewer, self.max_batch).create_observations(body)
+            return Writer(session, viewer, self.max_batch, self.limits).create_observations(body)
 
         return self.run(token, work)
 
@@ -309,6 +323,10 @@ class DataSpace:
     def audit(self, token: str | None, limit: int = 100, before: int | None = None) -> list[dict]:
         return self.run(token, lambda s, v: sharing.audit_log(s, v, limit, before))
 
+    def dead_letters(self, token: str | None, limit: int = 100, before: int | None = None) -> list[dict]:
+        """The MQTT messages of the token's tenant that could not be stored, newest first."""
+        return self.run(token, lambda s, v: dead_letters.of(s, v, limit, before))
+
 
 def token_json(row: t.Token) -> dict[str, Any]:
     return {
@@ -316,7 +334,7 @@ def token_json(row: t.Token) -> dict[str, Any]:
         "prefix": row.prefix,
         "scope": row.scope,
         "label": row.label,
-        "created_at": sharing._iso(row.created_at),
-        "expires_at": sharing._iso(row.expires_at),
-        "revoked_at": sharing._iso(row.revoked_at),
+        "created_at": iso(row.created_at),
+        "expires_at": iso(row.expires_at),
+        "revoked_at": iso(row.revoked_at),
     }

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from samverkan.dataspace.tenants import PUBLIC, Viewer, now, tenant_by_slug
+from samverkan.dataspace import licences
+from samverkan.dataspace.tenants import PUBLIC, Viewer, iso, now, tenant_by_slug
 from samverkan.db.dataspace import AuditEntry, Datastream, Share, Tenant
 from samverkan.errors import Conflict, NotFound, SamverkanError
 
@@ -59,8 +60,16 @@ class Access:
                 self.streams[owner].add(datastream)
 
     def write_audit(self, session: Session, detail: str) -> None:
-        """One audit entry per owner whose data this request read."""
+        """One audit entry per owner whose data this request read; reads by the public (no
+        token) are tallied in one entry per owner and day instead, so anonymous readers cannot
+        fill an owner's log."""
         at = now()
+        if self.viewer.tenant_id is None:
+            for owner, count in self.reads.items():
+                _tally_public(session, owner, at, count)
+            self.reads.clear()
+            self.streams.clear()
+            return
         for owner, count in self.reads.items():
             streams = self.streams.get(owner, set())
             session.add(
@@ -76,6 +85,31 @@ class Access:
             )
         self.reads.clear()
         self.streams.clear()
+
+
+PUBLIC_TALLY = "public reads on {day}: {requests} requests"
+
+
+def _tally_public(session: Session, owner: int, at: dt.datetime, count: int) -> None:
+    """Add one request reading ``count`` entities to the owner's tally of public reads today."""
+    day = at.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    entry = session.scalars(
+        select(AuditEntry)
+        .where(
+            AuditEntry.owner_id == owner,
+            AuditEntry.actor == PUBLIC,
+            AuditEntry.action == "read",
+            AuditEntry.at == day,
+        )
+        .with_for_update()
+    ).first()
+    if entry is None:
+        detail = PUBLIC_TALLY.format(day=day.date().isoformat(), requests=1)
+        session.add(AuditEntry(owner_id=owner, at=day, actor=PUBLIC, action="read", detail=detail, count=count))
+        return
+    requests = int(entry.detail.rsplit(": ", 1)[1].split()[0]) + 1
+    entry.detail = PUBLIC_TALLY.format(day=day.date().isoformat(), requests=requests)
+    entry.count += count
 
 
 def access(session: Session, viewer: Viewer) -> Access:
@@ -110,8 +144,8 @@ def share(
     grantee_id = None if grantee == PUBLIC else tenant_by_slug(session, grantee).id
     if grantee_id == viewer.tenant_id:
         raise SamverkanError("a tenant always reads its own datastreams; share with another tenant or 'public'")
-    if licence is not None and not licence.startswith(("http://", "https://")):
-        raise SamverkanError("licence: give the licence as a URI, e.g. http://creativecommons.org/licenses/by/4.0/")
+    if licence is not None:
+        licence = licences.check(licence)
     active = session.scalar(
         select(Share).where(
             Share.datastream_id == datastream_id,
@@ -183,8 +217,8 @@ def share_json(session: Session, row: Share) -> dict[str, Any]:
         "grantee": grantee_slug(session, row),
         "level": row.level,
         "licence": row.licence,
-        "created_at": _iso(row.created_at),
-        "revoked_at": _iso(row.revoked_at),
+        "created_at": iso(row.created_at),
+        "revoked_at": iso(row.revoked_at),
     }
 
 
@@ -211,7 +245,7 @@ def audit_log(session: Session, viewer: Viewer, limit: int = 100, before: int | 
     return [
         {
             "id": r.id,
-            "at": _iso(r.at),
+            "at": iso(r.at),
             "actor": r.actor,
             "action": r.action,
             "datastream": r.datastream_id,
@@ -220,11 +254,3 @@ def audit_log(session: Session, viewer: Viewer, limit: int = 100, before: int | 
         }
         for r in rows
     ]
-
-
-def _iso(moment: dt.datetime | None) -> str | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.isoformat().replace("+00:00", "Z")

@@ -85,6 +85,13 @@ def aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+def iso(moment: dt.datetime | None) -> str | None:
+    """A stored moment as ISO 8601 in UTC with a ``Z`` (None stays None)."""
+    if moment is None:
+        return None
+    return aware(moment).astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
 def create_tenant(session: Session, slug: str, name: str, organisation_id: str | None = None) -> tuple[Tenant, str]:
     """Create a tenant and its first token (scope ``admin``). Returns the tenant and the token."""
     if not SLUG.match(slug) or slug == PUBLIC:

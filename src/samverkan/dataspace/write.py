@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from samverkan.bounds import DEFAULT_LIMITS, Limits, check_id
 from samverkan.dataspace import observations as obs
 from samverkan.dataspace.model import SETS, EntityError, EntitySet, Nav, check_unit, json_type, read_prop, to_ms
 from samverkan.dataspace.observations import Row, read_row
@@ -44,12 +45,15 @@ def _is_ref(value: Any) -> bool:
 class Writer:
     """Writes for one request of one tenant (scope ``write`` or more)."""
 
-    def __init__(self, session: Session, viewer: Viewer, max_batch: int = 100_000) -> None:
+    def __init__(
+        self, session: Session, viewer: Viewer, max_batch: int = 100_000, limits: Limits = DEFAULT_LIMITS
+    ) -> None:
         viewer.require("write")
         self.session = session
         self.viewer = viewer
         self.tenant = viewer.tenant_id
         self.max_batch = max_batch
+        self.limits = limits
         self._features: dict[int, int] = {}  # datastream → feature derived from its Thing's Location
 
     # -- references ------------------------------------------------------------------------------
@@ -58,7 +62,7 @@ class Writer:
         """One of the tenant's entities, named by ``@iot.id`` in a body."""
         if isinstance(ident, bool) or not isinstance(ident, int):
             raise EntityError(f"{where}: @iot.id must be a whole number, got {json_type(ident)}")
-        row = self.session.get(eset.model, ident)
+        row = self.session.get(eset.model, check_id(ident, f"{where}.@iot.id", eset.max_id))
         owner = None if row is None else self._owner(eset, row)
         if owner != self.tenant:
             raise EntityError(f"{where}: no {eset.singular} {ident} of tenant {self.viewer.slug!r}")
@@ -115,7 +119,7 @@ class Writer:
         values: dict[str, Any] = {}
         for prop in eset.props:
             if prop.name in body:
-                values.update(read_prop(prop, body[prop.name], where))
+                values.update(read_prop(prop, body[prop.name], where, self.limits))
             elif prop.required:
                 raise EntityError(f"{where}.{prop.name} is required")
             elif prop.kind == "text":
@@ -204,7 +208,7 @@ class Writer:
         if feature is None:
             feature = self.derived_feature(datastream, where)
         values = {k: v for k, v in body.items() if k not in ("Datastream", "FeatureOfInterest")}
-        row = read_row(datastream, values, where, to_ms(now()), feature)
+        row = read_row(datastream, values, where, to_ms(now()), feature, self.limits)
         obs.store(self.session, [row])
         return self.session.scalar(
             select(t.Observation.id).where(
@@ -307,7 +311,9 @@ class Writer:
                 here = f"{where}.dataArray[{j}]"
                 if not isinstance(values, list) or len(values) != len(components):
                     raise EntityError(f"{here}: expected {len(components)} values ({', '.join(components)})")
-                row = read_row(datastream, dict(zip(components, values, strict=True)), here, default_time, feature)
+                row = read_row(
+                    datastream, dict(zip(components, values, strict=True)), here, default_time, feature, self.limits
+                )
                 if row.feature_id is None:
                     row = row._replace(feature_id=self.derived_feature(datastream, here))
                 else:
@@ -354,7 +360,7 @@ class Writer:
                     raise EntityError(f"{where}.{key} is required and cannot be null")
                 if key == "unitOfMeasurement":
                     check_unit(value, where)
-                for column, new in read_prop(prop, value, where).items():
+                for column, new in read_prop(prop, value, where, self.limits).items():
                     setattr(row, column, new)
             elif nav is not None and nav.fk is not None:
                 if not _is_ref(value):

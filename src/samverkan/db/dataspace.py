@@ -31,6 +31,9 @@ from samverkan.db.models import Base
 
 # SQLite only auto-numbers an INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+# an id is never handed out twice (SQLite's AUTOINCREMENT; PostgreSQL's sequences never go back):
+# a device's queued messages for a deleted datastream must not reach a new one (migration 0006)
+NEVER_REUSED = {"sqlite_autoincrement": True}
 
 
 def _tenant() -> Mapped[int]:
@@ -41,6 +44,7 @@ class Tenant(Base):
     """One organisation's own space ("egen flik")."""
 
     __tablename__ = "ds_tenants"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(Text)
@@ -52,6 +56,7 @@ class Token(Base):
     """A bearer token. Only hashes are stored; the token itself is shown once."""
 
     __tablename__ = "ds_tokens"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = _tenant()
     digest: Mapped[str] = mapped_column(String(64), unique=True, comment="sha256 hex of the token")
@@ -68,6 +73,7 @@ class Token(Base):
 
 class Thing(Base):
     __tablename__ = "ds_things"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = _tenant()
     name: Mapped[str] = mapped_column(Text)
@@ -77,6 +83,7 @@ class Thing(Base):
 
 class Location(Base):
     __tablename__ = "ds_locations"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = _tenant()
     name: Mapped[str] = mapped_column(Text)
@@ -96,6 +103,7 @@ class ThingLocation(Base):
 
 class HistoricalLocation(Base):
     __tablename__ = "ds_historical_locations"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = _tenant()
     thing_id: Mapped[int] = mapped_column(ForeignKey("ds_things.id", ondelete="CASCADE"), index=True)
@@ -114,6 +122,7 @@ class HistoricalLocationLocation(Base):
 
 class Sensor(Base):
     __tablename__ = "ds_sensors"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = _tenant()
     name: Mapped[str] = mapped_column(Text)
@@ -125,6 +134,7 @@ class Sensor(Base):
 
 class ObservedProperty(Base):
     __tablename__ = "ds_observed_properties"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = _tenant()
     name: Mapped[str] = mapped_column(Text)
@@ -135,6 +145,7 @@ class ObservedProperty(Base):
 
 class Datastream(Base):
     __tablename__ = "ds_datastreams"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = _tenant()
     thing_id: Mapped[int] = mapped_column(ForeignKey("ds_things.id", ondelete="CASCADE"), index=True)
@@ -152,6 +163,7 @@ class Datastream(Base):
 
 class FeatureOfInterest(Base):
     __tablename__ = "ds_features"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = _tenant()
     name: Mapped[str] = mapped_column(Text)
@@ -179,7 +191,7 @@ class Observation(Base):
     key is therefore ``(id, phenomenon_time)``; ids still come from one sequence)."""
 
     __tablename__ = "ds_observations"
-    __table_args__ = (UniqueConstraint("datastream_id", "phenomenon_time"),)
+    __table_args__ = (UniqueConstraint("datastream_id", "phenomenon_time"), NEVER_REUSED)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     datastream_id: Mapped[int] = mapped_column(Integer, comment="a ds_datastreams.id, checked per batch")
     phenomenon_time: Mapped[int] = mapped_column(BigInteger, comment="ms since the epoch, UTC (interval start)")
@@ -223,6 +235,7 @@ class Share(Base):
     """A datastream shared by its owner with one tenant or with everyone (``grantee_id`` NULL)."""
 
     __tablename__ = "ds_shares"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(primary_key=True)
     datastream_id: Mapped[int] = mapped_column(ForeignKey("ds_datastreams.id", ondelete="CASCADE"), index=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("ds_tenants.id", ondelete="CASCADE"), index=True)
@@ -239,6 +252,7 @@ class AuditEntry(Base):
     """Something done to or with a tenant's data: a share, a revocation, a read by another tenant."""
 
     __tablename__ = "ds_audit"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("ds_tenants.id", ondelete="CASCADE"))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
@@ -250,3 +264,31 @@ class AuditEntry(Base):
 
 
 Index("ix_ds_audit_owner_id_at", AuditEntry.owner_id, AuditEntry.at)
+Index(
+    "ix_ds_observations_interval_end",
+    Observation.datastream_id,
+    Observation.phenomenon_time_end,
+    sqlite_where=Observation.phenomenon_time_end.is_not(None),
+    postgresql_where=Observation.phenomenon_time_end.is_not(None),
+)
+
+
+class DeadLetter(Base):
+    """An MQTT message the ingester could not store, kept for the tenant that owns its topic's
+    datastream (the newest ``mqtt_dead_letters`` per tenant)."""
+
+    __tablename__ = "ds_dead_letters"
+    __table_args__ = NEVER_REUSED
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ds_tenants.id", ondelete="CASCADE"), comment="the datastream's owner; NULL if unknown"
+    )
+    datastream_id: Mapped[int | None] = mapped_column(BigInteger)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    topic: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text, comment="the start of the message, as text")
+    size: Mapped[int] = mapped_column(Integer, comment="bytes of the whole message")
+
+
+Index("ix_ds_dead_letters_tenant_id_id", DeadLetter.tenant_id, DeadLetter.id)

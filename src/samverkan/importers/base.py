@@ -11,8 +11,11 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import json
+import gzip
+import hashlib
 import math
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,13 +24,19 @@ from typing import Any
 from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
+from samverkan.bounds import DEFAULT_LIMITS, Unbounded, check_text, load_json
 from samverkan.catalogue.countries import is_iso_code, iso_from_code
 from samverkan.db.models import Meta
 from samverkan.errors import InputError, Problem
 from samverkan.importers.files import InputFile, ProgressFn
 
 MAX_PROBLEMS = 20
-csv.field_size_limit(16 * 1024 * 1024)
+# bounds on a file from outside: a line (a CSV record may span lines, each bounded) and what a
+# file holds once decompressed (a 1 MB zip can hold gigabytes of one line)
+MAX_LINE_BYTES = 16 * 1024 * 1024
+MAX_FILE_BYTES = 16 * 1024**3
+MAX_JSON_DEPTH = DEFAULT_LIMITS.max_depth
+csv.field_size_limit(MAX_LINE_BYTES)
 
 
 # --------------------------------------------------------------------------- reporting
@@ -108,6 +117,10 @@ class Row:
             return None
         if not isinstance(value, str):
             value = str(value)
+        try:
+            check_text(value, name)  # no NUL or half surrogate reaches the database
+        except Unbounded as exc:
+            raise RowInvalid(name, str(exc).split(": ", 1)[1]) from None
         value = value.strip()
         return value or None
 
@@ -210,25 +223,35 @@ def parse_date(text: str) -> dt.date | None:
 
 def decoded_lines(source: InputFile, progress: ProgressFn | None) -> Iterator[tuple[int, str]]:
     """Physical lines of a UTF-8 file (a BOM is allowed), numbered from 1, decoded one by one
-    so that an encoding error names its exact line."""
-    with source.open(progress) as stream:
-        for number, raw in enumerate(stream, start=1):
-            if number == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8) :]
-            try:
-                yield number, raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise InputError(
-                    [
-                        Problem(
-                            source.display,
-                            number,
-                            None,
-                            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); "
-                            "save the file as UTF-8 and import it again",
-                        )
-                    ]
-                ) from exc
+    so that an encoding error names its exact line. A line over :data:`MAX_LINE_BYTES`, a file
+    over :data:`MAX_FILE_BYTES` once decompressed, or a broken compressed stream stops the
+    import with a message naming the file and line (nothing larger is ever held in memory)."""
+
+    def stop(line: int | None, message: str) -> InputError:
+        return InputError([Problem(source.display, line, None, message)])
+
+    total = 0
+    number = 0
+    try:
+        with source.open(progress) as stream:
+            while raw := stream.readline(MAX_LINE_BYTES + 1):
+                number += 1
+                total += len(raw)
+                if len(raw) > MAX_LINE_BYTES:
+                    raise stop(number, f"the line is longer than {MAX_LINE_BYTES:,} bytes; is this the right file?")
+                if total > MAX_FILE_BYTES:
+                    raise stop(number, f"the file holds more than {MAX_FILE_BYTES:,} bytes once decompressed")
+                if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[len(codecs.BOM_UTF8) :]
+                try:
+                    yield number, raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise stop(
+                        number,
+                        f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8 and import it again",
+                    ) from exc
+    except (zlib.error, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
+        raise stop(number + 1, f"the compressed data is broken: {exc}") from exc
 
 
 def read_csv(
@@ -306,13 +329,13 @@ def read_jsonl(ctx: ImportContext, source: InputFile, required: Sequence[str]) -
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
+            value = load_json(line, "the line", MAX_JSON_DEPTH)
+        except Unbounded as exc:
             if line_no == 1 and line.lstrip().startswith("["):
                 raise InputError(
                     [Problem(source.display, 1, None, "expected JSON lines (one object per line), found a JSON array")]
                 ) from exc
-            ctx.reject(Problem(source.display, line_no, None, f"broken JSON: {exc.msg} at column {exc.colno}"))
+            ctx.reject(Problem(source.display, line_no, None, str(exc)))
             continue
         if not isinstance(value, dict):
             ctx.reject(Problem(source.display, line_no, None, "expected a JSON object"))
@@ -384,6 +407,7 @@ class ImportContext:
         self.skip_invalid = skip_invalid
         self.now = dt.datetime.now(dt.UTC)
         self.problems: list[Problem] = []
+        self.current_row: Row | None = None  # the row being read (for messages that name two lines)
         self._current: Counts | None = None
         self._seen: dict[str, set[tuple]] = {}
 
@@ -401,13 +425,14 @@ class ImportContext:
     def row(self, row: Row, counts: Counts) -> Iterator[None]:
         """Count a row as read; turn a :class:`RowInvalid` inside the block into a rejection."""
         counts.read += 1
-        self._current = counts
+        outer = self._current, self.current_row  # rows may nest (a platform's working groups)
+        self._current, self.current_row = counts, row
         try:
             yield
         except RowInvalid as exc:
             self.reject(Problem(row.file, row.line, exc.field, exc.message))
         finally:
-            self._current = None
+            self._current, self.current_row = outer
 
     def counting(self, counts: Counts) -> _Counting:
         """Attribute rejections made by a reader (malformed lines) to ``counts``."""
@@ -422,10 +447,19 @@ class ImportContext:
         return self.report
 
     def upserter(
-        self, model: type, entity: str, merge: Merge = overwrite, batch: int = 500, repeats: bool = False
+        self,
+        model: type,
+        entity: str,
+        merge: Merge = overwrite,
+        batch: int = 500,
+        repeats: bool = False,
+        unique: bool = False,
     ) -> Upserter:
+        """``repeats``: the source lists a record many times (an organisation per project);
+        ``unique``: it lists each once per file, so a repeat with other values is an error."""
         upserter = Upserter(self, model, self.report.entity(entity), merge, batch)
         upserter.repeats = repeats
+        upserter.unique = unique
         upserter._seen = self._seen.setdefault(entity, set())
         return upserter
 
@@ -471,6 +505,13 @@ class Upserter:
         # unchanged once; set ``repeats = True`` for those. Costs one key per record.
         self.repeats = False
         self._seen: set[tuple] = set()
+        # One record per id and file (``unique``): the first line of each id in its file, a
+        # digest of its values and what was pending for the id before this file. A repeat with
+        # the same values is stored once; with other values both lines are rejected (the file
+        # contradicts itself), so rows wait until the file is read (``flush`` at its end).
+        self.unique = False
+        self._origins: dict[tuple, tuple[str, int, str, dict[str, Any] | None]] = {}
+        self._conflicted: set[tuple] = set()
 
     def key(self, row: dict[str, Any]) -> tuple:
         return tuple(row[k] for k in self.pk)
@@ -482,19 +523,56 @@ class Upserter:
             if isinstance(value, str) and len(value) > length:
                 raise RowInvalid(column, f"is {len(value)} characters long; at most {length} fit")
         key = self.key(row)
+        if self.unique and not self._first_in_file(key, row):
+            return
         if key in self.pending:
             merged = self.merge(self.pending[key], row)
             merged.setdefault("source_id", row.get("source_id"))
             self.pending[key] = merged
         else:
             self.pending[key] = dict(row)
-        if len(self.pending) >= self.batch:
+        if len(self.pending) >= self.batch and not self.unique:
             self.flush()
+
+    def _first_in_file(self, key: tuple, row: dict[str, Any]) -> bool:
+        """Whether ``row`` is the first of its id in its file (False: the same values again);
+        raises :class:`RowInvalid` for a repeat with other values, after rejecting the first."""
+        where = self.ctx.current_row
+        if where is None:
+            return True
+        digest = hashlib.sha256(repr(sorted(row.items())).encode()).hexdigest()
+        origin = self._origins.get(key)
+        if origin is None or origin[0] != where.file:
+            before = self.pending.get(key)
+            self._origins[key] = (where.file, where.line, digest, dict(before) if before else None)
+            return True
+        label = "/".join(map(str, key))
+        if key in self._conflicted:
+            raise RowInvalid(self.pk[0], f"{label!r} appears again (first on line {origin[1]}) with other values")
+        if origin[2] == digest:
+            return False
+        self._conflicted.add(key)
+        if origin[3] is None:  # the first line's record is withdrawn too
+            self.pending.pop(key, None)
+        else:
+            self.pending[key] = origin[3]
+        self.ctx.reject(
+            Problem(
+                where.file, origin[1], self.pk[0], f"{label!r} appears again on line {where.line} with other values"
+            )
+        )
+        raise RowInvalid(self.pk[0], f"{label!r} appears already on line {origin[1]} with other values")
 
     def flush(self) -> None:
         for other in self.depends_on:
             other.flush()
         if not self.pending:
+            return
+        if len(self.pending) > self.batch:  # a whole file held back (unique): in batches
+            rows = list(self.pending.items())
+            for start in range(0, len(rows), self.batch):
+                self.pending = dict(rows[start : start + self.batch])
+                self.flush()
             return
         session = self.ctx.session
         keys = list(self.pending)

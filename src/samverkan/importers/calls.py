@@ -36,7 +36,7 @@ def run(ctx: ImportContext, path: Path) -> None:
     if not files:
         raise InputError([Problem(str(path), None, None, "no .jsonl file of Funding & Tenders topics found")])
     counts = ctx.report.entity("calls")
-    calls = ctx.upserter(Call, "calls", merge=overwrite)
+    calls = ctx.upserter(Call, "calls", merge=overwrite, unique=True)
     for source in files:
         with ctx.counting(counts):
             for row in read_jsonl(ctx, source, REQUIRED):

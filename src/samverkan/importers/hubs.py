@@ -47,7 +47,7 @@ def run(ctx: ImportContext, path: Path) -> None:
         if f.display not in used:
             ctx.report.notes.append(f"skipped {f.display} (not a CSV file)")
     counts = ctx.report.entity("hub rows")
-    hubs = ctx.upserter(Hub, "hubs")
+    hubs = ctx.upserter(Hub, "hubs", unique=True)
     with ctx.counting(counts):
         for source in tables:
             for row in read_csv(ctx, source, REQUIRED):

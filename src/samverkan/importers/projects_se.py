@@ -42,7 +42,7 @@ def run(ctx: ImportContext, path: Path) -> None:
         if f.display not in used:
             ctx.report.notes.append(f"skipped {f.display} (not a CSV file)")
     counts = ctx.report.entity("project rows")
-    projects = ctx.upserter(CohesionProject, "cohesion projects")
+    projects = ctx.upserter(CohesionProject, "cohesion projects", unique=True)
     unknown_fund = 0
     with ctx.counting(counts):
         for source in tables:

@@ -28,14 +28,16 @@ from typing import Any
 
 from sqlalchemy import select
 
+from samverkan.bounds import json_depth
 from samverkan.catalogue.countries import iso_from_code
 from samverkan.db.models import County, Municipality, Region
 from samverkan.errors import InputError, Problem
-from samverkan.importers.base import Counts, ImportContext, Row, RowInvalid, read_csv, sniff_text
+from samverkan.importers.base import MAX_JSON_DEPTH, Counts, ImportContext, Row, RowInvalid, read_csv, sniff_text
 from samverkan.importers.files import InputFile, list_inputs
 
 NUTS_FILE = re.compile(r"NUTS_(RG|LB|BN)_(?:(\d+)M_)?\d{4}_\d{4}(_LEVL_[0-3])?\.geojson", re.IGNORECASE)
 NUTS_CODE = re.compile(r"[A-Z]{2}[0-9A-Z]{0,3}")
+MAX_GEOJSON_BYTES = 256 * 1024 * 1024
 NUTS_COLUMNS = ("NUTS_ID", "LEVL_CODE", "CNTR_CODE", "NUTS_NAME")
 KOMMUN_COLUMNS = ("kommunkod", "kommun", "kommun_kort", "lanskod", "nuts3")
 LAN = {  # länskod → (name, NUTS 2021 code)
@@ -227,9 +229,14 @@ def _upsert(ctx: ImportContext, model: type, entity: str, records: dict[str, dic
 
 
 def _collection(ctx: ImportContext, source: InputFile) -> list[Any]:
-    """The features of a GeoJSON FeatureCollection (read whole: these files are a few MB)."""
+    """The features of a GeoJSON FeatureCollection (read whole: these files are a few MB, and
+    at most :data:`MAX_GEOJSON_BYTES` are read)."""
     with source.open(ctx.progress) as stream:
-        raw = stream.read()
+        raw = stream.read(MAX_GEOJSON_BYTES + 1)
+    if len(raw) > MAX_GEOJSON_BYTES:
+        raise _bad(source, None, None, f"larger than {MAX_GEOJSON_BYTES:,} bytes; outlines of regions take a few MB")
+    if (depth := json_depth(raw)) > MAX_JSON_DEPTH:
+        raise _bad(source, None, None, f"JSON nested {depth} levels deep; at most {MAX_JSON_DEPTH} are accepted")
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:

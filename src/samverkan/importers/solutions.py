@@ -58,7 +58,7 @@ def run(ctx: ImportContext, path: Path) -> None:
             [Problem(str(path), None, None, f"no IPS explorer cases CSV (entry_type,id,name,…) found; found {found}")]
         )
     counts = ctx.report.entity("case rows")
-    solutions = ctx.upserter(Solution, "solutions")
+    solutions = ctx.upserter(Solution, "solutions", unique=True)
     other: dict[str, int] = {}
     with ctx.counting(counts):
         for source in cases:

@@ -240,11 +240,11 @@ class ConsortiumBuilder:
         locked_at = [self._position(o) for o in locked]
         dropped_at = [self._position(o) for o in dropped]
         if lead_at in dropped_at:
-            raise FilterError("the lead cannot be dropped")
+            raise FilterError("the lead cannot be dropped", "drop")
         both = set(locked_at) & set(dropped_at)
         if both:
             names = ", ".join(h.orgs[i]["id"] for i in sorted(both))
-            raise FilterError(f"{names} is both locked and dropped: the requests contradict")
+            raise FilterError(f"{names} is both locked and dropped: the requests contradict", "lock")
         fixed = list(dict.fromkeys([lead_at, *locked_at]))
         if size is None:
             typical, how = self.typical_size(call)
@@ -253,9 +253,9 @@ class ConsortiumBuilder:
                 size = max(1, len(fixed))
             notes.append(f"{size} members: {how}" if rule.kind != "single" else rule.text)
         elif not 1 <= size <= MAX_SIZE:
-            raise FilterError(f"size must be between 1 and {MAX_SIZE}")
+            raise FilterError(f"size must be between 1 and {MAX_SIZE}", "size")
         if size < len(fixed):
-            raise FilterError(f"size {size} is smaller than the lead and the locked members ({len(fixed)})")
+            raise FilterError(f"size {size} is smaller than the lead and the locked members ({len(fixed)})", "size")
 
         covers = theme_coverage(h, needs.themes)
         countries, roles = h.countries, h.roles

@@ -97,11 +97,13 @@ class PartnerFilters:
         for name in ("country", "region", "org_type"):
             object.__setattr__(self, name, getattr(shared, name))
         if self.region is not None and self.country is not None and iso_from_code(self.region[:2]) != self.country:
-            raise FilterError(f"region {self.region} is not in country {self.country}: the filters contradict")
+            raise FilterError(
+                f"region {self.region} is not in country {self.country}: the filters contradict", "region"
+            )
         if self.sme is True and self.org_type in ("HES", "PUB"):
-            raise FilterError(f"sme=true and org_type={self.org_type} contradict: SMEs are companies")
+            raise FilterError(f"sme=true and org_type={self.org_type} contradict: SMEs are companies", "sme")
         if self.active_since is not None and not 1980 <= self.active_since <= dt.date.today().year:
-            raise FilterError(f"active_since {self.active_since} is not a year between 1980 and now")
+            raise FilterError(f"active_since {self.active_since} is not a year between 1980 and now", "active_since")
 
     @property
     def organisations(self) -> Filters:

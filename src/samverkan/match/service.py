@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from samverkan import budget
 from samverkan.db.models import Call
 from samverkan.match.consortium import ConsortiumBuilder
 from samverkan.match.partners import History, PartnerFilters, PartnerFinder, call_text, reasons
@@ -27,7 +28,7 @@ class PartnerService:
         """The finder over the whole history; rebuilt when the catalogue or its vectors change."""
         s = self.searcher
         key = (s.revision(), s._stored_vectors("call", "project"))
-        with self._lock:
+        with budget.exempt(), self._lock:
             if self._finder is None or self._finder[0] != key:
                 vectors = (lambda kind: load_vectors(s.engine, kind, s.model)) if key[1] else None
                 with Session(s.engine) as session:

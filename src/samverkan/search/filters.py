@@ -42,7 +42,12 @@ FACETS = {  # "region" counts NUTS 2 regions
 
 
 class FilterError(SamverkanError):
-    """A filter value that cannot be used (unknown organisation type, reversed dates …)."""
+    """A filter value that cannot be used (unknown organisation type, reversed dates …);
+    ``field`` names the parameter (HTTP 422, with ``field`` as the ``loc`` of the error)."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -59,20 +64,24 @@ class Filters:
         if self.country is not None:
             iso = iso_from_code(self.country)
             if not is_iso_code(iso):
-                raise FilterError(f"country {self.country!r} is not a two-letter country code")
+                raise FilterError(f"country {self.country!r} is not a two-letter country code", "country")
             object.__setattr__(self, "country", iso)
         if self.region is not None:
             code = self.region.strip().upper()
             if not NUTS_CODE.fullmatch(code):
-                raise FilterError(f"region {self.region!r} is not a NUTS code (e.g. SE, SE2, SE23, SE232)")
+                raise FilterError(f"region {self.region!r} is not a NUTS code (e.g. SE, SE2, SE23, SE232)", "region")
             object.__setattr__(self, "region", code)
         if self.org_type is not None:
             value = self.org_type.strip().upper()
             if value not in ORG_TYPES:
-                raise FilterError(f"organisation type {self.org_type!r} is unknown; use one of {', '.join(ORG_TYPES)}")
+                raise FilterError(
+                    f"organisation type {self.org_type!r} is unknown; use one of {', '.join(ORG_TYPES)}", "org_type"
+                )
             object.__setattr__(self, "org_type", value)
         if self.deadline_from and self.deadline_to and self.deadline_from > self.deadline_to:
-            raise FilterError(f"deadline_from {self.deadline_from} is after deadline_to {self.deadline_to}")
+            raise FilterError(
+                f"deadline_from {self.deadline_from} is after deadline_to {self.deadline_to}", "deadline_from"
+            )
 
     def active(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}

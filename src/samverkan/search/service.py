@@ -15,6 +15,7 @@ import numpy as np
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from samverkan import budget
 from samverkan.catalogue.places import Place, Places, load_places
 from samverkan.catalogue.programmes import PROGRAMME_NAMES
 from samverkan.db.models import (
@@ -259,7 +260,8 @@ class SearchService:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = E5Embedder()
+            with budget.exempt():  # loading the model, once for everyone
+                self._embedder = E5Embedder()
         return self._embedder
 
     def _vectors(self, kind: str, built: KindIndex, revision: str) -> tuple[list[int], np.ndarray] | None:
@@ -271,7 +273,7 @@ class SearchService:
             return None
         count = self._stored_vectors(kind)
         key = (revision, count)
-        with self._lock:
+        with budget.exempt(), self._lock:
             cached = self._dense.get(kind)
             if cached and cached[0] == key:
                 return cached[1]
@@ -302,7 +304,7 @@ class SearchService:
     def call_finder(self, revision: str) -> CallFinder:
         """The call finder; rebuilt when the catalogue or its stored vectors change."""
         key = (revision, self._stored_vectors("call", "project"))
-        with self._lock:
+        with budget.exempt(), self._lock:
             if self._finder is None or self._finder[0] != key:
                 source = (lambda kind: load_vectors(self.engine, kind, self.model)) if key[1] else None
                 with Session(self.engine) as session:
@@ -310,7 +312,7 @@ class SearchService:
             return self._finder[1]
 
     def places(self, revision: str) -> Places:
-        with self._lock:
+        with budget.exempt(), self._lock:
             if self._places is None or self._places[0] != revision:
                 with Session(self.engine) as session:
                     self._places = (revision, load_places(session))
@@ -348,7 +350,8 @@ class SearchService:
     @property
     def analyzer(self) -> Analyzer:
         if self._analyzer is None:
-            self._analyzer = Analyzer()
+            with budget.exempt():
+                self._analyzer = Analyzer()
         return self._analyzer
 
     def revision(self) -> str:
@@ -357,7 +360,7 @@ class SearchService:
             return row.value if row else "0"
 
     def _index(self, kind: str, revision: str) -> KindIndex:
-        with self._lock:
+        with budget.exempt(), self._lock:
             cached = self._indexes.get(kind)
             if cached and cached[0] == revision:
                 return cached[1]
@@ -411,7 +414,7 @@ class SearchService:
         if filters.region is not None:
             places = self.places(revision)
             if places and filters.region not in places.codes:
-                raise FilterError(f"region {filters.region!r} is not a NUTS 2021 code in the catalogue")
+                raise FilterError(f"region {filters.region!r} is not a NUTS 2021 code in the catalogue", "region")
         query_vector: np.ndarray | None = None  # embedded once, only if some kind has stored vectors
         facet_counts: dict[str, dict[str, dict[str, int]]] = {}
         for k in [kind] if kind else list(KINDS):

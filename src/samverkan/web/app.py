@@ -20,8 +20,10 @@ from samverkan.errors import SamverkanError, http_status
 from samverkan.search import QueryError
 from samverkan.search.filters import FilterError
 from samverkan.settings import Settings, load_settings
-from samverkan.web import dcat, sta
+from samverkan.web import dcat, docs, sta
 from samverkan.web.api import dataspace, details, partners, records, search
+from samverkan.web.api.schemas import ERRORS
+from samverkan.web.guard import Guard
 from samverkan.web.i18n import translations
 from samverkan.web.templating import language, render
 from samverkan.web.views import entities, places
@@ -48,6 +50,8 @@ def create_app(
 
     web = FastAPI(
         lifespan=lifespan,
+        docs_url=None,  # served by web/docs.py from our own origin (FastAPI's loads a CDN)
+        redoc_url=None,
         title="samverkan API",
         version="1",
         description=(
@@ -56,13 +60,12 @@ def create_app(
         ),
     )
     web.state.samverkan = core
-    web.include_router(search.router, prefix="/api/v1")
-    web.include_router(partners.router, prefix="/api/v1")
-    web.include_router(details.router, prefix="/api/v1")
-    web.include_router(records.router, prefix="/api/v1")
-    web.include_router(dataspace.router, prefix="/api/v1")
+    web.add_middleware(Guard, settings=settings)
+    for api in (search, partners, details, records, dataspace):
+        web.include_router(api.router, prefix="/api/v1", responses=ERRORS)
     web.include_router(sta.router)
     web.include_router(dcat.router)
+    web.include_router(docs.router)
     web.include_router(search_pages.router)
     web.include_router(entities.router)
     web.include_router(places.router)
@@ -91,6 +94,9 @@ def create_app(
 
     @web.exception_handler(FilterError)
     async def _filter_error(request: Request, exc: FilterError) -> Response:
+        if request.url.path.startswith("/api/"):  # as the OpenAPI document says a 422 looks
+            problem = {"loc": ["query", exc.field], "msg": str(exc), "type": "value_error"}
+            return JSONResponse({"detail": [problem]}, status_code=422)
         return answer(request, 422, str(exc))
 
     @web.exception_handler(SamverkanError)

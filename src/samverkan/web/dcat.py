@@ -16,7 +16,7 @@ router = APIRouter(include_in_schema=False)
 
 async def _catalogue(request: Request, fmt: str) -> Response:
     core = request.app.state.samverkan
-    base = str(request.base_url).rstrip("/")
+    base = core.settings.base_url
 
     def build() -> str:
         with Session(core.engine) as session:

@@ -18,7 +18,8 @@ from fastapi.responses import JSONResponse, Response
 
 from samverkan.dataspace.model import SETS
 from samverkan.dataspace.tenants import bearer
-from samverkan.errors import SamverkanError, TooLarge, http_status
+from samverkan.errors import OverBudget, SamverkanError, http_status
+from samverkan.web.guard import parsed_body
 
 PREFIX = "/sta/v1.1"
 router = APIRouter(include_in_schema=False)
@@ -37,38 +38,27 @@ def error(status: int, message: str) -> JSONResponse:
 
 
 def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + PREFIX
+    """The SensorThings root for self links: the configured public address, never ``Host``."""
+    return request.app.state.samverkan.settings.base_url + PREFIX
 
 
 async def answer(request: Request, work: Callable[[], Any], success: Callable[[Any], Response]) -> Response:
     try:
         result = await run_in_threadpool(work)
     except SamverkanError as exc:
-        return error(http_status(exc), str(exc))
+        response = error(http_status(exc), str(exc))
+        if isinstance(exc, OverBudget):
+            response.headers["Retry-After"] = "1"
+        return response
     return success(result)
 
 
-async def body_of(request: Request) -> Any:
-    """The JSON body, within the size limit; a clear 400 or 413 otherwise."""
-    limit = request.app.state.samverkan.settings.sta_max_body_bytes
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise TooLarge(f"request body of {int(declared)} bytes; the limit is {limit}")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(f"request body above the limit of {limit} bytes")
-        chunks.append(chunk)
-    raw = b"".join(chunks)
-    if not raw.strip():
+def body_of(request: Request) -> Any:
+    """The JSON body, as the guard read, bounded and parsed it (:mod:`samverkan.web.guard`)."""
+    body = parsed_body(request.scope)
+    if body is None:
         raise SamverkanError("the request has no body: send a JSON entity")
-    try:
-        return json.loads(raw)
-    except UnicodeDecodeError as exc:
-        raise SamverkanError("the body is not UTF-8 text") from exc
-    except json.JSONDecodeError as exc:
-        raise SamverkanError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+    return body
 
 
 def token_of(request: Request) -> str | None:
@@ -93,7 +83,7 @@ async def resource(request: Request, path: str) -> Response:
     base = base_url(request)
     try:
         token = token_of(request)
-        body = await body_of(request) if request.method in ("POST", "PATCH") else None
+        body = body_of(request) if request.method in ("POST", "PATCH") else None
     except SamverkanError as exc:
         return error(http_status(exc), str(exc))
     if request.method == "GET":

@@ -17,6 +17,8 @@ from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 from starlette.concurrency import iterate_in_threadpool
 
+from samverkan.bounds import INT32_MAX, INT_MAX
+from samverkan.dataspace import licences
 from samverkan.dataspace.observations import buckets_csv
 from samverkan.dataspace.tenants import bearer
 from samverkan.web.deps import Core
@@ -40,7 +42,7 @@ def token(
 
 
 Token = Annotated[str | None, Depends(token)]
-DatastreamId = Annotated[int, Path(description="Datastream id.", ge=1)]
+DatastreamId = Annotated[int, Path(description="Datastream id.", ge=1, le=INT32_MAX)]
 From = Annotated[
     str | None, Query(alias="from", max_length=40, description="ISO 8601 start (inclusive), with a time zone.")
 ]
@@ -73,15 +75,20 @@ class Aggregate(BaseModel):
 
 
 class ShareRequest(BaseModel):
-    datastream: int = Field(description="One of your datastreams.", examples=[7])
-    grantee: str = Field(description="A tenant's slug, or `public` for open data.", examples=["boras-stad"])
+    datastream: int = Field(ge=1, le=INT32_MAX, description="One of your datastreams.", examples=[7])
+    grantee: str = Field(
+        max_length=40, description="A tenant's slug, or `public` for open data.", examples=["boras-stad"]
+    )
     level: Literal["raw", "hourly", "daily"] = Field(
         description="`raw`: observations; `hourly` / `daily`: only aggregates of at least that interval.",
         examples=["hourly"],
     )
     licence: str | None = Field(
         default=None,
-        description="Licence URI for a public share (listed in the DCAT-AP catalogue).",
+        max_length=300,
+        description="Licence of a public share (listed in the DCAT-AP catalogue), one of: "
+        + ", ".join(licences.KNOWN)
+        + " (http or https, with or without the final slash).",
         examples=["http://creativecommons.org/licenses/by/4.0/"],
     )
 
@@ -112,10 +119,33 @@ class AuditOut(BaseModel):
     count: int = Field(description="Entities or buckets read (0 for share and revoke).", examples=[100])
 
 
+class DeadLetterOut(BaseModel):
+    id: int = Field(description="Record id (page with `before`).", examples=[31])
+    received_at: str | None = Field(description="When the message arrived, UTC.", examples=["2026-12-04T10:00:00Z"])
+    datastream: int | None = Field(description="The datastream its topic names.", examples=[7])
+    topic: str = Field(description="The MQTT topic.", examples=["v1.1/Datastreams(7)/Observations"])
+    reason: str = Field(
+        description="Why it was not stored.",
+        examples=["Observation.phenomenonTime: the time is outside the years 1 … 9999 in UTC"],
+    )
+    payload: str = Field(
+        description="The start of the message (2,000 characters), as text.",
+        examples=['{"phenomenonTime": "0001-01-01T00:00:00+01:00", "result": 1}'],
+    )
+    size: int = Field(description="Bytes of the whole message.", examples=[61])
+
+
 class TokenRequest(BaseModel):
     scope: Literal["read", "write", "admin"] = Field(description="What the token may do.", examples=["write"])
     label: str | None = Field(default=None, max_length=200, description="A note for you.", examples=["weather station"])
-    days: float | None = Field(default=None, gt=0, description="Lifetime in days; none: until revoked.", examples=[90])
+    days: float | None = Field(
+        default=None,
+        gt=0,
+        le=36_500,
+        allow_inf_nan=False,
+        description="Lifetime in days (at most 100 years); none: until revoked.",
+        examples=[90],
+    )
 
 
 class TokenOut(BaseModel):
@@ -239,7 +269,9 @@ async def list_shares(
 
 
 @router.delete("/shares/{share}", response_model=ShareOut, summary="Revoke a share")
-async def revoke_share(app: Core, auth: Token, share: Annotated[int, Path(description="Share id.")]) -> dict:
+async def revoke_share(
+    app: Core, auth: Token, share: Annotated[int, Path(description="Share id.", ge=1, le=INT32_MAX)]
+) -> dict:
     return await run_in_threadpool(app.dataspace.revoke_share, auth, share)
 
 
@@ -248,9 +280,28 @@ async def audit(
     app: Core,
     auth: Token,
     limit: Annotated[int, Query(ge=1, le=1000, description="Entries per page.")] = 100,
-    before: Annotated[int | None, Query(ge=1, description="Only entries older than this id (paging).")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=INT_MAX, description="Only entries older than this id (paging).")
+    ] = None,
 ) -> list[dict[str, Any]]:
     return await run_in_threadpool(app.dataspace.audit, auth, limit, before)
+
+
+@router.get(
+    "/dead-letters", response_model=list[DeadLetterOut], summary="Your MQTT messages that were not stored, newest first"
+)
+async def dead_letters(
+    app: Core,
+    auth: Token,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Records per page.")] = 100,
+    before: Annotated[
+        int | None, Query(ge=1, le=INT_MAX, description="Only records older than this id (paging).")
+    ] = None,
+) -> list[dict[str, Any]]:
+    """Messages your devices published that could not become observations (malformed, out of
+    range, for a datastream that is gone), with the reason. They were acknowledged to the
+    broker, so devices do not send them again. The newest 1,000 are kept."""
+    return await run_in_threadpool(app.dataspace.dead_letters, auth, limit, before)
 
 
 @router.post("/tokens", response_model=NewToken, status_code=201, summary="Make a token for your tenant")
@@ -259,5 +310,7 @@ async def create_token(app: Core, auth: Token, request: TokenRequest) -> dict[st
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut, summary="Revoke one of your tokens")
-async def revoke_token(app: Core, auth: Token, token_id: Annotated[int, Path(description="Token id.")]) -> dict:
+async def revoke_token(
+    app: Core, auth: Token, token_id: Annotated[int, Path(description="Token id.", ge=1, le=INT32_MAX)]
+) -> dict:
     return await run_in_threadpool(app.dataspace.revoke_token, auth, token_id)

@@ -157,3 +157,29 @@ class OrganisationProfile(BaseModel):
     countries: list[ProfileCountry] = Field(description="Countries worked with, most partners first.")
     fields: list[ProfileField] = Field(description="Fields of its projects.")
     types_of_action: dict[str, int] = Field(description="Projects per funding scheme.", examples=[{"RIA": 28}])
+
+
+class Problem(BaseModel):
+    """What every error of the API answers, except a 422 (which lists each invalid parameter)."""
+
+    detail: str = Field(
+        description="What was wrong, naming the parameter or field.",
+        examples=["body.datastream: 9223372036854775808 is outside the 64-bit whole numbers"],
+    )
+
+
+# the answers any operation of the API may give besides its own (documented for clients and
+# checked by the schemathesis run in tests/web/test_schemathesis.py)
+ERRORS: dict[int | str, dict[str, object]] = {
+    status: {"model": Problem, "description": text}
+    for status, text in (
+        (400, "Malformed input (a query without words, JSON nested too deep, a value out of range …)."),
+        (401, "No token, or one that is unknown, revoked or expired (where one is needed)."),
+        (403, "The token's scope is too small, or the data is someone else's."),
+        (404, "Nothing by that id (or nothing visible to you)."),
+        (413, "The body is larger than the server accepts."),
+        (415, "A body that is not application/json."),
+        (429, "Too many requests: see Retry-After."),
+        (503, "The request ran out of its time budget: see Retry-After."),
+    )
+}

@@ -111,7 +111,7 @@ async def home(request: Request, app: Core) -> HTMLResponse:
 def _filters(params: dict[str, str]) -> Filters:
     sme = {"true": True, "false": False, "": None}.get(params.get("sme", "").lower())
     if sme is None and params.get("sme"):
-        raise FilterError("sme must be true or false")
+        raise FilterError("sme must be true or false", "sme")
     return Filters(
         programme=params.get("programme") or None,
         country=(params.get("country") or "").upper() or None,
@@ -212,7 +212,7 @@ async def results(request: Request, app: Core) -> HTMLResponse:
         "status": status,
         "forthcoming_url": url(kind="call", status="forthcoming"),
         "clear_url": "/search?" + urlencode([(k, v) for k, v in (("q", query), ("kind", kind)) if v]),
-        "share_url": str(request.base_url).rstrip("/") + url(page=page if page > 1 else None),
+        "share_url": request.app.state.samverkan.settings.base_url + url(page=page if page > 1 else None),
     }
     return render(request, "results.html", context)
 
