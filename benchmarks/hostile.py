@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import shutil
 import statistics
@@ -179,15 +180,22 @@ def watched(server: Served, seconds: float) -> Iterator[dict[str, Any]]:
         sampler.join()
 
 
-def attack_loop(send: Callable[[httpx.Client], httpx.Response], base: str, stop: threading.Event, out: list) -> None:
+def attack_process(name: str, token: str, base: str, seconds: float, out: Any, ready: Any) -> None:
+    """The attacker, in a process of its own (its work must not slow the steady user's client):
+    sends the attack again and again, one at a time, for ``seconds``."""
+    send = attacks(token)[name]
+    answers = []
+    end = time.monotonic() + seconds
     with httpx.Client(base_url=base, timeout=120) as client:
-        while not stop.is_set():
+        ready.set()
+        while time.monotonic() < end:
             began = time.perf_counter()
             try:
-                status = send(client).status_code
+                status: Any = send(client).status_code
             except httpx.TransportError as exc:
                 status = type(exc).__name__
-            out.append((time.perf_counter() - began, status))
+            answers.append((time.perf_counter() - began, status))
+    out.put(answers)
 
 
 def body_of(size: int) -> Iterator[bytes]:
@@ -222,13 +230,16 @@ def measure_attacks(server: Served, token: str, seconds: float) -> None:
           f"p95 {base_p95 * 1000:.1f} ms; server RSS up to {max(calm['rss']):.0f} MB")  # fmt: skip
     print(f"{'attack':36} {'answers':>7} {'statuses':18} {'median s':>8} {'max s':>6} "
           f"{'user p95 ms':>11} {'ratio':>5} {'RSS MB':>7}")  # fmt: skip
-    for name, send in attacks(token).items():
-        stop = threading.Event()
-        answers: list[tuple[float, Any]] = []
-        attacker = threading.Thread(target=attack_loop, args=(send, server.base, stop, answers))
+    spawn = multiprocessing.get_context("spawn")
+    for name in attacks(token):
+        results = spawn.Queue()
+        ready = spawn.Event()
+        attacker = spawn.Process(target=attack_process, args=(name, token, server.base, seconds + 1, results, ready))
+        attacker.start()
+        ready.wait(120)  # measured once the attack is under way
         with watched(server, seconds) as seen:
-            attacker.start()
-        stop.set()
+            pass
+        answers: list[tuple[float, Any]] = results.get(timeout=300)
         attacker.join()
         times = [a[0] for a in answers]
         statuses = sorted({str(a[1]) for a in answers})
