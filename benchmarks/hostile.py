@@ -49,6 +49,9 @@ from samverkan.dataspace.broker import topic, user_name
 from samverkan.settings import load_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ingest import THING  # noqa: E402  (a Thing with a Location and one Datastream)
+
 from tests.serving import free_port  # noqa: E402
 
 POISONS = {
@@ -56,28 +59,6 @@ POISONS = {
     "400-digit result": b'{"result": ' + b"9" * 400 + b"}",
     "result nested 5000 deep": b'{"result": ' + b"[" * 5000 + b"]" * 5000 + b"}",
     "lone surrogate": b'{"result": "\\ud800"}',
-}
-STATION = {
-    "name": "bench",
-    "description": "benchmark station",
-    "Locations": [
-        {
-            "name": "here",
-            "description": "x",
-            "encodingType": "application/geo+json",
-            "location": {"type": "Point", "coordinates": [12.9, 57.7]},
-        }
-    ],
-    "Datastreams": [
-        {
-            "name": "temperature",
-            "description": "x",
-            "unitOfMeasurement": {"name": "degree Celsius", "symbol": "°C", "definition": "x"},
-            "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
-            "Sensor": {"name": "s", "description": "x", "encodingType": "text/html", "metadata": "x"},
-            "ObservedProperty": {"name": "Air temperature", "definition": "x", "description": "x"},
-        }
-    ],
 }
 
 
@@ -338,7 +319,7 @@ def prepare(db: str) -> dict[str, dict[str, Any]]:
         if admin is None:
             raise SystemExit(f"tenant {slug} exists in this database: use a fresh one")
         device = space.issue_token(None, "write", slug=slug)
-        _, thing = space.create(admin, "Things", STATION)
+        _, thing = space.create(admin, "Things", THING)
         stream = space.read(admin, f"Things({thing})/Datastreams", {}, "http://x")["value"][0]["@iot.id"]
         tenants[slug] = {"slug": slug, "admin": admin, "token": device["token"], "id": device["id"], "stream": stream}
     core.close()

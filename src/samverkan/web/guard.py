@@ -8,9 +8,11 @@ In order, for each request:
    tokens is limited like anything anonymous. Above the limit: ``429`` with ``Retry-After``.
    Static files are not counted.
 2. **The body**, read here once and bounded: at most ``sta_max_body_bytes`` under ``/sta``,
-   :data:`API_MAX_BODY` elsewhere (``413``); a write to ``/api`` or ``/sta`` must say
-   ``application/json`` (``415``); a JSON body is parsed by :func:`samverkan.bounds.load_json`
-   (``400`` naming what is wrong) and handed on in the scope, so no handler parses it again.
+   :data:`API_MAX_BODY` elsewhere (``413``), arriving within the request's time budget, at
+   least :data:`BODY_SECONDS` (``408``: a client trickling a body must not hold a connection);
+   a write to ``/api`` or ``/sta`` must say ``application/json`` (``415``); a JSON body is
+   parsed by :func:`samverkan.bounds.load_json` (``400`` naming what is wrong; a large one in a
+   worker thread) and handed on in the scope, so no handler parses it again.
 3. **A time budget** (:mod:`samverkan.budget`, ``request_budget_seconds``) for the work before
    the response starts, and a watch on the connection: when the client goes away the budget is
    spent at once and the work stops at its next check.
@@ -28,6 +30,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+import anyio
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
@@ -47,6 +50,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 API_MAX_BODY = 1024 * 1024  # bytes of a JSON body to /api (shares and tokens are a few hundred)
+BODY_SECONDS = 1.0  # the least time a body may take to arrive, whatever the request's budget
+PARSE_INLINE = 64 * 1024  # bodies up to this size are parsed in the event loop (quicker than a thread)
 BODY = "samverkan.body"  # the scope key of the parsed JSON body
 WRITES = {"POST", "PUT", "PATCH"}
 HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
@@ -123,8 +128,13 @@ class Guard:
         if declared.isascii() and declared.isdigit() and int(declared) > limit:
             raise _Refusal(413, f"request body of {int(declared)} bytes; the limit is {limit}")
         chunks, size = [], 0
+        allowed = max(BODY_SECONDS, self.settings.request_budget_seconds)
+        deadline = time.monotonic() + allowed
         while True:
-            message = await receive()
+            try:  # a body trickled in slowly would hold a connection (and a shutdown) for ever
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                raise _Refusal(408, f"the body did not arrive within {allowed:g} s") from None
             if message["type"] == "http.disconnect":
                 raise _Refusal(400, "the client went away before sending the whole body")
             chunk = message.get("body", b"")
@@ -140,7 +150,10 @@ class Guard:
             if media != "application/json" and not media.endswith("+json"):
                 raise _Refusal(415, f"send the body as application/json, not {media or 'without a Content-Type'}")
             try:
-                scope[BODY] = load_json(body, "body", self.settings.json_max_depth)
+                if len(body) > PARSE_INLINE:  # a large body is parsed beside the event loop
+                    scope[BODY] = await anyio.to_thread.run_sync(load_json, body, "body", self.settings.json_max_depth)
+                else:
+                    scope[BODY] = load_json(body, "body", self.settings.json_max_depth)
             except Unbounded as exc:
                 raise _Refusal(400, str(exc)) from None
         return body

@@ -177,6 +177,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
         (401, "No token, or one that is unknown, revoked or expired (where one is needed)."),
         (403, "The token's scope is too small, or the data is someone else's."),
         (404, "Nothing by that id (or nothing visible to you)."),
+        (408, "The body did not arrive within the request's time budget."),
         (413, "The body is larger than the server accepts."),
         (415, "A body that is not application/json."),
         (429, "Too many requests: see Retry-After."),
