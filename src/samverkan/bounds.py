@@ -68,7 +68,7 @@ DEFAULT_LIMITS = Limits()
 # -- JSON documents -----------------------------------------------------------------------------
 
 
-def json_depth(raw: bytes) -> int:
+def json_depth(raw: bytes | bytearray) -> int:
     """How deeply arrays and objects nest in ``raw`` (a JSON text), without parsing it.
 
     Linear and in C: escaped backslashes and quotes are removed, the text is cut at the
@@ -88,7 +88,7 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def load_json(raw: bytes | str, where: str, max_depth: int = Limits.max_depth) -> Any:
+def load_json(raw: bytes | bytearray | str, where: str, max_depth: int = Limits.max_depth) -> Any:
     """Parse a JSON document from outside within the invariants above; raises :class:`Unbounded`
     naming ``where`` (e.g. ``body`` or ``line 12``) and, for a bad value, its path."""
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw

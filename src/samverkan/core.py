@@ -121,7 +121,7 @@ class Samverkan:
         past projects) and suggested partners."""
         with Session(self.engine) as session:
             out = details.call_detail(session, call_id)
-            out["eligibility"] = eligibility(session.get(Call, call_id)).as_dict()
+            out["eligibility"] = eligibility(session.get_one(Call, call_id)).as_dict()
         out["partners"] = self.partners(call=call_id, limit=partners)["results"]
         out["similar_projects"] = []
         if not out["funded"]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 from pydantic import Field, field_validator
@@ -171,7 +172,7 @@ class Settings(BaseSettings):
         return value
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Build settings; explicit ``overrides`` (e.g. from CLI flags) win over the environment."""
     clean = {k: v for k, v in overrides.items() if v is not None}
     return Settings(**clean)

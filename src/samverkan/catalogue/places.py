@@ -20,7 +20,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,7 +114,7 @@ class Places:
     def __init__(
         self,
         regions: list[tuple[str, int, str, str | None, dict | None]],
-        municipalities: list[tuple[str, str]] = (),
+        municipalities: Sequence[tuple[str, str | None]] = (),
     ) -> None:
         """``regions``: (NUTS code, level, name, Latin name, geometry); ``municipalities``:
         (Swedish municipality name, its NUTS 3 code)."""

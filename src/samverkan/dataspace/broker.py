@@ -117,7 +117,11 @@ class Snapshot:
             for ident, tenant, slug, scope, hashed, expires in rows
             if expires is None or (expires if expires.tzinfo else expires.replace(tzinfo=dt.UTC)) > moment
         )
-        return cls(tokens, tuple(tuple(r) for r in owners), tuple(tuple(r) for r in shares))
+        return cls(
+            tokens,
+            tuple((stream, tenant) for stream, tenant in owners),
+            tuple((stream, grantee) for stream, grantee in shares),
+        )
 
     def fingerprint(self) -> str:
         """A digest of everything the broker's files depend on."""

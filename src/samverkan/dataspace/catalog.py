@@ -43,7 +43,7 @@ def _public(session: Session) -> Iterator[tuple[t.Share, t.Datastream, tuple[flo
         select(t.Share).where(t.Share.grantee_id.is_(None), t.Share.revoked_at.is_(None)).order_by(t.Share.id)
     )
     for share in shares:
-        stream = session.get(t.Datastream, share.datastream_id)
+        stream = session.get_one(t.Datastream, share.datastream_id)
         location = current_location(session, stream.thing_id)
         yield share, stream, _point(location.location if location else None)
 
@@ -70,9 +70,9 @@ def _dataset(
     places: dict[tuple[float, float], tuple[list[str], str | None]],
     base: str,
 ) -> dcat.OpenDataset:
-    tenant = session.get(t.Tenant, stream.tenant_id)
-    observed = session.get(t.ObservedProperty, stream.observed_property_id)
-    sensor = session.get(t.Sensor, stream.sensor_id)
+    tenant = session.get_one(t.Tenant, stream.tenant_id)
+    observed = session.get_one(t.ObservedProperty, stream.observed_property_id)
+    sensor = session.get_one(t.Sensor, stream.sensor_id)
     if point is not None and point not in places:
         places[point] = place(session, *point)
     nuts, municipality = places.get(point, ([], None)) if point else ([], None)

@@ -24,7 +24,7 @@ REASON_CHARS = 1000
 
 
 def record(
-    session: Session, tenant: int | None, datastream: int | None, topic: str, reason: str, payload: bytes
+    session: Session, tenant: int | None, datastream: int | None, topic: str, reason: str, payload: bytes | bytearray
 ) -> None:
     """Keep one rejected message (call :func:`prune` once per batch after)."""
     text = payload[: PAYLOAD_CHARS * 4].decode("utf-8", "replace")[:PAYLOAD_CHARS]

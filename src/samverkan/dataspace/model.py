@@ -51,7 +51,7 @@ class Nav:
     target: str
     fk: str | None = None
     back: str | None = None
-    link: tuple[type, str, str] | None = None  # (table, column to this entity, column to the target)
+    link: tuple[type[Any], str, str] | None = None  # (table, column to this entity, column to the target)
 
     @property
     def many(self) -> bool:
@@ -62,7 +62,7 @@ class Nav:
 class EntitySet:
     name: str
     singular: str
-    model: type
+    model: type[Any]
     props: tuple[Prop, ...]
     navs: tuple[Nav, ...]
 
@@ -296,6 +296,7 @@ def read_prop(prop: Prop, value: Any, where: str, limits: Limits = DEFAULT_LIMIT
     if prop.kind == "time":
         return {prop.column: None if value is None and not prop.required else read_time(value, field)}
     if prop.kind == "interval":
+        assert prop.end is not None
         if value is None:
             return {prop.column: None, prop.end: None}
         start, end = read_interval(value, field)
@@ -313,6 +314,7 @@ def prop_value(prop: Prop, row: Any) -> Any:
     if prop.kind in ("time",):
         return format_ms(getattr(row, prop.column))
     if prop.kind == "interval":
+        assert prop.end is not None
         return format_interval(getattr(row, prop.column), getattr(row, prop.end))
     if prop.kind == "result":
         return result_value(row.result, row.result_json)

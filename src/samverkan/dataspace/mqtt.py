@@ -78,7 +78,7 @@ class Message:
     mid: int
     qos: int
     topic: str
-    payload: bytes
+    payload: bytes | bytearray
     retain: bool
     arrival: int  # ms since the epoch: the phenomenonTime of an observation that gives none
 
@@ -199,7 +199,8 @@ class Ingester:
             manual_ack=True,
         )
         client.username_pw_set(self.username, self.password)
-        client.reconnect_delay_set(0.1, 5)
+        # paho hints whole seconds, but it only doubles, caps and waits for the delay: a float works
+        client.reconnect_delay_set(0.1, 5)  # type: ignore[arg-type]
         client.on_connect = self._on_connect
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message

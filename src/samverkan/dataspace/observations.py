@@ -166,6 +166,7 @@ def insert_rows(session: Session, head: str, width: int, values: list[Any], tail
     machine, commit included). Each row still becomes its own row in the table, inserted in
     the order of the VALUES list: :func:`store_identified` relies on that order for the ids."""
     raw = session.connection().connection.dbapi_connection  # many values: no wrapping
+    assert raw is not None
     most = POSTGRES_MOST_VALUES
     if _sqlite(session):  # 32,766 since SQLite 3.32, 999 before; builds may set another
         most = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
@@ -287,7 +288,7 @@ def store_identified(session: Session, rows: Sequence[Row | PlainRow] = (), bloc
     before = connection.exec_driver_sql(largest).scalar_one() if sqlite else None
     new = store(session, rows, blocks)
     total = len(rows) + sum(len(block.times) for block in blocks)
-    if sqlite and new == total and connection.exec_driver_sql(largest).scalar_one() == before + new:
+    if before is not None and new == total and connection.exec_driver_sql(largest).scalar_one() == before + new:
         plain = sum(map(PLAIN_WIDTH.__eq__, map(len, rows)))
         if plain in (0, len(rows)):  # the rows all of one kind, then the blocks: in the order given
             return list(range(before + 1, before + new + 1))
@@ -311,7 +312,9 @@ def ids_of(session: Session, keys: Sequence[tuple[int, int]]) -> list[int]:
         spans[datastream] = (min(low, moment), max(high, moment))
     p = _param(session)
     found: dict[int, dict[int, int]] = {}
-    cursor = session.connection().connection.dbapi_connection.cursor()  # many rows: no wrapping
+    raw = session.connection().connection.dbapi_connection
+    assert raw is not None
+    cursor = raw.cursor()  # many rows: no wrapping
     try:
         for datastream, (low, high) in spans.items():
             cursor.execute(
@@ -428,7 +431,8 @@ def _in_range(datastream: int, start: int | None, end: int | None) -> list[Any]:
 
 def count(session: Session, datastream: int, start: int | None, end: int | None) -> int:
     """How many observations a datastream has in [start, end)."""
-    return session.scalar(select(func.count()).select_from(t.Observation).where(*_in_range(datastream, start, end)))
+    query = select(func.count()).select_from(t.Observation).where(*_in_range(datastream, start, end))
+    return session.execute(query).scalar_one()
 
 
 def export_chunk(
@@ -461,7 +465,9 @@ def csv_line(row: tuple[Any, ...]) -> str:
     else:
         text = other if isinstance(other, str) else json.dumps(other, ensure_ascii=False)
         result = '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\r\n') else text
-    fields = (str(ident), format_ms(start), format_ms(end) or "", format_ms(result_time) or "", result, str(feature))
+    first = format_ms(start)
+    assert first is not None  # a stored time outside years 1 … 9999 (see format_ms) fails the export here
+    fields = (str(ident), first, format_ms(end) or "", format_ms(result_time) or "", result, str(feature))
     return ",".join(fields) + "\n"
 
 
@@ -489,7 +495,7 @@ def write_parquet(target: BinaryIO, chunks: Iterable[list[tuple[Any, ...]]], abo
     written = 0
     with pq.ParquetWriter(target, schema, compression="zstd") as writer:
         for rows in chunks:
-            columns = list(zip(*rows, strict=True))
+            columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
             columns[5] = [None if value is None else _json(value) for value in columns[5]]
             writer.write_table(pa.Table.from_arrays(list(map(pa.array, columns, schema.types)), schema=schema))
             written += len(rows)
@@ -538,8 +544,9 @@ def read_plain_rows(
     numbers = np.array(results, np.float64)
     if not np.isfinite(numbers).all():
         return None
+    moments: np.ndarray | None
     if at is None:
-        moments: np.ndarray | None = np.full(len(data), default_time, np.int64)
+        moments = np.full(len(data), default_time, np.int64)
     else:
         texts = list(map(itemgetter(at), data))
         if set(map(type, texts)) != {str}:
@@ -630,7 +637,7 @@ def read_row(
         start, end = read_interval(values["phenomenonTime"], f"{where}.phenomenonTime")
     else:
         start, end = default_time, None
-    valid = (None, None)
+    valid: tuple[int | None, int | None] = (None, None)
     if values.get("validTime") is not None:
         valid = read_interval(values["validTime"], f"{where}.validTime")
         if valid[1] is None:

@@ -180,8 +180,9 @@ class _Parser:
         return token
 
     def done(self) -> None:
-        if self.peek() is not None:
-            raise self.error(f"unexpected {self.peek().text!r}")
+        token = self.peek()
+        if token is not None:
+            raise self.error(f"unexpected {token.text!r}")
 
     @contextmanager
     def nested(self) -> Iterator[None]:
@@ -247,9 +248,9 @@ class _Parser:
                 self.i += 1
                 args = []
                 with self.nested():
-                    if self.peek() is not None and self.peek().text != ")":
+                    if (nxt := self.peek()) is not None and nxt.text != ")":
                         args.append(self.expression())
-                        while self.peek() is not None and self.peek().text == ",":
+                        while (nxt := self.peek()) is not None and nxt.text == ",":
                             self.i += 1
                             args.append(self.expression())
                 self.take(")")

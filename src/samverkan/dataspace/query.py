@@ -49,8 +49,8 @@ def visible(eset: EntitySet, access: Access) -> ColumnElement[bool]:
     me, shared, raw = access.me, access.shared, access.raw
     model = eset.model
     if eset.name == "Observations":
-        own = t.Observation.datastream_id.in_(select(t.Datastream.id).where(t.Datastream.tenant_id == me))
-        return or_(own if me is not None else false(), t.Observation.datastream_id.in_(raw) if raw else false())
+        mine = t.Observation.datastream_id.in_(select(t.Datastream.id).where(t.Datastream.tenant_id == me))
+        return or_(mine if me is not None else false(), t.Observation.datastream_id.in_(raw) if raw else false())
     own = model.tenant_id == me if me is not None else false()
     if not shared:
         return own
@@ -115,6 +115,7 @@ def related(nav: Nav, source: EntitySet, source_ids: Any) -> ColumnElement[bool]
         if target is t.Observation and nav.back == "feature_id":  # not indexed: go through the datastreams
             return obs.of_features(source_ids)
         return getattr(target, nav.back).in_(source_ids)
+    assert nav.link is not None
     table, mine, theirs = nav.link
     return target.id.in_(select(getattr(table, theirs)).where(getattr(table, mine).in_(source_ids)))
 
@@ -127,6 +128,7 @@ def having(nav: Nav, source: EntitySet, target_ids: Any) -> ColumnElement[bool]:
         return getattr(model, nav.fk).in_(target_ids)
     if nav.back is not None:
         return model.id.in_(select(getattr(target, nav.back)).where(target.id.in_(target_ids)))
+    assert nav.link is not None
     table, mine, theirs = nav.link
     return model.id.in_(select(getattr(table, mine)).where(getattr(table, theirs).in_(target_ids)))
 
@@ -184,6 +186,7 @@ def condition(node: Any, eset: EntitySet, access: Access) -> ColumnElement[bool]
                 "$filter: a comparison may follow one navigation property on both sides, not several"
             )
         nav = eset.nav(navs.pop())
+        assert nav is not None
         target = SETS[nav.target]
         inner = select(target.model.id).where(visible(target, access), condition(_strip(node, 1), target, access))
         return having(nav, eset, inner)
@@ -271,8 +274,8 @@ def _compare(op: str, left: Operand, right: Operand) -> ColumnElement[bool]:
             stored = cast(value.sql[1], String)
             plain = other.sql if isinstance(other.sql, str) else isinstance(other.sql, True_)
             literal_json = json.dumps(plain, ensure_ascii=False)
-            left, right = (stored, literal_json) if value is left else (literal_json, stored)
-            return _ops(op, left, right)
+            a, b = (stored, literal_json) if value is left else (literal_json, stored)
+            return _ops(op, a, b)
     left, right = _align(left, right), _align(right, left)
     a, b = left.sql, right.sql
     if right.kind == "null" or left.kind == "null":
@@ -390,7 +393,7 @@ class Target:
     prop: str | None = None
     value: bool = False  # …/name/$value
     ref: bool = False  # …/$ref
-    parent: tuple[EntitySet, int, Nav] | None = None  # the last entity and navigation, for POST
+    parent: tuple[EntitySet, int, Nav | None] | None = None  # the last entity and navigation, for POST
     source: tuple[str, Any] | None = None  # the entity navigated from (label, id query): must exist
 
 
@@ -498,10 +501,12 @@ class Reader:
 
     def _prop(self, target: Target, row: Any) -> Any:
         name = target.prop
+        assert name is not None
         if name in ("id", "@iot.id"):
             value = row.id
         else:
             prop = target.eset.prop(name)
+            assert prop is not None
             value = self._computed(target.eset, row, prop) if prop.kind == "computed" else prop_value(prop, row)
         if target.value:
             return value if isinstance(value, str) else "" if value is None else str(value)

@@ -113,13 +113,14 @@ class DataSpace:
             target = resolve(path, access)
             if target.single or target.prop or target.ref:
                 raise QueryOptionError(f"POST {path}: post to a collection, e.g. {target.eset.name}")
-            parent = target.parent if target.parent and target.parent[2] is not None else None
+            nav = target.parent[2] if target.parent else None
+            parent = target.parent if nav is not None else None
             if parent is not None:
                 source, ident, _ = parent
                 visible_parent = select(source.model.id).where(visible(source, access), source.model.id == ident)
                 if session.scalar(visible_parent) is None:
                     raise NotFound(f"{source.name}({ident}) not found")
-            if parent is not None and parent[2].fk is not None:  # pragma: no cover - single targets are refused above
+            if nav is not None and nav.fk is not None:  # pragma: no cover - single targets are refused above
                 raise QueryOptionError(f"POST {path}: not a collection")
             return target.eset.name, writer.create(target.eset, body, parent)
 
@@ -279,7 +280,7 @@ class DataSpace:
             else:
                 viewer = tenants.authenticate(session, token)
                 viewer.require("admin")
-                tenant = session.get(t.Tenant, viewer.tenant_id)
+                tenant = session.get_one(t.Tenant, viewer.tenant_id)
             plain, row = tenants.issue_token(
                 session, tenant, scope, label, dt.timedelta(days=days) if days is not None else None
             )
@@ -292,6 +293,7 @@ class DataSpace:
             else:
                 viewer = tenants.authenticate(session, token)
                 viewer.require("admin")
+                assert viewer.tenant_id is not None
                 tenant_id = viewer.tenant_id
             return token_json(tenants.revoke_token(session, tenant_id, token_id))
 

@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from samverkan.dataspace import licences
@@ -114,7 +114,7 @@ def _tally_public(session: Session, owner: int, at: dt.datetime, count: int) -> 
 
 def access(session: Session, viewer: Viewer) -> Access:
     """The shares in force for ``viewer``: those granted to it and those granted to the public."""
-    granted = Share.grantee_id.is_(None)
+    granted: ColumnElement[bool] = Share.grantee_id.is_(None)
     if viewer.tenant_id is not None:
         granted = or_(granted, Share.grantee_id == viewer.tenant_id)
     rows = session.execute(

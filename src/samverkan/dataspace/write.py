@@ -37,6 +37,8 @@ DEPENDANT_OBSERVATIONS: dict[str, Callable[[int], ColumnElement[bool]]] = {
     "ObservedProperties": lambda ident: t.Datastream.observed_property_id == ident,
 }
 
+OBSERVATION_NAVS = {n.name: n for n in SETS["Observations"].navs}
+
 
 def _is_ref(value: Any) -> bool:
     return isinstance(value, dict) and "@iot.id" in value
@@ -70,7 +72,7 @@ class Writer:
 
     def _owner(self, eset: EntitySet, row: Any) -> int:
         if eset.name == "Observations":
-            return self.session.get(t.Datastream, row.datastream_id).tenant_id
+            return self.session.get_one(t.Datastream, row.datastream_id).tenant_id
         return row.tenant_id
 
     def owned(self, eset: EntitySet, ident: int, label: str) -> Any:
@@ -88,21 +90,21 @@ class Writer:
         """Create ``body`` (with nested entities) in ``eset``; ``parent`` is the entity and
         navigation of a path such as ``Things(1)/Datastreams``. Returns the new id."""
         links: dict[str, int] = {}
-        link_after: tuple[Nav, int] | None = None
-        if parent is not None and parent[2] is not None:
-            source, ident, nav = parent
+        link_after: tuple[type[Any], int] | None = None  # (link table, the parent's id)
+        if parent is not None and (nav := parent[2]) is not None:
+            source, ident, _ = parent
             self.owned(source, ident, f"{source.name}({ident})")
             if nav.back is not None:
                 back = next(n for n in eset.navs if n.fk == nav.back)
                 links[back.name] = ident
             elif nav.link is not None:
-                link_after = (nav, ident)
+                link_after = (nav.link[0], ident)
             else:
                 raise EntityError(f"POST to {source.name}({ident})/{nav.name}: create it on its own and link it")
         new = self._create(eset, body, eset.singular, links)
         if link_after is not None:
-            nav, ident = link_after
-            reverse = next(n for n in eset.navs if n.link is not None and n.link[0] is nav.link[0])
+            table, ident = link_after
+            reverse = next(n for n in eset.navs if n.link is not None and n.link[0] is table)
             self._link(eset, new, reverse, [ident])
         return new
 
@@ -166,6 +168,7 @@ class Writer:
 
     def _link(self, eset: EntitySet, ident: int, nav: Nav, others: list[int]) -> None:
         """Add many-to-many links; a Thing given Locations gets a HistoricalLocation."""
+        assert nav.link is not None
         table, mine, theirs = nav.link
         for other in dict.fromkeys(others):
             exists = self.session.scalar(
@@ -194,27 +197,27 @@ class Writer:
 
     def _create_observation(self, body: dict[str, Any], where: str, links: dict[str, int]) -> int:
         if "Datastream" in body:
-            links["Datastream"] = self._one(
-                SETS["Observations"].nav("Datastream"), body["Datastream"], f"{where}.Datastream"
-            )
+            links["Datastream"] = self._one(OBSERVATION_NAVS["Datastream"], body["Datastream"], f"{where}.Datastream")
         if "Datastream" not in links:
             raise EntityError(f"{where}.Datastream is required")
         datastream = links["Datastream"]
         feature = links.get("FeatureOfInterest")
         if "FeatureOfInterest" in body:
             feature = self._one(
-                SETS["Observations"].nav("FeatureOfInterest"), body["FeatureOfInterest"], f"{where}.FeatureOfInterest"
+                OBSERVATION_NAVS["FeatureOfInterest"], body["FeatureOfInterest"], f"{where}.FeatureOfInterest"
             )
         if feature is None:
             feature = self.derived_feature(datastream, where)
         values = {k: v for k, v in body.items() if k not in ("Datastream", "FeatureOfInterest")}
         row = read_row(datastream, values, where, to_ms(now()), feature, self.limits)
         obs.store(self.session, [row])
-        return self.session.scalar(
+        ident = self.session.scalar(
             select(t.Observation.id).where(
                 t.Observation.datastream_id == datastream, t.Observation.phenomenon_time == row.phenomenon_time
             )
         )
+        assert ident is not None
+        return ident
 
     def derived_feature(self, datastream: int, where: str) -> int:
         """The FeatureOfInterest of an Observation that names none: its Thing's Location, as the
@@ -222,7 +225,7 @@ class Writer:
         if datastream in self._features:
             return self._features[datastream]
         thing = self.session.scalar(select(t.Datastream.thing_id).where(t.Datastream.id == datastream))
-        location = current_location(self.session, thing)
+        location = None if thing is None else current_location(self.session, thing)
         if location is None:
             raise EntityError(f"{where}: give a FeatureOfInterest, or a Location to Thing {thing} to derive it from")
         feature = self.session.scalar(
@@ -292,7 +295,7 @@ class Writer:
             feature = None
             if "FeatureOfInterest" in item:
                 feature = self._one(
-                    SETS["Observations"].nav("FeatureOfInterest"),
+                    OBSERVATION_NAVS["FeatureOfInterest"],
                     item["FeatureOfInterest"],
                     f"{where}.FeatureOfInterest",
                 )
@@ -396,7 +399,7 @@ class Writer:
         if dependants is not None:
             streams = select(t.Datastream.id).where(dependants(ident))
             self.session.execute(streams.with_for_update())
-            gone = t.Observation.datastream_id.in_(streams)
+            gone: ColumnElement[bool] | None = t.Observation.datastream_id.in_(streams)
         elif eset.name == "FeaturesOfInterest":
             gone = obs.of_features([ident])
         else:

@@ -484,10 +484,10 @@ class Upserter:
     import twice changes nothing (not even ``imported_at``).
     """
 
-    def __init__(self, ctx: ImportContext, model: type, counts: Counts, merge: Merge, batch: int) -> None:
+    def __init__(self, ctx: ImportContext, model: type[Any], counts: Counts, merge: Merge, batch: int) -> None:
         self.ctx = ctx
         self.model = model
-        self.table = model.__table__  # type: ignore[attr-defined]
+        self.table = model.__table__
         self.counts = counts
         self.merge = merge
         self.batch = batch
@@ -590,7 +590,7 @@ class Upserter:
         for key, row in self.pending.items():
             old = existing.get(key)
             if old is None:
-                record = {c: None for c in self.columns}
+                record: dict[str, Any] = {c: None for c in self.columns}
                 record.update(self.merge(None, row))
                 record["source"] = self.ctx.report.source
                 record["imported_at"] = now

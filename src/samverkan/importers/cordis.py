@@ -116,7 +116,7 @@ def _projects(ctx: ImportContext, source: InputFile, programme: str | None) -> N
                         "total_cost": row.number("totalCost"),
                         "ec_max_contribution": row.number("ecMaxContribution"),
                         "framework_programme": row.text("frameworkProgramme"),
-                        "legal_basis": (_split(row.text("legalBasis")) or [None])[0],
+                        "legal_basis": next(iter(_split(row.text("legalBasis"))), None),
                         "master_call": row.text("masterCall"),
                         "sub_call": row.text("subCall"),
                         "funding_scheme": row.text("fundingScheme"),

@@ -7,8 +7,9 @@ import io
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from samverkan.errors import InputError, Problem
 
@@ -22,9 +23,9 @@ class InputFile:
     display: str
     name: str
     size: int
-    _open: Callable[[], BinaryIO]
+    _open: Callable[[], IO[bytes]]
 
-    def open(self, progress: ProgressFn | None = None) -> BinaryIO:
+    def open(self, progress: ProgressFn | None = None) -> IO[bytes]:
         """A binary stream of the (decompressed) content; ``progress`` gets raw bytes read."""
         raw = self._open()
         if progress is not None:
@@ -37,7 +38,7 @@ class InputFile:
 class _GzipReader(gzip.GzipFile):
     """A gzip stream that also closes the file it reads from."""
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: IO[bytes]) -> None:
         super().__init__(fileobj=raw, mode="rb")
         self._raw = raw
 
@@ -49,7 +50,7 @@ class _GzipReader(gzip.GzipFile):
 
 
 class _CountingRaw(io.RawIOBase):
-    def __init__(self, inner: BinaryIO, progress: ProgressFn) -> None:
+    def __init__(self, inner: IO[bytes], progress: ProgressFn) -> None:
         self._inner = inner
         self._progress = progress
 
@@ -101,7 +102,7 @@ def _zip_members(path: Path) -> list[InputFile]:
                 f"{path}!{info.filename}",
                 Path(info.filename).name,
                 info.file_size,
-                lambda info=info: archive.open(info),
+                partial(archive.open, info),
             )
         )
     return out

@@ -345,7 +345,7 @@ class ConsortiumBuilder:
         countries = {h.orgs[i]["country"] for i in counted}
         in_member_states = {c for c in countries if c in _member_states(rule)}
         have_roles = {h.orgs[m.org]["activity_type"] for m in members}
-        covered = covers[:, [m.org for m in members]].any(axis=1) if len(needs.themes) else np.zeros(0, dtype=bool)
+        covered = np.any(covers[:, [m.org for m in members]], axis=1) if len(needs.themes) else np.zeros(0, dtype=bool)
         return {
             "entities": max(0, rule.min_entities - len(counted)),
             "countries": max(0, rule.min_countries - len(countries)),
@@ -472,7 +472,7 @@ class ConsortiumBuilder:
                 }
             )
         if needs.themes:
-            covered = covers[:, [m.org for m in members]].any(axis=1)
+            covered = np.any(covers[:, [m.org for m in members]], axis=1)
             missing = [t.label for t, c in zip(needs.themes, covered, strict=True) if not c]
             checks.append(
                 {

@@ -204,8 +204,8 @@ class History:
         self.last_year = last
         self.project_titles = [projects[p].acronym or projects[p].title or p for p in used_projects]
         schemes: dict[str, list[float]] = {}
-        for at, p in enumerate(used_projects):
-            schemes.setdefault((projects[p].funding_scheme or "").upper(), []).append(self.project_size[at])
+        for i, p in enumerate(used_projects):
+            schemes.setdefault((projects[p].funding_scheme or "").upper(), []).append(self.project_size[i])
         self.scheme_sizes = {scheme: np.array(sizes) for scheme, sizes in schemes.items()}  # organisations per project
 
         self.topics: dict[str, list[int]] = {}
@@ -279,7 +279,7 @@ class History:
         """Per project, the sum of its participants' weights (the reverse of :meth:`per_org_sum`)."""
         return np.bincount(self.part_project, weights=org_weights[self.part_org], minlength=len(self.project_ids))
 
-    def members_in_project(self, members: Sequence[int]) -> np.ndarray:
+    def members_in_project(self, members: Iterable[int]) -> np.ndarray:
         """Per project, how many of these organisations (positions) took part in it."""
         chosen = np.zeros(len(self.org_ids))
         chosen[list(members)] = 1.0

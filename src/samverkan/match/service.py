@@ -101,7 +101,7 @@ class PartnerService:
         h = finder.history
         with Session(self.searcher.engine) as session:
             _, words = call_text(session, call)  # NotFound if unknown
-            record = session.get(Call, call)
+            record = session.get_one(Call, call)
             session.expunge(record)
         proposal = ConsortiumBuilder(finder).build(record, words, lead, locked or [], dropped or [], size)
         members = []

@@ -217,6 +217,7 @@ class CallFinder:
         if vector is not None and self.call_vectors is not None:
             if "meaning" in signals:
                 if centred and self.centre is not None:
+                    assert self.call_bias is not None  # set with the centre
                     ranked = self._nearest(self.call_vectors, vector - self.centre, allowed)
                     cosines = {d: score + float(self.call_bias[d]) for d, score in ranked}
                 else:
@@ -226,6 +227,7 @@ class CallFinder:
             if "funded" in signals and self.centroids is not None:
                 out["funded"] = [d for d, _ in self._nearest(self.centroids, vector, allowed)]
                 if "funded" in votes_from:  # a scan of every project vector: only where it counts
+                    assert self.project_vectors is not None  # the centroids are made from them
                     nearest = top_k(self.project_vectors, vector, FAMILY_DEPTH)
                     votes["funded"] = self._family_votes([row for row, cosine in nearest if cosine > 0])
         return out, hits, cosines, votes

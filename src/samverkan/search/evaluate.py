@@ -88,7 +88,7 @@ Links = list[tuple[str, str]]  # (project id, call id) for every project funded 
 
 
 def topic_links(session: Session) -> Links:
-    return [tuple(row) for row in session.execute(select(ProjectTopic.project_id, ProjectTopic.call_id))]
+    return [(project, call) for project, call in session.execute(select(ProjectTopic.project_id, ProjectTopic.call_id))]
 
 
 def project_cases(session: Session, split: str, links: Links) -> list[Case]:
@@ -134,7 +134,11 @@ def popularity_ranker(links: Links, hidden: Iterable[str]) -> Ranker:
     hidden = set(hidden)
     counts = Counter(call_id for project_id, call_id in links if project_id not in hidden)
     top = [call_id for call_id, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:100]]
-    return lambda _query, _case_id=None: top
+
+    def ranker(_query: str, _case_id: str | None = None) -> list[str]:
+        return top
+
+    return ranker
 
 
 class HeldOut:
@@ -174,6 +178,7 @@ class HeldOut:
         if not self.has_vectors:
             return None
         if query not in self._query_vectors:
+            assert self.embedder is not None  # there are vectors only with an embedder
             self._query_vectors[query] = embed_query(self.embedder, query)
         return self._query_vectors[query]
 

@@ -52,10 +52,10 @@ class LexicalIndex:
                     for token in analyse(text):
                         counts[token] += weight
             lengths.append(sum(counts.values()))
-            for term, tf in counts.items():
+            for term, frequency in counts.items():
                 term_ids.append(vocabulary.setdefault(term, len(vocabulary)))
                 doc_ids.append(doc)
-                tfs.append(tf)
+                tfs.append(frequency)
         terms = np.frombuffer(term_ids, dtype=np.int32)
         order = np.argsort(terms, kind="stable")  # by term, documents stay ascending
         docs = np.frombuffer(doc_ids, dtype=np.int32)[order]

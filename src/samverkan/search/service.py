@@ -141,7 +141,7 @@ def _organisations(session: Session):
             "projects": len(done),
         }
         titles = " \n".join(t for pid in done for t in [projects.get(pid, (None, None))[0], *topics.get(pid, [])] if t)
-        objectives = " \n".join(projects[pid][1] for pid in done if projects.get(pid, (None, None))[1])
+        objectives = " \n".join(t for pid in done for t in [projects.get(pid, (None, None))[1]] if t)
         yield record, [(o.name, 2), (o.short_name, 2), (o.city, 1), (titles, 1), (objectives, 1)]
 
 

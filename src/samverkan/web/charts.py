@@ -9,7 +9,7 @@ sphere), so areas compare fairly: Snyder, *Map Projections — A Working Manual*
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 
 from markupsafe import Markup
@@ -79,7 +79,7 @@ def colour(value: float, bounds: list[float]) -> str:
 
 def choropleth(
     shapes: Sequence[tuple[str, str, dict]],
-    values: dict[str, float],
+    values: Mapping[str, float],
     title: str,
     description: str,
     unit: str,

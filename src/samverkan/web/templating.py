@@ -62,7 +62,8 @@ def environment(language: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(i18n.translations(language), newstyle=True)
+    # the i18n extension adds this method at run time; Jinja's type hints do not declare it
+    env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
     locale = Locale.parse(language)
 
     def date(value: str | dt.date | None, form: str = "medium") -> str:

@@ -119,7 +119,7 @@ async def statistics(request: Request, app: Core) -> HTMLResponse:
     return render(request, "statistics.html", context)
 
 
-def _peers(counts: dict[str, int]) -> list[tuple[str, float]]:
+def _peers(counts: dict[str, int]) -> list[tuple[str, int]]:
     """The countries with the most, and Sweden wherever it ranks."""
     top = list(counts.items())[:PEERS]
     if "SE" not in dict(top) and "SE" in counts:

@@ -28,7 +28,7 @@ DATASTREAM = "a ds_datastreams.id, checked per batch"
 FEATURE = "a ds_features.id, checked per batch"
 
 
-def _columns(identity: sa.schema.FetchedValue | None) -> list[sa.Column]:
+def _columns(identity: sa.TextClause) -> list[sa.Column]:
     return [
         sa.Column("id", sa.BigInteger(), nullable=False, server_default=identity, autoincrement=False),
         sa.Column("datastream_id", sa.Integer(), nullable=False, comment=DATASTREAM),
