@@ -296,19 +296,24 @@ def test_f4_sigterm_stops_the_server_while_requests_hang(db_url, tmp_path):
     assert took < 15, f"the server took {took:.1f} s to stop"
 
 
-def test_f4_a_body_trickled_in_slowly_gets_408(live):
-    base, _ = live
-    port = int(base.rsplit(":", 1)[1])
-    with socket.create_connection(("127.0.0.1", port)) as half:
-        half.settimeout(60)
-        half.sendall(
-            b"POST /sta/v1.1/Things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            b"Content-Length: 1000\r\n\r\n{"
-        )
-        began = time.monotonic()
-        answer = half.recv(4096)
+def test_f4_a_body_trickled_in_slowly_gets_408(db_url, tmp_path):
+    server = Server(db_url, tmp_path / "server.log")
+    server.env["SAMVERKAN_REQUEST_BUDGET_SECONDS"] = "2"
+    server.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port)) as half:
+            half.settimeout(60)
+            half.sendall(
+                b"POST /sta/v1.1/Things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 1000\r\n\r\n{"
+            )
+            began = time.monotonic()
+            answer = half.recv(4096)
+            took = time.monotonic() - began
+    finally:
+        server.stop()
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
-    assert 9 < time.monotonic() - began < 30  # the request's budget (10 s)
+    assert 1.5 < took < 30  # the request's budget (2 s)
 
 
 # -- F5 and F8: one bad record broke shared listings and catalogues for everyone ------------------------
@@ -490,6 +495,7 @@ BIG = 2**63
         ("GET", "/Things(²)", None, {404}, "whole numbers"),
         ("GET", "/Things?$orderby=" + ",".join(["name"] * 2000), None, {400}, "at most 8"),
         ("POST", "/Things", {"name": "x", "description": "y", "properties": {"s": "a\x00b"}}, {400}, "NUL"),
+        ("GET", "/Things?$filter=name eq 'a%00b'", None, {400}, "NUL"),
     ],
 )
 def test_f9_malformed_input_gets_a_4xx_naming_it(tenants, method, path, body, statuses, says):
@@ -516,6 +522,7 @@ def test_f9_malformed_input_gets_a_4xx_naming_it(tenants, method, path, body, st
         ("/tokens", {"scope": "read", "days": 1e10}, "less than or equal"),
         ("/tokens", b'{"scope": "read", "days": NaN}', "NaN is not a JSON number"),
         ("/audit?before=" + str(BIG), None, "less than or equal"),
+        ("/consortium?call=a%00b&lead=x", None, "NUL"),  # found by schemathesis: PostgreSQL stores no NUL
     ],
 )
 def test_f9_the_api_answers_4xx_for_numbers_out_of_range(tenants, path, body, says):

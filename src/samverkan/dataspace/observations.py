@@ -465,9 +465,15 @@ def csv_line(row: tuple[Any, ...]) -> str:
     else:
         text = other if isinstance(other, str) else json.dumps(other, ensure_ascii=False)
         result = '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\r\n') else text
-    first = format_ms(start)
-    assert first is not None  # a stored time outside years 1 … 9999 (see format_ms) fails the export here
-    fields = (str(ident), first, format_ms(end) or "", format_ms(result_time) or "", result, str(feature))
+    # a stored time outside years 1 … 9999 (see format_ms) is exported as unknown, not as a failure
+    fields = (
+        str(ident),
+        format_ms(start) or "",
+        format_ms(end) or "",
+        format_ms(result_time) or "",
+        result,
+        str(feature),
+    )
     return ",".join(fields) + "\n"
 
 

@@ -7,7 +7,8 @@ In order, for each request:
    (``rate_limit_address``); a refused token (401) counts against the address too, so guessing
    tokens is limited like anything anonymous. Above the limit: ``429`` with ``Retry-After``.
    Static files are not counted.
-2. **The body**, read here once and bounded: at most ``sta_max_body_bytes`` under ``/sta``,
+2. **The address** may hold no NUL character (no database stores one) (``400``). **The body**
+   is read here once and bounded: at most ``sta_max_body_bytes`` under ``/sta``,
    :data:`API_MAX_BODY` elsewhere (``413``), arriving within the request's time budget, at
    least :data:`BODY_SECONDS` (``408``: a client trickling a body must not hold a connection);
    a write to ``/api`` or ``/sta`` must say ``application/json`` (``415``); a JSON body is
@@ -115,6 +116,8 @@ class Guard:
                 await _refuse(send, path, 429, f"too many requests; try again in {wait} s", {"retry-after": str(wait)})
                 return
         try:
+            if "\x00" in path or b"%00" in scope.get("query_string", b""):
+                raise _Refusal(400, "the address holds a NUL character, which no parameter may contain")
             body = await self._body(scope, receive, path, headers)
         except _Refusal as refusal:
             await _refuse(send, path, refusal.status, refusal.message)
