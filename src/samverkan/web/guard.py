@@ -164,31 +164,30 @@ class Guard:
     async def _serve(
         self, scope: Scope, receive: Receive, send: Send, body: bytes, address: str, with_token: bool
     ) -> None:
-        replayed = False
-        gone = asyncio.Event()
-
-        async def downstream_receive() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            await gone.wait()
-            return {"type": "http.disconnect"}
-
-        started = False
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                work.unlimited()  # a streamed answer goes on while the client reads
-                if with_token and message["status"] == 401:
-                    self.limiter.refused(address)
-                present = {k.lower() for k, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [h for h in HEADERS if h[0] not in present]
-            await send(message)
-
+        """Hand the request on with its budget: the body replayed to the app, the real
+        connection watched for the client going away, headers added to the answer."""
         with budget.opened(self.settings.request_budget_seconds) as work:
+            replayed, started = False, False
+            gone = asyncio.Event()
+
+            async def downstream_receive() -> Message:
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                await gone.wait()
+                return {"type": "http.disconnect"}
+
+            async def guarded_send(message: Message) -> None:
+                nonlocal started
+                if message["type"] == "http.response.start":
+                    started = True
+                    work.unlimited()  # a streamed answer goes on while the client reads
+                    if with_token and message["status"] == 401:
+                        self.limiter.refused(address)
+                    present = {k.lower() for k, _ in message.get("headers", [])}
+                    message["headers"] = [*message.get("headers", []), *(h for h in HEADERS if h[0] not in present)]
+                await send(message)
 
             async def watch() -> None:
                 while (await receive())["type"] != "http.disconnect":
@@ -203,9 +202,8 @@ class Guard:
                 if started or not work.spent:
                     raise
                 log.warning("%s %s stopped: its budget was spent", scope["method"], scope["path"])
-                await _refuse(
-                    send, scope["path"], 503, "the request was stopped: it ran out of time", {"retry-after": "1"}
-                )
+                message = "the request was stopped: it ran out of time"
+                await _refuse(send, scope["path"], 503, message, {"retry-after": "1"})
             finally:
                 watcher.cancel()
 
