@@ -22,6 +22,9 @@ TESTSERVER = "http://testserver"  # where Starlette's TestClient sends requests:
 # the suite sends thousands of requests from one address; tests of the rate limits set their own
 os.environ.setdefault("SAMVERKAN_RATE_LIMIT_ADDRESS", "1000000/minute")
 os.environ.setdefault("SAMVERKAN_RATE_LIMIT_TOKEN", "1000000/minute")
+# the demo's calls are the Funding & Tenders portal's of 12 August 2026: their statuses are
+# computed for that day, unless a test asks for another
+os.environ.setdefault("SAMVERKAN_TODAY", "2026-08-12")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

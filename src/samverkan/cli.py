@@ -220,10 +220,10 @@ def _start_mqtt(app: Samverkan, settings: Settings) -> Any:
 @click.option("--kind", type=click.Choice(KINDS), help="Only this kind of record (default: every kind, grouped).")
 @click.option(
     "--status",
-    type=click.Choice(["open", "forthcoming", "closed", "all"]),
-    default="open",
+    type=click.Choice(["current", "open", "forthcoming", "closed", "all"]),
+    default="current",
     show_default=True,
-    help="Calls: which status.",
+    help="Calls: their status today (SAMVERKAN_TODAY), from their dates; current = open now, then opening later.",
 )
 @click.option("--limit", default=10, show_default=True, type=int)
 @click.option("--programme", help='Calls and projects: programme name, e.g. "Horizon Europe".')
@@ -433,8 +433,30 @@ def evaluate(obj: Context, split: str, status: str, as_json: bool) -> None:
     from samverkan.search.evaluate import render
 
     with user_errors():
-        report = run_evaluation(obj.app.engine, split=split, embedder=E5Embedder(), status=status)
+        report = run_evaluation(
+            obj.app.engine, split=split, embedder=E5Embedder(), status=status, today=obj.app.settings.current_day()
+        )
     click.echo(json.dumps(report, indent=2) if as_json else render(report))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def calls(obj: Context, as_json: bool) -> None:
+    """Calls open today and opening later, per programme (the day: SAMVERKAN_TODAY or today)."""
+    with user_errors():
+        counts = obj.app.call_counts()
+    if as_json:
+        click.echo(json.dumps(counts, ensure_ascii=False))
+        return
+    rows = counts["programmes"]
+    width = max([len("programme"), *map(len, rows)])
+    click.echo(f"calls on {counts['today']}")
+    click.echo(f"{'programme':<{width}}  {'open':>6} {'opening':>8} {'closed':>7}")
+    for name, row in rows.items():
+        click.echo(f"{name:<{width}}  {row['open']:>6} {row['forthcoming']:>8} {row['closed']:>7}")
+    total = {status: sum(row[status] for row in rows.values()) for status in ("open", "forthcoming", "closed")}
+    click.echo(f"{'all':<{width}}  {total['open']:>6} {total['forthcoming']:>8} {total['closed']:>7}")
 
 
 @main.command()

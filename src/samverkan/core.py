@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from samverkan import budget
 from samverkan.catalogue import details, queries
+from samverkan.catalogue.calls import CURRENT, deadlines_of, on_day, timing
 from samverkan.dataspace import catalog
 from samverkan.dataspace.service import DataSpace
 from samverkan.db import ensure_schema, make_engine
@@ -51,6 +52,7 @@ class Samverkan:
             max_query_chars=self.settings.search_max_query_chars,
             max_limit=self.settings.search_max_limit,
             dense=self.settings.search_dense,
+            today=self.settings.current_day,
         )
 
     @cached_property
@@ -102,7 +104,7 @@ class Samverkan:
         self,
         query: str,
         kind: str | None = None,
-        status: str = "open",
+        status: str = CURRENT,
         limit: int = 10,
         filters: Filters | None = None,
     ) -> dict[str, Any]:
@@ -121,7 +123,10 @@ class Samverkan:
         past projects) and suggested partners."""
         with Session(self.engine) as session:
             out = details.call_detail(session, call_id)
-            out["eligibility"] = eligibility(session.get_one(Call, call_id)).as_dict()
+            call = session.get_one(Call, call_id)
+            out["eligibility"] = eligibility(call).as_dict()
+            out["portal_status"] = out.pop("status")
+            out = on_day(out, timing(self.settings.current_day(), call.status, deadlines_of(call.deadline)))
         out["partners"] = self.partners(call=call_id, limit=partners)["results"]
         out["similar_projects"] = []
         if not out["funded"]:
@@ -170,10 +175,22 @@ class Samverkan:
         """Participations in EU projects per NUTS region of ``level``, by where organisations are."""
         return details.per_region(self.searcher.records("organisation"), level=level, weight="projects")
 
+    def call_counts(self, today: dt.date | None = None) -> dict[str, Any]:
+        """Calls per programme and status on ``today`` (default: the ``today`` setting)."""
+        day = today or self.settings.current_day()
+        counts: dict[str, dict[str, int]] = {}
+        for record, found in zip(self.searcher.records("call"), self.searcher.call_timings(day), strict=True):
+            row = counts.setdefault(record.get("programme") or "?", {"open": 0, "forthcoming": 0, "closed": 0})
+            row[found.status] += 1
+        ordered = sorted(counts.items(), key=lambda item: (-item[1]["open"], -item[1]["forthcoming"], item[0]))
+        return {"today": day.isoformat(), "programmes": dict(ordered)}
+
     def closing_soon(self, limit: int = 8, today: dt.date | None = None) -> list[dict[str, Any]]:
-        """Open calls with a deadline ahead, soonest first."""
-        day = (today or dt.date.today()).isoformat()
-        return details.closing_soon(self.searcher.records("call"), day, limit)
+        """Calls open on ``today`` (default: the ``today`` setting), the nearest deadline first."""
+        day = today or self.settings.current_day()
+        timings = self.searcher.call_timings(day)
+        calls = [on_day(record, timings[i]) for i, record in enumerate(self.searcher.records("call"))]
+        return details.closing_soon(calls, limit)
 
     def region_choices(self) -> list[tuple[str, str]]:
         with Session(self.engine) as session:

@@ -6,6 +6,7 @@ call :func:`load_settings` once and pass the object down.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,11 @@ class Settings(BaseSettings):
         default=True, description="Fuse dense (embedding) results with BM25 where embeddings are stored."
     )
 
+    today: dt.date | None = Field(
+        default=None,
+        description="The day calls' statuses are computed for (YYYY-MM-DD); default: the real date (UTC). For "
+        "tests and repeatable demos.",
+    )
     public_url: str | None = Field(
         default=None,
         description="The address clients reach the app at, for self links and catalogue addresses (default "
@@ -126,6 +132,10 @@ class Settings(BaseSettings):
         if self.mqtt_dir is not None:
             return self.mqtt_dir
         return data_folder() / "mqtt" / hashlib.sha256(self.db.encode()).hexdigest()[:16]
+
+    def current_day(self) -> dt.date:
+        """The ``today`` setting, or the real date (UTC)."""
+        return self.today or dt.datetime.now(dt.UTC).date()
 
     @property
     def base_url(self) -> str:

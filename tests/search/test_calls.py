@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
+from samverkan.catalogue.calls import by_status, call_timings
 from samverkan.catalogue.programmes import call_family
 from samverkan.db.models import Call, Project, ProjectTopic
 from samverkan.search.analysis import Analyzer
@@ -70,7 +71,7 @@ def test_a_call_is_explained_by_its_most_similar_funded_project(engine):
     terms = analyzer.analyse_query("batteries for storing renewable energy in the grid").terms
     with Session(engine) as session:
         finder = build_call_finder(session, analyzer)
-    closed = finder.by_status["closed"]
+    closed = by_status(call_timings(finder.records, dt.date(2026, 12, 4)))["closed"]
     best = finder.find(terms, allowed=closed, limit=1)[0]
     assert finder.records[best.doc]["id"] == "LCE-10-2014"
     assert best.project == {"id": "1", "title": "Sodium-ion battery demonstration"}

@@ -14,12 +14,15 @@ def test_wellcome_trust_is_found_by_name(client):
     assert first["why"].endswith("in LONDON, GB (London, UKI)")  # placed by its city
 
 
-def test_calls_default_to_open_and_status_all_includes_closed(client):
+def test_calls_default_to_what_one_can_apply_to_open_first_and_all_includes_closed(client):
     def statuses(**params):
         answer = client.get("/api/v1/search", params={"q": "hydrogen", "kind": "call", "limit": 100, **params})
         return [r["status"] for r in answer.json()["results"]]
 
-    assert set(statuses()) == {"open"}
+    current = statuses()  # open now, then opening later; never a passed deadline
+    assert set(current) == {"open", "forthcoming"}
+    assert current == sorted(current, key=lambda s: s != "open")
+    assert set(statuses(status="open")) == {"open"}
     assert set(statuses(status="forthcoming")) == {"forthcoming"}
     everything = statuses(status="all")
     assert {"closed", "open", "forthcoming"} <= set(everything) or len(everything) == 100

@@ -22,8 +22,9 @@ def test_results_page_shows_each_kind_with_reasons_and_links_the_api_results(cli
         assert f'href="/{r["kind"]}s/{r["id"]}"' in page.text, r
     order = [page.text.index(f'href="/{r["kind"]}s/{r["id"]}"') for r in api if r["kind"] == "call"]
     assert order == sorted(order)
-    for heading in ("Öppna utlysningar", "Partnerorganisationer", "Innovationsnav", "Återanvändbara lösningar"):
+    for heading in ("Utlysningar att söka", "Partnerorganisationer", "Innovationsnav", "Återanvändbara lösningar"):
         assert f">{heading}</h2>" in page.text
+    assert '<h3 class="part">Öppna nu</h3>' in page.text  # open now first, then opening soon
     assert page.text.count('<ul class="why">') >= 6 * 5
     assert "Matchar era ord:" in page.text and "äldreomsorgen" in page.text
     assert len(page.content) <= 300_000

@@ -175,7 +175,7 @@ def region_choices(session: Session, country: str = "SE") -> list[tuple[str, str
     return [(code, name) for code, name in [*local, *countries]]
 
 
-def closing_soon(calls: Iterable[Record], today: str, limit: int) -> list[Record]:
-    """Open calls whose deadline is today or later, soonest first."""
-    ahead = [c for c in calls if c.get("status") == "open" and c.get("deadline") and c["deadline"] >= today]
-    return sorted(ahead, key=lambda c: (c["deadline"], c["id"]))[:limit]
+def closing_soon(calls: Iterable[Record], limit: int) -> list[Record]:
+    """Calls open on their day with a deadline ahead (``days_left`` known), soonest first."""
+    ahead = [c for c in calls if c.get("status") == "open" and c.get("days_left") is not None]
+    return sorted(ahead, key=lambda c: (c["days_left"], c["id"]))[:limit]

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from samverkan import budget
+from samverkan.catalogue.calls import deadlines_of, timing
 from samverkan.db.models import Call
 from samverkan.match.consortium import ConsortiumBuilder
 from samverkan.match.partners import History, PartnerFilters, PartnerFinder, call_text, reasons
@@ -116,14 +117,16 @@ class PartnerService:
                 }
             )
         c = proposal.call
+        today = timing(self.searcher.today(), c.status, deadlines_of(c.deadline))
+        deadline = today.next_deadline or c.deadline  # the next one, or the last once all have passed
         return {
             "call": {
                 "id": c.id,
                 "title": c.title,
                 "programme": c.programme,
                 "type_of_action": c.types_of_action or c.action_type,
-                "status": c.status,
-                "deadline": c.deadline.isoformat() if c.deadline else None,
+                "status": today.status,
+                "deadline": deadline.isoformat() if deadline else None,
             },
             "rule": proposal.rule.as_dict(),
             "needs": {

@@ -98,7 +98,6 @@ class CallFinder:
     centroids: tuple[np.ndarray, np.ndarray] | None = None  # (call positions, mean project vectors)
     project_vectors: np.ndarray | None = None  # per project document; zero rows where none stored
     funded_by: dict[int, list[int]] = field(default_factory=dict)  # call → its project documents
-    by_status: dict[str, set[int]] = field(default_factory=dict)  # status → calls (positions)
     families: list[str] = field(default_factory=list)  # family of each call (position)
     centre: np.ndarray | None = None  # mean of the project vectors, taken off English queries (CENTRED)
     call_bias: np.ndarray | None = None  # per call (position): its vector · centre
@@ -112,7 +111,6 @@ class CallFinder:
         analyzer: Analyzer,
         vectors: VectorSource | None = None,
         exclude: frozenset[str] = frozenset(),
-        by_status: dict[str, set[int]] | None = None,
     ) -> CallFinder:
         """Build on the call index ``text`` (and its ``records``); ``exclude`` hides projects."""
         position = {record["id"]: i for i, record in enumerate(records)}
@@ -149,7 +147,6 @@ class CallFinder:
             info,
             calls,
             funded_by=funded_by,
-            by_status=by_status or {},
             families=[call_family(record["id"]) for record in records],
         )
         if vectors is not None:

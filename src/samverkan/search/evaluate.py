@@ -23,6 +23,7 @@ of the call finder fused (``bm25``), its dense evidence fused (``dense``) and al
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import tomllib
@@ -36,6 +37,7 @@ import numpy as np
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from samverkan.catalogue.calls import by_status, call_timings, wanted
 from samverkan.db.models import Call, Project, ProjectTopic
 from samverkan.search.analysis import Analyzer
 from samverkan.search.calls import DENSE, LEXICAL, SIGNALS, CallFinder
@@ -182,11 +184,17 @@ class HeldOut:
             self._query_vectors[query] = embed_query(self.embedder, query)
         return self._query_vectors[query]
 
-    def ranker(self, signals: tuple[str, ...], status: str = "all") -> Ranker:
+    def ranker(self, signals: tuple[str, ...], status: str = "all", today: dt.date | None = None) -> Ranker:
+        """Rank with ``signals``; a held-out project looks among calls of ``status`` on ``today``."""
+        day = today or dt.datetime.now(dt.UTC).date()
+
         def rank(query: str, case_id: str | None = None) -> list[str]:
             fold = fold_of(case_id) if case_id is not None else None
             finder = self.finder(fold)
-            allowed = None if status == "all" or case_id is None else finder.by_status.get(status, set())
+            allowed = None
+            if status != "all" and case_id is not None:
+                statuses = by_status(call_timings(finder.records, day))
+                allowed = set().union(*(statuses[s] for s in wanted(status)))
             vector = self.vector(query) if set(signals) & set(DENSE) else None
             analysed = self.analyzer.analyse_query(query)
             found = finder.find(analysed.terms, vector, allowed, 100, signals, analysed.language, explain=0)
@@ -213,6 +221,7 @@ def evaluate(
     max_cases: int | None = None,
     embedder: Embedder | None = None,
     status: str = "all",
+    today: dt.date | None = None,
 ) -> dict[str, Any]:
     """Run every method on the cases of ``split`` (dev, test or all) and the Swedish needs.
 
@@ -228,12 +237,12 @@ def evaluate(
     held_out = HeldOut(engine, analyzer, projects, embedder)
     methods: dict[str, Ranker] = {
         "popularity": popularity_ranker(links, [c.id for c in projects]),
-        "bm25 one doc": held_out.ranker(("text",), status),
-        "bm25": held_out.ranker(LEXICAL, status),
+        "bm25 one doc": held_out.ranker(("text",), status, today),
+        "bm25": held_out.ranker(LEXICAL, status, today),
     }
     if held_out.has_vectors:
-        methods["dense"] = held_out.ranker(DENSE, status)
-        methods["hybrid"] = held_out.ranker(SIGNALS, status)
+        methods["dense"] = held_out.ranker(DENSE, status, today)
+        methods["hybrid"] = held_out.ranker(SIGNALS, status, today)
     report: dict[str, Any] = {
         "split": split,
         "status": status,

@@ -6,9 +6,10 @@ import bumps, so a search after an import sees the new records.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from samverkan import budget
+from samverkan.catalogue.calls import CHOICES, CURRENT, Timing, by_status, call_timings, on_day, wanted
 from samverkan.catalogue.places import Place, Places, load_places
 from samverkan.catalogue.programmes import PROGRAMME_NAMES
 from samverkan.db.models import (
@@ -53,7 +55,6 @@ from samverkan.search.reasons import why
 CANDIDATES = 100  # per method, before fusion
 
 KINDS = ("call", "organisation", "hub", "platform", "solution", "project")
-STATUSES = ("open", "forthcoming", "closed", "all")
 
 
 class QueryError(SamverkanError):
@@ -64,7 +65,6 @@ class QueryError(SamverkanError):
 class KindIndex:
     index: LexicalIndex
     records: list[dict[str, Any]]
-    by_status: dict[str, set[int]] = field(default_factory=dict)
 
 
 # kind → function yielding (record, [(text, weight), …]); record has id, title and extras
@@ -86,7 +86,7 @@ def _calls(session: Session, exclude_projects: frozenset[str] = frozenset()):
         record = {
             "id": c.id,
             "title": c.title or c.id,
-            "status": c.status,
+            "portal_status": c.status,  # as the source saw it; the status of today is computed
             "programme": c.programme,
             "deadline": c.deadline.isoformat() if c.deadline else None,
             "budget_min": c.budget_min,
@@ -242,8 +242,10 @@ class SearchService:
         embedder: Embedder | None = None,
         model: str = E5Embedder.name,
         dense: bool = True,
+        today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date(),
     ) -> None:
         self.model = model
+        self.today = today
         self.dense = dense
         self.engine = engine
         self.max_query_chars = max_query_chars
@@ -256,6 +258,7 @@ class SearchService:
         self._finder: tuple[tuple[str, int], CallFinder] | None = None
         self._filtered: dict[tuple[str, str, Filters], set[int]] = {}
         self._places: tuple[str, Places] | None = None
+        self._timings: tuple[CallFinder, dt.date, list[Timing]] | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -321,6 +324,20 @@ class SearchService:
     def _embed(self, query: str) -> np.ndarray:
         return embed_query(self.embedder, query)
 
+    def call_timings(self, today: dt.date | None = None) -> list[Timing]:
+        """Where each call (as :meth:`records` lists them) stands on ``today`` (default: the
+        ``today`` setting); computed once per catalogue revision and day."""
+        day = today or self.today()
+        finder = self.call_finder(self.revision())
+        with self._lock:  # the cache holds the finder itself, so its identity is never reused
+            cached = self._timings
+            if cached is not None and cached[0] is finder and cached[1] == day:
+                return cached[2]
+        computed = call_timings(finder.records, day)
+        with self._lock:
+            self._timings = (finder, day, computed)
+        return computed
+
     def _allowed(
         self,
         kind: str,
@@ -333,7 +350,7 @@ class SearchService:
         """Records of ``kind`` that pass the status and the filters; ``None`` if all do."""
         allowed = None
         if by_status is not None and status != "all":
-            allowed = by_status.get(status, set())
+            allowed = set().union(*(by_status[s] for s in wanted(status)))
         if filters.for_kind(kind):
             key = (kind, revision, filters)
             with self._lock:
@@ -380,14 +397,17 @@ class SearchService:
         self,
         query: str,
         kind: str | None = None,
-        status: str = "open",
+        status: str = CURRENT,
         limit: int = 10,
         filters: Filters | None = None,
+        today: dt.date | None = None,
     ) -> dict[str, Any]:
         """Search ``query``; ``kind=None`` searches every kind, up to ``limit`` results each.
 
-        Calls are filtered by ``status`` (default: open calls only); ``filters`` narrow the
-        kinds they apply to. The answer carries facet counts among each kind's candidates.
+        Calls are filtered by their status on ``today`` (default: the ``today`` setting):
+        ``status=current`` (the default) gives what one can still apply to, open calls first,
+        then those opening later; ``filters`` narrow the kinds they apply to. The answer carries
+        facet counts among each kind's candidates.
         """
         filters = filters or Filters()
         query = (query or "").strip()
@@ -397,8 +417,8 @@ class SearchService:
             raise QueryError(f"the query is {len(query):,} characters long; the limit is {self.max_query_chars:,}")
         if kind is not None and kind not in KINDS:
             raise QueryError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
-        if status not in STATUSES:
-            raise QueryError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+        if status not in CHOICES:
+            raise QueryError(f"unknown status {status!r}; use one of {', '.join(CHOICES)}")
         if not 1 <= limit <= self.max_limit:
             raise QueryError(f"limit must be between 1 and {self.max_limit}")
         try:
@@ -422,14 +442,21 @@ class SearchService:
                 finder = self.call_finder(revision)
                 if finder.has_vectors and query_vector is None:
                     query_vector = self._embed(query)
-                allowed = self._allowed(k, finder.records, revision, filters, finder.by_status, status)
-                wanted = max(limit, CANDIDATES)
+                timings = self.call_timings(today)
+                allowed = self._allowed(k, finder.records, revision, filters, by_status(timings), status)
                 matches = finder.find(
-                    analysed.terms, query_vector, allowed, wanted, language=analysed.language, explain=limit
+                    analysed.terms,
+                    query_vector,
+                    allowed,
+                    max(limit, CANDIDATES),
+                    language=analysed.language,
+                    explain=limit,
                 )
-                facet_counts[k] = facets(k, (finder.records[m.doc] for m in matches))
+                if status == CURRENT:  # what one can apply to now first, then what opens soon
+                    matches.sort(key=lambda m: timings[m.doc].status != "open")
+                facet_counts[k] = facets(k, (on_day(finder.records[m.doc], timings[m.doc]) for m in matches))
                 for match in matches[:limit]:
-                    record = finder.records[match.doc]
+                    record = on_day(finder.records[match.doc], timings[match.doc])
                     found = _call_reasons(match, record, analysed)
                     results.append(
                         {"kind": k, **record, "score": round(match.score, 4), "why": why(found), "reasons": found}
@@ -476,6 +503,7 @@ class SearchService:
             "language": analysed.language,
             "kind": kind,
             "status": status,
+            "today": (today or self.today()).isoformat(),
             "filters": {name: v if isinstance(v, bool | str) else str(v) for name, v in filters.active().items()},
             "results": results,
             "facets": facet_counts,
@@ -503,20 +531,14 @@ def build_call_finder(
 ) -> CallFinder:
     """The call finder over every call, with the projects in ``exclude`` hidden from its evidence."""
     built = build_kind_index(_calls(session, exclude), analyzer)
-    return CallFinder.build(
-        session, built.index, built.records, analyzer, vectors, exclude=exclude, by_status=built.by_status
-    )
+    return CallFinder.build(session, built.index, built.records, analyzer, vectors, exclude=exclude)
 
 
 def build_kind_index(loaded, analyzer: Analyzer) -> KindIndex:
-    """Index (record, fields) pairs from a loader; calls are also grouped by status."""
+    """Index (record, fields) pairs from a loader."""
     records, docs = [], []
     # sorted here, not by the database: collations differ, results must not (SQLite = PostgreSQL)
     for record, fields in sorted(loaded, key=lambda pair: pair[0]["id"]):
         records.append(record)
         docs.append(fields)
-    built = KindIndex(LexicalIndex.build(docs, analyse=analyzer.index_terms), records)
-    for i, record in enumerate(records):
-        if "status" in record:
-            built.by_status.setdefault(record["status"], set()).add(i)
-    return built
+    return KindIndex(LexicalIndex.build(docs, analyse=analyzer.index_terms), records)

@@ -89,7 +89,6 @@ def environment(language: str) -> Environment:
         entity_url=entity_url,
         languages=i18n.NAMES,
         org_types=org_type_labels(language),
-        days_until=lambda iso: (dt.date.fromisoformat(iso[:10]) - dt.date.today()).days if iso else None,
     )
     return env
 
@@ -103,6 +102,7 @@ def language(request: Request) -> str:
 def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     """The page ``template`` in the reader's language; an explicit ``?lang=`` is remembered."""
     lang = language(request)
+    today = request.app.state.samverkan.settings.current_day()  # the day calls' statuses are for
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     other = "en" if lang == "sv" else "sv"
     page = (
@@ -113,6 +113,7 @@ def render(request: Request, template: str, context: dict[str, Any], status: int
             path=request.url.path,
             switch_url=request.url.path + "?" + urlencode([*params, ("lang", other)]),
             other_lang=other,
+            days_until=lambda iso: (dt.date.fromisoformat(iso[:10]) - today).days if iso else None,
             **context,
         )
     )

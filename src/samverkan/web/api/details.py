@@ -23,8 +23,16 @@ class CallDetail(BaseModel):
     id: str = Field(description="Funding & Tenders topic id.", examples=["HORIZON-CL5-2026-09-D3-03"])
     title: str | None = Field(description="Topic title.", examples=["Wind energy research and innovation partnership"])
     programme: str | None = Field(description="Programme.", examples=["Horizon Europe"])
-    status: str = Field(description="open, forthcoming or closed (as the portal published it).", examples=["open"])
-    deadline: str | None = Field(description="Deadline day, ISO 8601.", examples=["2026-09-16"])
+    status: str = Field(
+        description="open, forthcoming or closed today, computed from the call's dates (the portal's status "
+        "decides only where the dates do not).",
+        examples=["open"],
+    )
+    deadline: str | None = Field(
+        description="The next deadline, ISO 8601 (the last one once all have passed).", examples=["2026-09-16"]
+    )
+    days_left: int | None = Field(description="Days until the next deadline (0: today).", examples=[23])
+    opens_in: int | None = Field(description="Days until a forthcoming call opens, where known.", examples=[None])
     budget_min: float | None = Field(description="Smallest EU contribution per project, EUR.", examples=[1_000_000])
     budget_max: float | None = Field(description="Largest EU contribution per project, EUR.", examples=[3_000_000])
     description: str | None = Field(description="The topic text.", examples=["Expected Outcome: …"])

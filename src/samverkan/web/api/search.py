@@ -66,7 +66,10 @@ class SearchAnswer(BaseModel):
     query: str = Field(description="The query as searched.", examples=["AI i äldreomsorgen"])
     language: str = Field(description="Language the query was read in: sv or en.", examples=["sv"])
     kind: Kind | None = Field(description="The kind asked for; null means every kind, grouped.", examples=["call"])
-    status: str = Field(description="Call status filter applied.", examples=["open"])
+    status: str = Field(
+        description="Call status filter applied (`current`: open now, then opening later).", examples=["current"]
+    )
+    today: str = Field(description="The day calls' statuses were computed for, ISO 8601.", examples=["2026-12-04"])
     filters: dict[str, str | bool] = Field(
         description="Filters applied (each narrows only the kinds that carry its attribute).",
         examples=[{"country": "SE", "sme": True}],
@@ -84,8 +87,12 @@ async def search(
     q: Annotated[str, Query(min_length=1, description="What you need, in Swedish or English.")],
     kind: Annotated[Kind | None, Query(description="Only this kind of record; omit for every kind, grouped.")] = None,
     status: Annotated[
-        Literal["open", "forthcoming", "closed", "all"], Query(description="Calls only: which status (default open).")
-    ] = "open",
+        Literal["current", "open", "forthcoming", "closed", "all"],
+        Query(
+            description="Calls only: their status today, computed from their dates. `current` (the default): what "
+            "one can still apply to, open now first, then opening later; never a passed deadline."
+        ),
+    ] = "current",
     limit: Annotated[int, Query(ge=1, le=1000, description="Results per kind.")] = 10,
     programme: Annotated[
         str | None,

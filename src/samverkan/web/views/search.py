@@ -10,9 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
+from samverkan.catalogue.calls import CHOICES, CURRENT
 from samverkan.search import QueryError
 from samverkan.search.filters import FilterError, Filters
-from samverkan.search.service import KINDS, STATUSES
+from samverkan.search.service import KINDS
 from samverkan.web.deps import Core
 from samverkan.web.i18n import translations
 from samverkan.web.templating import language, org_type_labels, render
@@ -56,11 +57,13 @@ def _labels(lang: str) -> dict[str, Any]:
             "project": _("Similar past projects"),
         },
         "calls_by_status": {
+            "current": _("Calls you can apply for"),
             "open": _("Open calls"),
             "forthcoming": _("Forthcoming calls"),
             "closed": _("Closed calls"),
             "all": _("Calls"),
         },
+        "call_parts": {"open": _("Open now"), "forthcoming": _("Opening soon")},
         "facets": {
             "programme": _("Programme"),
             "status": _("Status"),
@@ -129,7 +132,7 @@ async def results(request: Request, app: Core) -> HTMLResponse:
     query = request.query_params.get("q", "")
     kind = request.query_params.get("kind") or None
     params = {k: v for k in FILTER_PARAMS if (v := request.query_params.get(k, "").strip())}
-    status = params.get("status", "open")
+    status = params.get("status", CURRENT)
     regions = await run_in_threadpool(app.region_choices)
     base: dict[str, Any] = {"query": query, "region_choices": regions, "filters": params}
 
@@ -141,7 +144,7 @@ async def results(request: Request, app: Core) -> HTMLResponse:
         page = int(request.query_params.get("page", "1"))
     except ValueError:
         page = 0
-    if kind is not None and kind not in KINDS or status not in STATUSES or not 1 <= page <= 10:
+    if kind is not None and kind not in KINDS or status not in CHOICES or not 1 <= page <= 10:
         return error(labels["bad_page"])
     try:
         filters = _filters(params)
@@ -170,11 +173,20 @@ async def results(request: Request, app: Core) -> HTMLResponse:
             shown, more = found[start : start + PER_PAGE], len(found) > start + PER_PAGE
         else:
             start, shown, more = 0, found[:PER_KIND], len(found) > PER_KIND
+        parts: list[dict[str, Any]] = [{"heading": None, "results": shown, "start": start + 1}]
+        if k == "call" and status == CURRENT:  # open now, then opening soon, each under its heading
+            parts, first = [], start + 1
+            for part in ("open", "forthcoming"):
+                these = [r for r in shown if r["status"] == part]
+                if these:
+                    parts.append({"heading": labels["call_parts"][part], "results": these, "start": first})
+                    first += len(these)
         groups.append(
             {
                 "kind": k,
                 "label": label,
                 "results": shown,
+                "parts": parts,
                 "start": start + 1,
                 "more_url": url(kind=k) if more and not kind else None,
                 "next": more,
