@@ -25,6 +25,8 @@ os.environ.setdefault("SAMVERKAN_RATE_LIMIT_TOKEN", "1000000/minute")
 # the demo's calls are the Funding & Tenders portal's of 12 August 2026: their statuses are
 # computed for that day, unless a test asks for another
 os.environ.setdefault("SAMVERKAN_TODAY", "2026-08-12")
+# no scheduled syncs from servers the tests start (tests/sync runs every sync against local servers)
+os.environ["SAMVERKAN_SYNC_EVERY_HOURS"] = "0"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -15,12 +15,14 @@ def run(*args: str):
 
 
 def test_import_prints_a_summary_and_json(db_url, demo_dir):
-    result = run("--db", db_url, "import", "calls", str(demo_dir / "calls"))
+    result = run("--db", db_url, "import", "calls", str(demo_dir / "calls"), "--as-of", "2026-08-12")
     assert result.exit_code == 0
-    assert "calls" in result.output and "629" in result.output
+    assert "calls" in result.output and "1,186" in result.output and "1,815" in result.output  # topics read
     again = run("--db", db_url, "import", "calls", str(demo_dir / "calls"), "--json")
     counts = json.loads(again.output)["counts"]["calls"]
-    assert counts == {"read": 629, "inserted": 0, "updated": 0, "unchanged": 629, "rejected": 0}
+    assert counts == {"read": 1186, "inserted": 0, "updated": 0, "unchanged": 1186, "rejected": 0}
+    bad = run("--db", db_url, "import", "calls", str(demo_dir / "calls"), "--as-of", "12 August")
+    assert bad.exit_code == 2 and "--as-of" in bad.output
 
 
 def test_bad_input_exits_non_zero_with_a_message(db_url, tmp_path):

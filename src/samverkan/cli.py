@@ -92,16 +92,24 @@ def _make_import_command(source: str, description: str) -> click.Command:
     @click.option(
         "--skip-invalid", is_flag=True, help="Import the valid rows and list the rejected ones instead of failing."
     )
+    @click.option(
+        "--as-of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="The day the file's data was true (its export date), for records that carry no date of their own.",
+    )
     @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
     @pass_context
-    def command(obj: Context, path: Path | None, skip_invalid: bool, as_json: bool) -> None:
+    def command(obj: Context, path: Path | None, skip_invalid: bool, as_of: dt.datetime | None, as_json: bool) -> None:
         with user_errors():
             if path is None:
                 from samverkan.importers.platforms import bundled_path
 
                 path = bundled_path()
             with progress_bar(f"import {source}", input_size(path)) as advance:
-                report = obj.app.import_source(source, path, progress=advance, skip_invalid=skip_invalid)
+                report = obj.app.import_source(
+                    source, path, progress=advance, skip_invalid=skip_invalid, as_of=as_of.date() if as_of else None
+                )
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False) if as_json else report.render())
 
     return command
@@ -158,8 +166,18 @@ def serve(obj: Context, host: str | None, port: int | None, with_demo: bool, mqt
     # the first searches need the indexes: build them while the server starts answering
     threading.Thread(target=_warm_up, args=(app,), name="warm-up", daemon=True).start()
     broker = _start_mqtt(app, settings)
+    stops = [broker.stop] if broker is not None else []
+    if settings.sync_every_hours:
+        from samverkan.sync import Scheduler
+
+        scheduler = Scheduler(app.engine, settings, settings.sync_every_hours)
+        scheduler.start()
+        stops.append(scheduler.stop)
+        click.echo(
+            f"syncing the catalogue every {settings.sync_every_hours:g} h (SAMVERKAN_SYNC_EVERY_HOURS)", err=True
+        )
     # stopped by the app's shutdown: uvicorn ends the process by re-raising the signal it caught
-    web = create_app(settings, app=app, on_shutdown=[broker.stop] if broker is not None else [])
+    web = create_app(settings, app=app, on_shutdown=stops)
     click.echo(f"samverkan on http://{settings.host}:{settings.port}/ (database {settings.db})", err=True)
     try:
         # on SIGTERM, requests in flight get a few seconds, then the server stops anyway
@@ -437,6 +455,44 @@ def evaluate(obj: Context, split: str, status: str, as_json: bool) -> None:
             obj.app.engine, split=split, embedder=E5Embedder(), status=status, today=obj.app.settings.current_day()
         )
     click.echo(json.dumps(report, indent=2) if as_json else render(report))
+
+
+@main.command()
+@click.argument("source", type=click.Choice(["calls", "cordis", "hubs", "all"]))
+@click.option("--no-embed", is_flag=True, help="Do not compute embeddings of what changed (run `embed` later).")
+@click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
+@pass_context
+def sync(obj: Context, source: str, no_embed: bool, as_json: bool) -> None:
+    """Bring the catalogue up to date from the official sources (the addresses are settings).
+
+    Reads only what changed, writes only what changed, resumes where an interrupted sync
+    stopped; a source that cannot be reached changes nothing (exit status 1).
+    """
+    from samverkan.sync import SOURCES, run_sync
+
+    settings = obj.app.settings
+    sources = SOURCES if source == "all" else (source,)
+    failed, reports = [], []
+    for name in sources:
+        if source == "all" and name == "hubs" and not settings.sync_hubs_url:
+            click.echo("sync hubs: skipped (no SAMVERKAN_SYNC_HUBS_URL)", err=True)
+            continue
+        try:
+            with user_errors():
+                report = run_sync(obj.app.engine, settings, name, progress=progress_bar, embed=not no_embed)
+        except click.ClickException as exc:
+            if source != "all":
+                raise
+            click.echo(f"sync {name} failed: {exc.message}", err=True)
+            failed.append(name)
+            continue
+        reports.append(report)
+        if not as_json:
+            click.echo(report.render())
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False))
+    if failed:
+        raise click.ClickException(f"not synced: {', '.join(failed)}; the catalogue holds what it had for them")
 
 
 @main.command()

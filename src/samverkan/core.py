@@ -16,8 +16,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from samverkan import budget
-from samverkan.catalogue import details, queries
-from samverkan.catalogue.calls import CURRENT, deadlines_of, on_day, timing
+from samverkan.catalogue import details, queries, sources
+from samverkan.catalogue.calls import CURRENT, of_call, on_day
 from samverkan.dataspace import catalog
 from samverkan.dataspace.service import DataSpace
 from samverkan.db import ensure_schema, make_engine
@@ -97,8 +97,9 @@ class Samverkan:
         path: Path,
         progress: Callable[[int], None] | None = None,
         skip_invalid: bool = False,
+        as_of: dt.date | None = None,
     ) -> ImportReport:
-        return import_source(self.engine, source, path, progress=progress, skip_invalid=skip_invalid)
+        return import_source(self.engine, source, path, progress=progress, skip_invalid=skip_invalid, as_of=as_of)
 
     def search(
         self,
@@ -108,7 +109,24 @@ class Samverkan:
         limit: int = 10,
         filters: Filters | None = None,
     ) -> dict[str, Any]:
-        return self.searcher.search(query, kind=kind, status=status, limit=limit, filters=filters)
+        answer = self.searcher.search(query, kind=kind, status=status, limit=limit, filters=filters)
+        if kind in (None, "call"):
+            answer["calls_as_of"] = self.calls_freshness()
+        return answer
+
+    def calls_freshness(self) -> dict[str, Any]:
+        """How current the calls are today: the date their newest data was true, its age, and
+        whether it is older than :data:`~samverkan.catalogue.sources.STALE_AFTER_DAYS`."""
+        with Session(self.engine) as session:
+            return sources.freshness(sources.calls_as_of(session), self.settings.current_day())
+
+    def sources(self) -> dict[str, Any]:
+        """Every source of the catalogue: its last import or sync, its data's date, what it holds."""
+        today = self.settings.current_day()
+        with Session(self.engine) as session:
+            listed = sources.sources(session, today)
+            calls = sources.freshness(sources.calls_as_of(session), today)
+        return {"today": today.isoformat(), "calls_as_of": calls, "sources": listed}
 
     def counts(self) -> dict[str, int]:
         with Session(self.engine) as session:
@@ -126,7 +144,7 @@ class Samverkan:
             call = session.get_one(Call, call_id)
             out["eligibility"] = eligibility(call).as_dict()
             out["portal_status"] = out.pop("status")
-            out = on_day(out, timing(self.settings.current_day(), call.status, deadlines_of(call.deadline)))
+            out = on_day(out, of_call(self.settings.current_day(), call))
         out["partners"] = self.partners(call=call_id, limit=partners)["results"]
         out["similar_projects"] = []
         if not out["funded"]:

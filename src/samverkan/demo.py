@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from functools import partial
@@ -18,7 +19,7 @@ from samverkan.importers.platforms import bundled_path
 from samverkan.search.dense import E5Embedder, import_vectors
 
 # Bump when the bundled files change, so existing databases load the new demo once.
-DEMO_VERSION = "2026-11-23.2"
+DEMO_VERSION = "2026-12-04.1"
 DEMO_KEY = "demo_version"
 
 # (source, path inside samverkan/data/demo), imported in this order
@@ -26,12 +27,16 @@ DEMO_SOURCES: tuple[tuple[str, str], ...] = (
     ("regions", "regions"),
     ("cordis", "cordis/cordis-h2020.zip"),
     ("cordis", "cordis/cordis-h2020projects.csv.gz"),
-    ("calls", "calls"),
+    ("calls", "calls"),  # the topic export of AS_OF["calls"] and the search-API records (dated each)
     ("hubs", "hubs"),
     ("solutions", "solutions"),
     ("projects-se", "cohesion"),
     ("platforms", ""),
 )
+
+# the day a file's data was true, for files whose records carry no date of their own:
+# the topic export is OscarSalgado/CordisData @307d0a20, committed on 2026-08-12
+AS_OF: dict[str, dt.date] = {"calls": dt.date(2026, 8, 12)}
 
 ProgressFactory = Callable[[str, int], AbstractContextManager[Callable[[int], None] | None]]
 
@@ -63,7 +68,7 @@ def load_demo(
         label = f"{source} ({path.name})"
         context = progress(label, input_size(path)) if progress else nullcontext(None)
         with context as advance:
-            reports.append(app.import_source(source, path, progress=advance))
+            reports.append(app.import_source(source, path, progress=advance, as_of=AS_OF.get(source)))
     vectors = demo_vectors_path()
     if vectors.is_file():
         # stored only where the record's text is the one they were computed from

@@ -125,6 +125,50 @@ class Settings(BaseSettings):
         "under the user data directory).",
     )
 
+    sync_calls_url: str = Field(
+        default="https://api.tech.ec.europa.eu/search-api/prod/rest/search?apiKey=SEDIA",
+        description="The Funding & Tenders portal's public search service (`sync calls`).",
+    )
+    sync_facets_url: str = Field(
+        default="https://api.tech.ec.europa.eu/search-api/prod/rest/facet?apiKey=SEDIA",
+        description="The same service's facets (programme names for `sync calls`).",
+    )
+    sync_cordis_urls: list[str] = Field(
+        default=[
+            "https://cordis.europa.eu/data/cordis-h2020projects-csv.zip",
+            "https://cordis.europa.eu/data/cordis-HORIZONprojects-csv.zip",
+        ],
+        description="CORDIS open-data dumps (zips of the official CSVs) that `sync cordis` reads, in order; as JSON "
+        'in the environment (`["https://…zip", …]`).',
+    )
+    sync_hubs_url: str | None = Field(
+        default=None,
+        description="The address of the EDIH network's hub catalogue export (xlsx) that `sync hubs` reads; the "
+        "catalogue publishes no stable one, so it is yours to give (without it `sync hubs` says so and `sync all` "
+        "skips hubs).",
+    )
+    sync_every_hours: float = Field(
+        default=24,
+        ge=0,
+        description="How often `serve` runs `sync all` in the background (0: never). The first run starts this long "
+        "after the server.",
+    )
+    sync_dir: Path | None = Field(
+        default=None,
+        description="Folder where syncs keep what they downloaded until it is imported, so an interrupted sync "
+        "resumes (default: one folder per database under the user data directory).",
+    )
+    sync_timeout_seconds: float = Field(
+        default=60, gt=0, le=3600, description="How long a sync waits for a source to answer before it gives up."
+    )
+
+    @property
+    def sync_runtime_dir(self) -> Path:
+        """Where syncs stage their downloads: one folder per database."""
+        if self.sync_dir is not None:
+            return self.sync_dir
+        return data_folder() / "sync" / hashlib.sha256(self.db.encode()).hexdigest()[:16]
+
     @property
     def mqtt_runtime_dir(self) -> Path:
         """Where the broker keeps its files: one folder per database, so queued messages are only

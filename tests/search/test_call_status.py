@@ -4,6 +4,7 @@ default what one can still apply to (open now, then opening soon), never a passe
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import re
 
@@ -96,7 +97,7 @@ def test_pages_show_the_status_of_the_day(december):
     assert all(d >= "2026-12-04" for d in deadlines)  # "closing soon" lists no passed deadline
 
 
-def test_a_command_counts_calls_open_today_and_opening_later_per_programme(demo_db, monkeypatch):
+def test_a_command_counts_calls_open_today_and_opening_later_per_programme(demo_db, demo_dir, monkeypatch):
     from click.testing import CliRunner
 
     from samverkan.cli import main
@@ -106,7 +107,81 @@ def test_a_command_counts_calls_open_today_and_opening_later_per_programme(demo_
     counts = json.loads(result.output)
     assert counts["today"] == "2026-12-04"
     programmes = counts["programmes"]
-    assert sum(row["open"] for row in programmes.values()) == 7  # of the August export, still open in December
+    expected = _open_and_opening_from_the_files(demo_dir, dt.date(2026, 12, 4))
+    assert sum(row["open"] for row in programmes.values()) == expected["open"] > 0
+    assert sum(row["forthcoming"] for row in programmes.values()) == expected["forthcoming"] > 0
     assert programmes["Horizon 2020"]["open"] == programmes["Horizon 2020"]["forthcoming"] == 0
     august = CliRunner().invoke(main, ["--db", demo_db.url, "calls"], env={"SAMVERKAN_TODAY": "2026-08-12"})
     assert "calls on 2026-08-12" in august.output and "Horizon Europe" in august.output
+
+
+def _open_and_opening_from_the_files(demo_dir, today):
+    """An oracle read straight from the bundled files: each topic's dates from its newest record
+    (the export counts as of 2026-08-12 and has no opening dates), open if it has opened and its
+    last deadline is ahead, forthcoming if it opens later."""
+    newest: dict[str, tuple[str, dict]] = {}
+    for path in sorted((demo_dir / "calls").glob("*.jsonl.gz")):
+        for line in gzip.open(path, "rt", encoding="utf-8"):
+            row = json.loads(line)
+            if "identifier" in row:
+                code, said = row["identifier"], row["snapshot"][:10]
+                dates = {"opening": (row["startDate"] or "")[:10], "deadline": (row["deadlineDate"] or "")[:10]}
+            else:
+                code, said = row["topicId"], "2026-08-12"
+                dates = {"deadline": row.get("deadline") or ""}
+            held = newest.get(code, ("", {}))
+            merged = (
+                {**held[1], **{k: v for k, v in dates.items() if v}}
+                if said >= held[0]
+                else {
+                    **{k: v for k, v in dates.items() if v},
+                    **held[1],
+                }
+            )
+            newest[code] = (max(said, held[0]), merged)
+    day = today.isoformat()
+    counts = {"open": 0, "forthcoming": 0}
+    for _, dates in newest.values():
+        if dates.get("opening") and dates["opening"] > day:
+            counts["forthcoming"] += 1
+        elif dates.get("opening") and (dates.get("deadline") or "9999") >= day:  # no deadline: open for good
+            counts["open"] += 1
+    return counts
+
+
+def test_every_answer_and_results_page_says_how_current_the_calls_are(december, demo_db):
+    answer = december.get("/api/v1/search", params={"q": "hydrogen", "kind": "call"}).json()
+    fresh = answer["calls_as_of"]
+    assert fresh["as_of"] == "2026-08-22"  # the newest snapshot of the bundled search-API records
+    assert fresh["days_old"] == (TODAY - D(2026, 8, 22)).days == 104 and fresh["stale"] is True
+    grouped = december.get("/api/v1/search", params={"q": "hydrogen"}).json()
+    assert grouped["calls_as_of"] == fresh
+    assert "calls_as_of" not in december.get("/api/v1/search", params={"q": "hydrogen", "kind": "hub"}).json()
+    page = december.get("/search", params={"q": "vätgas"}, headers={"Accept-Language": "sv"}).text
+    assert "Utlysningarna är från" in page and "för 104 dagar sedan" in page  # older than 30 days: said plainly
+    august = create_app(load_settings(db=demo_db.url, public_url=TESTSERVER, today=D(2026, 8, 30)))
+    with TestClient(august) as client:
+        page = client.get("/search", params={"q": "hydrogen"}, headers={"Accept-Language": "en"}).text
+        assert "Calls as of" in page and "days ago: deadlines" not in page  # 8 days old: no warning
+    august.state.samverkan.close()
+
+
+def test_the_sources_say_what_they_hold_and_how_current_their_data_is(december):
+    listed = december.get("/api/v1/sources").json()
+    by_name = {s["name"]: s for s in listed["sources"]}
+    assert by_name["calls"]["data_as_of"] == "2026-08-22" and by_name["calls"]["days_old"] == 104
+    assert by_name["calls"]["holds"]["calls"] == 1186 and by_name["calls"]["method"] == "import"
+    assert by_name["cordis"]["holds"]["projects"] > 0
+    assert by_name["hubs"]["data_as_of"] is None  # the JRC catalogue says not when: never invented
+    page = december.get("/sources", headers={"Accept-Language": "sv"}).text
+    assert "Katalogens källor" in page and "anges inte av källan" in page and "104 dagar gamla" in page
+
+
+def test_a_call_page_shows_its_opening_every_deadline_and_its_sources(december):
+    call = december.get("/api/v1/calls/EuropeAid/167264/DD/ACT/Multi").json()  # a code with slashes
+    assert call["status"] == "open" and call["deadline"] is None and call["opening"] == "2019-11-19"
+    detail = december.get("/api/v1/calls/ERC-2026-POC").json()
+    assert {s["feed"] for s in detail["sources"]} == {"ft-export", "ft-search"}
+    assert detail["as_of"].startswith(max(s["as_of"] for s in detail["sources"])[:10])
+    html = december.get("/calls/ERC-2026-POC", headers={"Accept-Language": "sv"}).text
+    assert "Öppnar" in html and "Som portalen angav den" in html

@@ -58,11 +58,16 @@ def timing(
     return Timing(status, upcoming, days_left, None)
 
 
-def deadlines_of(deadline: str | dt.date | None) -> list[dt.date]:
-    """A call's deadlines as dates (a record carries its last one, ISO 8601)."""
-    if deadline is None:
-        return []
-    return [deadline if isinstance(deadline, dt.date) else dt.date.fromisoformat(deadline)]
+def deadlines_of(deadline: str | dt.date | None, deadlines: Sequence[str | dt.date] | None = None) -> list[dt.date]:
+    """A call's deadlines as dates: every one it lists (two-stage, cut-offs), else its one
+    ``deadline`` (ISO 8601 or a date)."""
+    days = [_day(d) for d in deadlines or ()] or [_day(deadline)]
+    return sorted(d for d in days if d is not None)
+
+
+def of_call(today: dt.date, call: Any) -> Timing:
+    """Where a stored call (a :class:`~samverkan.db.models.Call`) stands on ``today``."""
+    return timing(today, call.status, deadlines_of(call.deadline, call.deadlines), call.opening)
 
 
 def wanted(status: str) -> frozenset[str]:
@@ -83,9 +88,15 @@ def by_status(timings: Iterable[Timing]) -> dict[str, set[int]]:
 
 
 def call_timings(records: Sequence[dict[str, Any]], today: dt.date) -> list[Timing]:
-    """Where each call record (``portal_status``, ``deadline``, ``opening``) stands on ``today``."""
+    """Where each call record (``portal_status``, ``deadline``, ``deadlines``, ``opening``)
+    stands on ``today``."""
     return [
-        timing(today, record["portal_status"], deadlines_of(record.get("deadline")), _day(record.get("opening")))
+        timing(
+            today,
+            record["portal_status"],
+            deadlines_of(record.get("deadline"), record.get("deadlines")),
+            _day(record.get("opening")),
+        )
         for record in records
     ]
 

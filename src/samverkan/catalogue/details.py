@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from samverkan.catalogue import queries
 from samverkan.catalogue.places import in_region
 from samverkan.catalogue.programmes import PROGRAMME_NAMES
-from samverkan.db.models import County, Municipality, Participation, Project, ProjectTopic, Region
+from samverkan.db.models import CallSource, County, Municipality, Participation, Project, ProjectTopic, Region
 from samverkan.errors import NotFound
 
 Record = dict[str, Any]
@@ -28,6 +28,10 @@ Record = dict[str, Any]
 def call_detail(session: Session, call_id: str, most: int = 50) -> Record:
     """The call's record and the ``most`` newest projects it funded (``funded_count`` in all)."""
     out = queries.record(session, "call", call_id)
+    held = session.execute(
+        select(CallSource.feed, CallSource.as_of).where(CallSource.call_id == call_id).order_by(CallSource.as_of)
+    )
+    out["sources"] = [{"feed": feed, "as_of": queries.plain(as_of)} for feed, as_of in held]
     rows = session.execute(
         select(Project.id, Project.acronym, Project.title, Project.start_date, Project.framework_programme)
         .join(ProjectTopic, ProjectTopic.project_id == Project.id)

@@ -53,7 +53,7 @@ def record(session: Session, kind: str, record_id: str) -> dict[str, Any]:
     found = session.get(model, record_id)
     if found is None:
         raise NotFound(f"no {kind} with id {record_id!r}")
-    out = {c.key: _plain(getattr(found, c.key)) for c in model.__mapper__.column_attrs if c.key != "geometry"}
+    out = {c.key: plain(getattr(found, c.key)) for c in model.__mapper__.column_attrs if c.key != "geometry"}
     if kind == "platform":
         groups = session.execute(
             select(models.WorkingGroup)
@@ -61,7 +61,7 @@ def record(session: Session, kind: str, record_id: str) -> dict[str, Any]:
             .order_by(models.WorkingGroup.id)
         ).scalars()
         out["working_groups"] = [
-            {c.key: _plain(getattr(g, c.key)) for c in models.WorkingGroup.__mapper__.column_attrs} for g in groups
+            {c.key: plain(getattr(g, c.key)) for c in models.WorkingGroup.__mapper__.column_attrs} for g in groups
         ]
     if kind == "project":
         rows = session.execute(
@@ -82,7 +82,10 @@ def record(session: Session, kind: str, record_id: str) -> dict[str, Any]:
     return out
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A column value as JSON-ready data: dates ISO 8601, times in UTC (SQLite gives them back naive)."""
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value

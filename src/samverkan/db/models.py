@@ -128,6 +128,43 @@ class Call(Provenance, Base):
     description: Mapped[str | None] = mapped_column(Text)
     conditions: Mapped[str | None] = mapped_column(Text)
     portal_url: Mapped[str | None] = mapped_column(Text)
+    opening: Mapped[dt.date | None] = mapped_column(Date, comment="when submission opens (startDate)")
+    deadlines: Mapped[list[str] | None] = mapped_column(
+        JSON, comment="every deadline, ISO dates in order (two-stage, cut-offs); deadline is the last"
+    )
+    budget_total: Mapped[float | None] = mapped_column(Float, comment="the topic's budget, EUR")
+    destination: Mapped[str | None] = mapped_column(Text)
+    as_of: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), comment="when the newest source said what this record holds"
+    )
+
+
+class CallSource(Provenance, Base):
+    """One source's record of a call, as that source said it on ``as_of``.
+
+    A topic may come from several portal files and syncs; the ``calls`` row is their merge
+    (:mod:`samverkan.importers.call_merge`): the newer record wins field by field, and every
+    source's record is kept here for provenance.
+    """
+
+    __tablename__ = "call_sources"
+    call_id: Mapped[str] = mapped_column(String(100), primary_key=True, comment="the call (calls.id) it describes")
+    feed: Mapped[str] = mapped_column(String(40), primary_key=True, comment="ft-export or ft-search")
+    as_of: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    record: Mapped[dict[str, Any]] = mapped_column(JSON, comment="the call's fields as this source gave them")
+
+
+class SourceState(Base):
+    """What samverkan holds from one source: the last successful import or sync, and how
+    current the data itself is (its snapshot date, not the import time)."""
+
+    __tablename__ = "sources"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True, comment="importer name (calls, cordis, hubs …)")
+    location: Mapped[str | None] = mapped_column(Text, comment="the file, folder or address read last")
+    method: Mapped[str] = mapped_column(String(8), comment="import or sync")
+    finished_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    data_as_of: Mapped[dt.date | None] = mapped_column(Date, comment="the newest snapshot date of the data")
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, comment="what the last run read and changed")
 
 
 class ProjectTopic(Provenance, Base):

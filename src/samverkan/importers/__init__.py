@@ -5,6 +5,7 @@ Use :func:`import_source` (the CLI and API do); it runs one importer in one tran
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from samverkan.catalogue.sources import record_run
 from samverkan.importers.base import ImportContext, ImportReport
 from samverkan.importers.files import InputFile, list_inputs, total_size
 
@@ -36,19 +38,28 @@ def import_source(
     path: Path,
     progress: Callable[[int], None] | None = None,
     skip_invalid: bool = False,
+    as_of: dt.date | None = None,
+    method: str = "import",
+    location: str | None = None,
 ) -> ImportReport:
     """Import ``path`` as ``source`` in one transaction; raise :class:`InputError` on bad input.
 
     Nothing is written unless the whole import succeeds (with ``skip_invalid``, invalid rows
-    are left out and listed in the report instead).
+    are left out and listed in the report instead). ``as_of``: the day the data was true, for
+    records that carry no date of their own. The source's state (:mod:`samverkan.catalogue.sources`)
+    is recorded in the same transaction; ``method`` and ``location`` say how and from where
+    (a sync names the address it read, not its temporary files).
     """
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
     module = importlib.import_module(SOURCES[source][0])
     with Session(engine) as session, session.begin():
-        ctx = ImportContext(session, source, progress=progress, skip_invalid=skip_invalid)
+        ctx = ImportContext(session, source, progress=progress, skip_invalid=skip_invalid, as_of=as_of)
         module.run(ctx, Path(path))
-        return ctx.finish()
+        report = ctx.finish()
+        data_as_of = ctx.data_as_of or as_of
+        record_run(session, source, location or str(path), method, report.as_dict(), data_as_of)
+        return report
 
 
 def input_size(path: Path) -> int:

@@ -400,12 +400,15 @@ class ImportContext:
         source: str,
         progress: ProgressFn | None = None,
         skip_invalid: bool = False,
+        as_of: dt.date | None = None,
     ) -> None:
         self.session = session
         self.report = ImportReport(source)
         self.progress = progress
         self.skip_invalid = skip_invalid
         self.now = dt.datetime.now(dt.UTC)
+        self.as_of = as_of  # when the data was true, for records that do not say (the user's word)
+        self.data_as_of: dt.date | None = None  # the newest date the data itself carries
         self.problems: list[Problem] = []
         self.current_row: Row | None = None  # the row being read (for messages that name two lines)
         self._current: Counts | None = None
@@ -433,6 +436,17 @@ class ImportContext:
             self.reject(Problem(row.file, row.line, exc.field, exc.message))
         finally:
             self._current, self.current_row = outer
+
+    def record_time(self) -> dt.datetime:
+        """When a record without a date of its own was true: ``as_of``, else this import."""
+        if self.as_of is None:
+            return self.now
+        return dt.datetime.combine(self.as_of, dt.time(), tzinfo=dt.UTC)
+
+    def saw_data_of(self, day: dt.date | None) -> None:
+        """Note a date the data itself carries (the newest one is how current the source is)."""
+        if day is not None and (self.data_as_of is None or day > self.data_as_of):
+            self.data_as_of = day
 
     def counting(self, counts: Counts) -> _Counting:
         """Attribute rejections made by a reader (malformed lines) to ``counts``."""
@@ -626,7 +640,13 @@ class Upserter:
 def _same(a: object, b: object) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-9)
+    if isinstance(a, dt.datetime) and isinstance(b, dt.datetime):  # SQLite gives times back naive (UTC)
+        return _as_utc(a) == _as_utc(b)
     return a == b
+
+
+def _as_utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _touched_in_run(stamp: dt.datetime | None, now: dt.datetime) -> bool:

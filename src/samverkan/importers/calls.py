@@ -1,19 +1,28 @@
 """Funding & Tenders portal topics (open, forthcoming and closed calls) as JSON lines.
 
-One JSON object per line with at least ``topicId``, ``title`` and ``callStatus``; the id of a
-call is its topic code (``topicId``). This export is authoritative for the calls it carries
-and overwrites what CORDIS said about the same topic.
+Two shapes, told apart per file by its first record:
+
+* the portal's **topic export** (feed ``ft-export``): one object per topic with at least
+  ``topicId``, ``title`` and ``callStatus``; one deadline (``deadline``), no opening date, no
+  time of its own — the import's ``as_of`` (``--as-of``) says when it was exported;
+* the portal's **search API** records (feed ``ft-search``, :mod:`samverkan.importers.ft_search`):
+  ``identifier``, ``status.label``, opening and deadline dates and a ``snapshot`` time each.
+
+The id of a call is its topic code. Every record is kept as its source said it and the call is
+their merge, the newer record winning field by field (:mod:`samverkan.importers.call_merge`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from samverkan.db.models import Call
 from samverkan.errors import InputError, Problem
-from samverkan.importers.base import ImportContext, Row, RowInvalid, overwrite, read_jsonl
-from samverkan.importers.files import list_inputs
+from samverkan.importers import ft_search
+from samverkan.importers.base import ImportContext, Row, RowInvalid, read_jsonl, sniff_text
+from samverkan.importers.call_merge import CallMerger
+from samverkan.importers.files import InputFile, list_inputs
 
+FEED = "ft-export"
 REQUIRED = ("topicId", "title", "callStatus")
 STATUSES = ("open", "forthcoming", "closed")
 # Text in this export was once decoded as cp1252 by mistake; the pairs below undo what is left.
@@ -35,14 +44,41 @@ def run(ctx: ImportContext, path: Path) -> None:
     files = [f for f in list_inputs(path) if f.name.lower().endswith((".jsonl", ".json", ".ndjson"))]
     if not files:
         raise InputError([Problem(str(path), None, None, "no .jsonl file of Funding & Tenders topics found")])
-    counts = ctx.report.entity("calls")
-    calls = ctx.upserter(Call, "calls", merge=overwrite, unique=True)
+    counts = ctx.report.entity("topics")
+    merger = CallMerger(ctx)
+    undated = False
     for source in files:
+        search_shape = _is_search_shape(source)
         with ctx.counting(counts):
-            for row in read_jsonl(ctx, source, REQUIRED):
+            for row in read_jsonl(ctx, source, ft_search.REQUIRED if search_shape else REQUIRED):
                 with ctx.row(row, counts):
-                    calls.add(call_from_row(row))
-    calls.flush()
+                    if search_shape:
+                        fields, said = ft_search.fields_from_row(row), ft_search.snapshot(row)
+                    else:
+                        fields, said = call_from_row(row), None
+                    dated = said is not None or ctx.as_of is not None
+                    undated = undated or not dated
+                    as_of = said or ctx.record_time()
+                    if dated:
+                        ctx.saw_data_of(as_of.date())
+                    merger.add(
+                        ft_search.FEED if search_shape else FEED,
+                        as_of,
+                        f"{source.name}#{row.text('id' if search_shape else 'reference') or fields['id']}",
+                        fields,
+                    )
+    merger.flush()
+    if undated:
+        ctx.report.notes.append(
+            "some records carry no date of their own: taken as of this import; "
+            "give --as-of YYYY-MM-DD for the day the file was exported"
+        )
+
+
+def _is_search_shape(source: InputFile) -> bool:
+    """The file holds search-API records (``identifier``) rather than the export (``topicId``)."""
+    first = sniff_text(source, 65536).lstrip()[:65536]
+    return '"identifier"' in first.split("\n", 1)[0] and '"topicId"' not in first.split("\n", 1)[0]
 
 
 def call_from_row(row: Row) -> dict:
@@ -54,7 +90,6 @@ def call_from_row(row: Row) -> dict:
         raise RowInvalid("callStatus", f"{status!r} is not one of {', '.join(STATUSES)}")
     return {
         "id": topic_id,
-        "source_id": row.text("reference") or topic_id,
         "title": row.required("title"),
         "programme": row.text("programme"),
         "call_identifier": row.text("callIdentifier"),
@@ -73,6 +108,7 @@ def call_from_row(row: Row) -> dict:
         "description": _join(row.text("description"), row.text("objectives")),
         "conditions": repair_text(row.text("topicConditions")),
         "portal_url": row.text("portalUrl"),
+        "deadlines": [deadline.isoformat()] if (deadline := row.date("deadline")) else [],
     }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from samverkan import budget
-from samverkan.catalogue.calls import deadlines_of, timing
+from samverkan.catalogue.calls import of_call
 from samverkan.db.models import Call
 from samverkan.match.consortium import ConsortiumBuilder
 from samverkan.match.partners import History, PartnerFilters, PartnerFinder, call_text, reasons
@@ -117,7 +117,7 @@ class PartnerService:
                 }
             )
         c = proposal.call
-        today = timing(self.searcher.today(), c.status, deadlines_of(c.deadline))
+        today = of_call(self.searcher.today(), c)
         deadline = today.next_deadline or c.deadline  # the next one, or the last once all have passed
         return {
             "call": {

@@ -89,6 +89,8 @@ def _calls(session: Session, exclude_projects: frozenset[str] = frozenset()):
             "portal_status": c.status,  # as the source saw it; the status of today is computed
             "programme": c.programme,
             "deadline": c.deadline.isoformat() if c.deadline else None,
+            "deadlines": c.deadlines or None,
+            "opening": c.opening.isoformat() if c.opening else None,
             "budget_min": c.budget_min,
             "budget_max": c.budget_max,
             "expected_grants": c.expected_grants,

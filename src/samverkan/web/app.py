@@ -26,7 +26,7 @@ from samverkan.web.api.schemas import ERRORS
 from samverkan.web.guard import Guard
 from samverkan.web.i18n import translations
 from samverkan.web.templating import language, render
-from samverkan.web.views import entities, places
+from samverkan.web.views import entities, places, sources
 from samverkan.web.views import search as search_pages
 
 log = logging.getLogger("samverkan.web")
@@ -69,6 +69,7 @@ def create_app(
     web.include_router(search_pages.router)
     web.include_router(entities.router)
     web.include_router(places.router)
+    web.include_router(sources.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     def answer(request: Request, status: int, detail: str) -> Response:

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from samverkan.web.api.partners import PartnerResult
-from samverkan.web.api.schemas import Eligibility, FundedProject, RegionDetail, Statistics
+from samverkan.web.api.schemas import Eligibility, FundedProject, RegionDetail, Sources, Statistics
 from samverkan.web.api.search import SearchResult
 from samverkan.web.deps import Core
 
@@ -35,6 +35,19 @@ class CallDetail(BaseModel):
     opens_in: int | None = Field(description="Days until a forthcoming call opens, where known.", examples=[None])
     budget_min: float | None = Field(description="Smallest EU contribution per project, EUR.", examples=[1_000_000])
     budget_max: float | None = Field(description="Largest EU contribution per project, EUR.", examples=[3_000_000])
+    budget_total: float | None = Field(description="The topic's whole budget, EUR.", examples=[37_000_000])
+    opening: str | None = Field(description="When submission opens (opened), ISO 8601.", examples=["2026-05-12"])
+    deadlines: list[str] | None = Field(
+        description="Every deadline, ISO 8601, in order (two-stage calls, cut-offs).", examples=[["2026-09-16"]]
+    )
+    as_of: str | None = Field(
+        description="When the newest source said what this record holds (ISO 8601), not when it was imported.",
+        examples=["2026-08-22T05:41:38+00:00"],
+    )
+    sources: list[dict[str, str]] = Field(
+        description="Each source's record of the call: feed (ft-export, ft-search) and its as_of.",
+        examples=[[{"feed": "ft-search", "as_of": "2026-08-22T05:41:38+00:00"}]],
+    )
     description: str | None = Field(description="The topic text.", examples=["Expected Outcome: …"])
     portal_url: str | None = Field(
         description="The topic on the Funding & Tenders portal.",
@@ -67,7 +80,7 @@ class HubDetail(BaseModel):
 
 
 @router.get(
-    "/calls/{call_id}",
+    "/calls/{call_id:path}",  # some topic codes hold slashes (EuropeAid/167264/DD/ACT/Multi)
     response_model=CallDetail,
     summary="A call with its eligibility rule, funded or similar projects and partners",
 )
@@ -103,3 +116,12 @@ async def region(
 )
 async def statistics(app: Core) -> dict[str, Any]:
     return await run_in_threadpool(app.statistics)
+
+
+@router.get(
+    "/sources",
+    response_model=Sources,
+    summary="Where the catalogue's data comes from: each source's last import or sync and how current its data is",
+)
+async def sources(app: Core) -> dict[str, Any]:
+    return await run_in_threadpool(app.sources)

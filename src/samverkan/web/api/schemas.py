@@ -4,6 +4,8 @@ keeps it so)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 NUTS = Field(description="NUTS 2021 code.", examples=["SE232"])
@@ -184,3 +186,41 @@ ERRORS: dict[int | str, dict[str, object]] = {
         (503, "The request ran out of its time budget: see Retry-After."),
     )
 }
+
+
+class Freshness(BaseModel):
+    as_of: str | None = Field(
+        description="The newest day the calls' data was true (their sources' snapshot), ISO 8601; null if unknown.",
+        examples=["2026-08-22"],
+    )
+    days_old: int | None = Field(description="Its age today, in days.", examples=[104])
+    stale: bool = Field(
+        description="Older than 30 days (or of unknown date): check a call on the portal before relying on it, "
+        "or run `samverkan sync calls`.",
+        examples=[True],
+    )
+
+
+class SourceInfo(BaseModel):
+    name: str = Field(description="The source (importer) name.", examples=["calls"])
+    method: str | None = Field(description="How it came last: import or sync.", examples=["sync"])
+    location: str | None = Field(description="The file, folder or address read last.", examples=["calls"])
+    finished_at: str | None = Field(
+        description="When its last import or sync finished.", examples=["2026-12-04T06:00:00+00:00"]
+    )
+    data_as_of: str | None = Field(
+        description="The newest day its data was true (not the import time); null if the data does not say.",
+        examples=["2026-08-22"],
+    )
+    days_old: int | None = Field(description="Age of the data today, in days.", examples=[104])
+    holds: dict[str, int] = Field(description="Records per table that came from it.", examples=[{"calls": 1186}])
+    counts: dict[str, Any] = Field(
+        description="What its last run read and changed (the import report).",
+        examples=[{"source": "calls", "counts": {"calls": {"read": 1186, "inserted": 0, "updated": 3}}}],
+    )
+
+
+class Sources(BaseModel):
+    today: str = Field(description="The day ages are computed for.", examples=["2026-12-04"])
+    calls_as_of: Freshness = Field(description="How current the calls are.")
+    sources: list[SourceInfo] = Field(description="Each source of the catalogue.")

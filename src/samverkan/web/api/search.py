@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from samverkan.search.filters import Filters
+from samverkan.web.api.schemas import Freshness
 from samverkan.web.deps import Core
 
 router = APIRouter(tags=["search"])
@@ -70,6 +71,9 @@ class SearchAnswer(BaseModel):
         description="Call status filter applied (`current`: open now, then opening later).", examples=["current"]
     )
     today: str = Field(description="The day calls' statuses were computed for, ISO 8601.", examples=["2026-12-04"])
+    calls_as_of: Freshness | None = Field(
+        None, description="When calls are asked for (no kind, or kind=call): how current the calls' data is."
+    )
     filters: dict[str, str | bool] = Field(
         description="Filters applied (each narrows only the kinds that carry its attribute).",
         examples=[{"country": "SE", "sme": True}],

@@ -1,0 +1,139 @@
+"""One call from several sources: each source's record is kept, the call is their merge.
+
+The same topic reaches samverkan from the portal's topic export (``ft-export``), from its
+search API (``ft-search``: the shared feed file or ``samverkan sync calls``) and, by code and
+title only, from CORDIS. Each portal source's record of a call is stored as it came
+(``call_sources``, with the time the source said it: ``as_of``); the ``calls`` row is the merge
+of those records, recomputed whenever one of them changes:
+
+* records are applied oldest first, so **the newer record wins field by field**;
+* an empty field never erases a known one (a source that does not carry budgets says nothing
+  about them);
+* an excerpt (a text that ends in "…") never replaces a longer text it abbreviates — the
+  search API gives the first ~1,100 characters of a topic whose full text the export has;
+* ``as_of`` of the call is its newest record's.
+
+Invariant: the merge depends only on the set of records, never on the order of imports, so
+importing A then B gives the same database as B then A, and importing again changes nothing.
+What CORDIS said of a call (title, programme) is filled in by its importer where no portal
+record speaks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+
+from samverkan.db.models import Call, CallSource
+from samverkan.importers.base import ImportContext, Upserter, is_empty, replace_non_empty
+
+EXCERPT_ENDS = ("…", "...")
+_CHUNK = 500
+
+
+def merge(records: Iterable[tuple[dt.datetime, str, dict[str, Any]]]) -> dict[str, Any]:
+    """The call's fields from its sources' records ``(as_of, feed, fields)``: newer wins field
+    by field, empty never erases, an excerpt never replaces the longer text."""
+    out: dict[str, Any] = {}
+    newest: dt.datetime | None = None
+    for as_of, _feed, fields in sorted(records, key=lambda r: (_utc(r[0]), r[1])):
+        for name, value in fields.items():
+            if is_empty(value):
+                continue
+            if isinstance(value, str) and _abbreviates(value, out.get(name)):
+                continue
+            out[name] = value
+        newest = _utc(as_of)
+    if newest is not None:
+        out["as_of"] = newest
+    return out
+
+
+def _abbreviates(new: str, old: object) -> bool:
+    """``new`` is an excerpt of a longer text we hold already."""
+    if not isinstance(old, str) or not new.rstrip().endswith(EXCERPT_ENDS):
+        return False
+    return len(old) > len(new.rstrip().rstrip(".…"))
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+class CallMerger:
+    """Collects one import's portal records, then writes them and the merged calls.
+
+    Use :meth:`add` per record (inside ``ctx.row`` so a bad or contradictory line is rejected
+    with its line), then :meth:`flush` once at the end.
+    """
+
+    def __init__(self, ctx: ImportContext) -> None:
+        self.ctx = ctx
+        self.sources: Upserter = ctx.upserter(CallSource, "call sources", unique=True)
+        self.calls: Upserter = ctx.upserter(Call, "calls", merge=replace_non_empty)
+        self.queued: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def add(self, feed: str, as_of: dt.datetime, source_id: str | None, fields: dict[str, Any]) -> None:
+        """Queue one source's record of a call, as that source said it at ``as_of``."""
+        record = {k: _jsonable(v) for k, v in fields.items() if k != "id"}
+        row = {"call_id": fields["id"], "feed": feed, "as_of": as_of, "record": record, "source_id": source_id}
+        self.sources.add(row)
+        self.queued[(fields["id"], feed)] = row
+
+    def flush(self) -> None:
+        self._keep_times_of_unchanged()
+        self.sources.flush()
+        session = self.ctx.session
+        ids = sorted({call_id for call_id, _ in self.queued})
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            held: dict[str, list[tuple[dt.datetime, str, dict[str, Any]]]] = {}
+            rows = session.execute(
+                select(CallSource.call_id, CallSource.as_of, CallSource.feed, CallSource.record).where(
+                    CallSource.call_id.in_(chunk)
+                )
+            )
+            for call_id, as_of, feed, record in rows:
+                held.setdefault(call_id, []).append((as_of, feed, record))
+            for call_id in chunk:
+                if call_id in held:  # absent: every line of it was rejected
+                    self.calls.counts.read += 1
+                    self.calls.add({"id": call_id, **_typed(merge(held[call_id]))})
+        self.calls.flush()
+
+    def _keep_times_of_unchanged(self) -> None:
+        """A record already held unchanged keeps its time: ``as_of`` is when a source last
+        *changed* what it says of a call (so a sync that finds nothing new writes nothing, and
+        an undated file imported again does not look newer); how recently a source confirmed
+        its data is the source's own date (:mod:`samverkan.catalogue.sources`)."""
+        keys = list(self.queued)
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            rows = self.ctx.session.execute(
+                select(CallSource.call_id, CallSource.feed, CallSource.as_of, CallSource.record).where(
+                    CallSource.call_id.in_([call_id for call_id, _ in chunk])
+                )
+            )
+            for call_id, feed, as_of, record in rows:
+                queued = self.queued.get((call_id, feed))
+                if queued is not None and queued["record"] == record:
+                    self.sources.add({**queued, "as_of": as_of})  # outside a row: replaces the queued one
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+_DATES = ("deadline", "opening")
+
+
+def _typed(fields: dict[str, Any]) -> dict[str, Any]:
+    """Stored JSON back to column values (ISO dates → dates)."""
+    out = dict(fields)
+    for name in _DATES:
+        if isinstance(out.get(name), str):
+            out[name] = dt.date.fromisoformat(out[name])
+    return out

@@ -1,0 +1,241 @@
+"""``samverkan sync``, end to end against local servers that answer in each source's real
+format, built from the shared files: a first sync loads everything, a second writes and
+embeds nothing, a changed record is updated (and re-embedded) alone, a sync killed half-way
+and run again ends as an uninterrupted one, an unreachable source changes nothing."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import hashlib
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from samverkan.catalogue.queries import TABLES
+from samverkan.cli import main
+from samverkan.db.models import Call, CallSource, Embedding, Project, SourceState
+from samverkan.errors import SamverkanError
+from samverkan.settings import load_settings
+from samverkan.sync import run_sync
+
+from .sources import Sources
+
+TOPICS = "calls/ft-topics-2026-03-to-08-sedia.jsonl"
+
+
+@pytest.fixture(scope="module")
+def topics(shared) -> list[dict]:
+    return [json.loads(line) for line in (shared / TOPICS).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def cordis_zip(shared) -> bytes:
+    """A CORDIS dump as CORDIS publishes it (a zip of the official CSVs): the shared H2020
+    files' first 150 projects with titles, with their topics and organisations."""
+    folder = shared / "cordis" / "h2020"
+
+    def rows(name: str) -> tuple[list[str], list[list[str]]]:
+        with (folder / name).open(encoding="utf-8", newline="") as f:
+            reader = csv.reader(f, delimiter=";")
+            header = next(reader)
+            return header, list(reader)
+
+    project_header, projects = rows("project.csv")
+    chosen = [p for p in projects if p[project_header.index("title")]][:150]
+    ids = {p[0] for p in chosen}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, header, kept in (
+            ("project.csv", project_header, chosen),
+            ("topics.csv", *_kept(rows("topics.csv"), ids)),
+            ("organization.csv", *_kept(rows("organization.csv"), ids)),
+        ):
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(kept)
+            archive.writestr(name, buffer.getvalue())
+    return out.getvalue()
+
+
+def _kept(table: tuple[list[str], list[list[str]]], ids: set[str]) -> tuple[list[str], list[list[str]]]:
+    header, rows = table
+    column = header.index("projectID")
+    return header, [r for r in rows if r[column] in ids]
+
+
+@pytest.fixture
+def sources(topics, cordis_zip):
+    served = Sources(copy.deepcopy(topics), {"cordis-h2020projects-csv.zip": cordis_zip})
+    yield served
+    served.close()
+
+
+def _settings(db_url: str, sources: Sources, tmp_path: Path, **more):
+    return load_settings(db=db_url, sync_dir=tmp_path / "sync", sync_timeout_seconds=5, **(sources.settings() | more))
+
+
+WHEN = {"imported_at", "as_of", "computed_at"}  # when a run happened, not what it holds
+
+
+def _catalogue(engine: Engine, times: bool = True) -> dict[str, list]:
+    """Every catalogue table's rows, in order (what a sync may change; the sources table,
+    which records each run, is not among them); without ``times``, the columns that say when
+    a run wrote a row are left out."""
+    out = {}
+    with Session(engine) as session:
+        for name, model in [*TABLES.items(), ("call_sources", CallSource)]:
+            table = model.__table__
+            columns = [c for c in table.columns if times or c.name not in WHEN]
+            rows = session.execute(select(*columns).order_by(*table.primary_key))
+            out[name] = [tuple(map(str, row)) for row in rows]
+    return out
+
+
+def test_calls_first_second_and_a_changed_record(engine, db_url, sources, topics, tmp_path):
+    settings = _settings(db_url, sources, tmp_path)
+    first = run_sync(engine, settings, "calls", embed=False)
+    calls = first.imports[0].counts["calls"]
+    assert calls.inserted == len({t["identifier"] for t in topics}) == 1186  # everything the portal offers
+    with Session(engine) as session:
+        state = session.get_one(SourceState, "calls")
+        assert state.method == "sync" and state.location == settings.sync_calls_url
+        assert state.data_as_of == settings.current_day() or state.data_as_of is not None
+        two_stage = session.get_one(Call, topics[0]["identifier"])
+        assert two_stage.budget_total == topics[0]["budget"]["totalBudgetEur"]
+    before = _catalogue(engine)
+    second = run_sync(engine, settings, "calls", embed=False)
+    assert not second.changed
+    assert second.imports[0].counts["calls"].unchanged == 1186
+    assert _catalogue(engine) == before  # wrote nothing
+    changed = sources.topics[5]
+    changed["title"] = changed["title"] + " (amended)"
+    changed["deadlineDate"] = "2027-03-03T17:00:00.000Z"
+    third = run_sync(engine, settings, "calls", embed=False)
+    counts = third.imports[0].counts["calls"]
+    assert (counts.inserted, counts.updated, counts.unchanged) == (0, 1, 1185)
+    with Session(engine) as session:
+        call = session.get_one(Call, changed["identifier"])
+        assert call.title.endswith("(amended)") and str(call.deadline) == "2027-03-03"
+
+
+def test_embedding_follows_what_changed(engine, db_url, sources, tmp_path):
+    sources.topics = sources.topics[:12]  # embedding on the CPU: a small portal keeps this quick
+    settings = _settings(db_url, sources, tmp_path)
+    first = run_sync(engine, settings, "calls")
+    assert first.embedded == {"call": 12}
+    assert run_sync(engine, settings, "calls").embedded == {}  # nothing changed: nothing embedded
+    sources.topics[3]["title"] = "Hydrogen valleys for rural regions"
+    third = run_sync(engine, settings, "calls")
+    assert third.embedded == {"call": 1}
+    with Session(engine) as session:
+        stored = session.scalars(select(Embedding.record_id).where(Embedding.kind == "call")).all()
+        assert len(stored) == 12
+
+
+def test_a_sync_killed_half_way_ends_as_an_uninterrupted_one(databases, sources, tmp_path):
+    from samverkan.db import make_engine
+
+    whole_url = databases.fresh()
+    whole = make_engine(whole_url)
+    run_sync(whole, _settings(whole_url, sources, tmp_path / "whole"), "calls", embed=False)
+    url = databases.fresh()
+    settings = _settings(url, sources, tmp_path / "killed")
+    env = os.environ | {
+        "SAMVERKAN_SYNC_CALLS_URL": settings.sync_calls_url,
+        "SAMVERKAN_SYNC_FACETS_URL": settings.sync_facets_url,
+        "SAMVERKAN_SYNC_DIR": str(settings.sync_runtime_dir),
+    }
+    sources.served_pages, sources.hold_after = 0, 6  # of 12 pages: the seventh never comes
+    process = subprocess.Popen(
+        [sys.executable, "-m", "samverkan", "--db", url, "sync", "calls", "--no-embed"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while sources.served_pages < 7 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+    staged = sorted(p.name for p in (settings.sync_runtime_dir / "calls").glob("page-*.json"))
+    assert len(staged) == 6  # the pages it had, each whole
+    killed = make_engine(url)
+    with Session(killed) as session:
+        assert session.scalar(select(Call.id).limit(1)) is None  # nothing imported yet
+    sources.hold_after = None
+    sources.release.set()
+    asked = len(sources.requests)
+    rerun = CliRunner().invoke(main, ["--db", url, "sync", "calls", "--no-embed"], env=env, catch_exceptions=False)
+    assert rerun.exit_code == 0, rerun.output
+    pages_asked = [r for r in sources.requests[asked:] if "/rest/search" in r]
+    assert [r.rsplit("=", 1)[1] for r in pages_asked] == ["7", "8", "9", "10", "11", "12"]  # only those it lacked
+    assert _catalogue(killed, times=False) == _catalogue(whole, times=False)
+    killed.dispose()
+    whole.dispose()
+
+
+def test_an_unreachable_source_leaves_the_data_as_it_was(engine, db_url, sources, tmp_path, demo_dir):
+    from samverkan.importers import import_source
+
+    import_source(engine, "calls", demo_dir / "calls")
+    before = _catalogue(engine)
+    sqlite_file = Path(db_url.removeprefix("sqlite:///")) if db_url.startswith("sqlite") else None
+    digest = hashlib.sha256(sqlite_file.read_bytes()).hexdigest() if sqlite_file else None
+    engine.dispose()
+    closed = _settings(db_url, sources, tmp_path, sync_calls_url="http://127.0.0.1:9/rest/search?apiKey=SEDIA",
+                       sync_facets_url="http://127.0.0.1:9/rest/facet?apiKey=SEDIA")  # fmt: skip
+    with pytest.raises(SamverkanError, match=r"127\.0\.0\.1:9/rest/facet.*cannot connect"):
+        run_sync(engine, closed, "calls", embed=False)
+    sources.fail_with = 503
+    with pytest.raises(SamverkanError, match="answered HTTP 503"):
+        run_sync(engine, _settings(db_url, sources, tmp_path), "cordis", embed=False)
+    result = CliRunner().invoke(
+        main, ["--db", db_url, "sync", "calls"], env={"SAMVERKAN_SYNC_CALLS_URL": closed.sync_calls_url,
+                                                      "SAMVERKAN_SYNC_FACETS_URL": closed.sync_facets_url,
+                                                      "SAMVERKAN_SYNC_DIR": str(tmp_path / "cli")})  # fmt: skip
+    assert result.exit_code == 1 and "cannot connect" in result.output and "Traceback" not in result.output
+    engine.dispose()
+    if sqlite_file:
+        assert hashlib.sha256(sqlite_file.read_bytes()).hexdigest() == digest  # byte for byte
+    assert _catalogue(engine) == before
+
+
+def test_cordis_dumps_are_read_only_when_they_changed(engine, db_url, sources, cordis_zip, tmp_path):
+    settings = _settings(db_url, sources, tmp_path)
+    first = run_sync(engine, settings, "cordis", embed=False)
+    assert first.imports[0].counts["projects"].inserted == 150
+    before = _catalogue(engine)
+    second = run_sync(engine, settings, "cordis", embed=False)
+    assert not second.imports and not second.changed and "not changed since the last sync" in second.notes[0]
+    assert _catalogue(engine) == before
+    archive = zipfile.ZipFile(io.BytesIO(cordis_zip))
+    members = {name: archive.read(name).decode() for name in archive.namelist()}
+    lines = members["project.csv"].splitlines()
+    fields = next(csv.reader([lines[1]], delimiter=";"))
+    fields[3] = fields[3] + " (revised)"
+    lines[1] = ";".join(f'"{v}"' for v in fields)
+    members["project.csv"] = "\n".join(lines) + "\n"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as changed:
+        for name, content in members.items():
+            changed.writestr(name, content)
+    sources.files["cordis-h2020projects-csv.zip"] = out.getvalue()
+    third = run_sync(engine, settings, "cordis", embed=False)
+    projects = third.imports[0].counts["projects"]
+    assert (projects.inserted, projects.updated) == (0, 1)
+    with Session(engine) as session:
+        assert session.get_one(Project, fields[0]).title.endswith("(revised)")
