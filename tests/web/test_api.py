@@ -38,12 +38,19 @@ def test_hubs_platforms_solutions_and_projects_are_searchable(client):
     assert solutions
     projects = client.get("/api/v1/search", params={"q": "GEOCEP", "kind": "project"}).json()["results"]
     assert projects[0]["id"] == "870245"
+    groups = client.get("/api/v1/search", params={"q": "financing renovation", "kind": "working_group"}).json()
+    assert groups["results"] and all("/" in g["id"] and g["platform_id"] for g in groups["results"])
+    swedish = client.get("/api/v1/search", params={"q": "ortsammanbindande nät Arjeplog", "kind": "project"}).json()[
+        "results"
+    ]
+    assert swedish and swedish[0]["id"].startswith("se-") and swedish[0]["programme"] in ("ERDF", "ESF")
 
 
 def test_without_kind_results_are_grouped_by_kind(client):
     results = client.get("/api/v1/search", params={"q": "smart city energy", "limit": 3}).json()["results"]
     kinds = [r["kind"] for r in results]
-    assert kinds == sorted(kinds, key=["call", "organisation", "hub", "platform", "solution", "project"].index)
+    order = ["call", "organisation", "hub", "platform", "working_group", "solution", "project"]
+    assert kinds == sorted(kinds, key=order.index)
     assert len(set(kinds)) >= 4
 
 

@@ -18,9 +18,11 @@ def test_results_page_shows_each_kind_with_reasons_and_links_the_api_results(cli
     page = client.get("/search", params={"q": NEED}, headers=SV)
     assert page.status_code == 200 and page.headers["content-language"] == "sv"
     api = client.get("/api/v1/search", params={"q": NEED, "limit": 5}).json()["results"]
+    from samverkan.web.templating import entity_url
+
     for r in api:  # the page shows what the API finds, in the same order, each linked
-        assert f'href="/{r["kind"]}s/{r["id"]}"' in page.text, r
-    order = [page.text.index(f'href="/{r["kind"]}s/{r["id"]}"') for r in api if r["kind"] == "call"]
+        assert f'href="{entity_url(r["kind"], r["id"])}"' in page.text, r
+    order = [page.text.index(f'href="{entity_url(r["kind"], r["id"])}"') for r in api if r["kind"] == "call"]
     assert order == sorted(order)
     for heading in ("Utlysningar att söka", "Partnerorganisationer", "Innovationsnav", "Återanvändbara lösningar"):
         assert f">{heading}</h2>" in page.text

@@ -28,11 +28,15 @@ TABLES: dict[str, type[models.Base]] = {
 }
 
 # record kind (singular, as in search results) → model
+# Swedish ERDF/ESF projects are past projects beside CORDIS's, their ids kept apart by a prefix
+COHESION_PREFIX = "se-"
+
 KIND_MODELS: dict[str, type[models.Base]] = {
     "call": models.Call,
     "organisation": models.Organisation,
     "hub": models.Hub,
     "platform": models.Platform,
+    "working_group": models.WorkingGroup,
     "solution": models.Solution,
     "project": models.Project,
     "region": models.Region,
@@ -50,6 +54,8 @@ def record(session: Session, kind: str, record_id: str) -> dict[str, Any]:
     model = KIND_MODELS.get(kind)
     if model is None:
         raise NotFound(f"unknown kind {kind!r}")
+    if kind == "project" and record_id.startswith(COHESION_PREFIX):
+        return _cohesion_project(session, record_id)
     found = session.get(model, record_id)
     if found is None:
         raise NotFound(f"no {kind} with id {record_id!r}")
@@ -79,6 +85,16 @@ def record(session: Session, kind: str, record_id: str) -> dict[str, Any]:
                 select(models.ProjectTopic.call_id).where(models.ProjectTopic.project_id == record_id)
             ).scalars()
         )
+    return out
+
+
+def _cohesion_project(session: Session, record_id: str) -> dict[str, Any]:
+    found = session.get(models.CohesionProject, record_id.removeprefix(COHESION_PREFIX))
+    if found is None:
+        raise NotFound(f"no project with id {record_id!r}")
+    out = {c.key: plain(getattr(found, c.key)) for c in models.CohesionProject.__mapper__.column_attrs}
+    out["id"] = record_id
+    out["cohesion"] = True  # a Swedish ERDF/ESF project: a beneficiary, no consortium
     return out
 
 

@@ -20,8 +20,10 @@ from samverkan import budget
 from samverkan.catalogue.calls import CHOICES, CURRENT, Timing, by_status, call_timings, on_day, wanted
 from samverkan.catalogue.places import Place, Places, load_places
 from samverkan.catalogue.programmes import PROGRAMME_NAMES
+from samverkan.catalogue.queries import COHESION_PREFIX
 from samverkan.db.models import (
     Call,
+    CohesionProject,
     Embedding,
     Hub,
     Meta,
@@ -54,7 +56,7 @@ from samverkan.search.reasons import why
 
 CANDIDATES = 100  # per method, before fusion
 
-KINDS = ("call", "organisation", "hub", "platform", "solution", "project")
+KINDS = ("call", "organisation", "hub", "platform", "working_group", "solution", "project")
 
 
 class QueryError(SamverkanError):
@@ -196,6 +198,23 @@ def _platforms(session: Session):
         )
 
 
+def _working_groups(session: Session):
+    """A platform's working group, on its own: what it works on and how to reach it."""
+    names = dict(session.execute(select(Platform.id, Platform.name)).all())
+    for g in session.execute(select(WorkingGroup).order_by(WorkingGroup.id)).scalars():
+        record = {"id": g.id, "title": g.name, "platform_id": g.platform_id, "platform": names.get(g.platform_id)}
+        yield (
+            record,
+            [
+                (g.name, 3),
+                (" ".join(g.topics), 2),
+                (g.description_en, 1),
+                (g.description_sv, 1),
+                (names.get(g.platform_id), 1),
+            ],
+        )
+
+
 def _solutions(session: Session):
     for s in session.execute(select(Solution).order_by(Solution.id)).scalars():
         record = {"id": s.id, "title": s.name, "countries": s.countries, "url": s.url}
@@ -221,6 +240,18 @@ def _projects(session: Session):
             "start_date": p.start_date.isoformat() if p.start_date else None,
         }
         yield record, [(p.acronym, 3), (p.title, 3), (p.objective, 1)]
+    # Swedish ERDF/ESF projects (Tillväxtverket's project bank): past projects too, in Swedish
+    for c in session.execute(select(CohesionProject).order_by(CohesionProject.id)).scalars():
+        record = {
+            "id": COHESION_PREFIX + c.id,
+            "title": c.name,
+            "acronym": None,
+            "programme": c.fund,
+            "start_date": c.start_date.isoformat() if c.start_date else None,
+            "beneficiary": c.beneficiary,
+            "county": c.county,
+        }
+        yield record, [(c.name, 3), (c.beneficiary, 1), (c.description, 1), (c.thematic_objective, 1)]
 
 
 LOADERS: dict[str, Loader] = {
@@ -228,6 +259,7 @@ LOADERS: dict[str, Loader] = {
     "organisation": _organisations,
     "hub": _hubs,
     "platform": _platforms,
+    "working_group": _working_groups,
     "solution": _solutions,
     "project": _projects,
 }

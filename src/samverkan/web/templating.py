@@ -22,6 +22,7 @@ ENTITY_PATHS = {
     "organisation": "/organisations/",
     "hub": "/hubs/",
     "platform": "/platforms/",
+    "working_group": "/working-groups/",
     "solution": "/solutions/",
     "project": "/projects/",
     "region": "/regions/",

@@ -12,7 +12,9 @@ from samverkan.web.deps import Core
 
 router = APIRouter(tags=["catalogue"])
 
-RecordKind = Literal["call", "organisation", "hub", "platform", "solution", "project", "region", "municipality"]
+RecordKind = Literal[
+    "call", "organisation", "hub", "platform", "working_group", "solution", "project", "region", "municipality"
+]
 
 
 class Health(BaseModel):

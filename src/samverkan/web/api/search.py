@@ -15,7 +15,7 @@ from samverkan.web.deps import Core
 
 router = APIRouter(tags=["search"])
 
-Kind = Literal["call", "organisation", "hub", "platform", "solution", "project"]
+Kind = Literal["call", "organisation", "hub", "platform", "working_group", "solution", "project"]
 
 
 class MatchedTerm(BaseModel):

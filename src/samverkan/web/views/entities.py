@@ -7,15 +7,16 @@ import csv
 import io
 import re
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from samverkan.web import charts
 from samverkan.web.deps import Core
 from samverkan.web.i18n import translations
-from samverkan.web.templating import language, render
+from samverkan.web.templating import entity_url, language, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -131,13 +132,20 @@ async def platform(request: Request, platform_id: str, app: Core) -> HTMLRespons
     return render(request, "platform.html", {"platform": record})
 
 
+@router.get("/working-groups/{group_id:path}")
+async def working_group(group_id: str, app: Core) -> RedirectResponse:
+    """A working group lives on its platform's page: sent there, to the group."""
+    record = await run_in_threadpool(app.record, "working_group", group_id)
+    return RedirectResponse(entity_url("platform", record["platform_id"]) + "#" + quote(group_id, safe="/"), 303)
+
+
 @router.get("/solutions/{solution_id}", response_class=HTMLResponse)
 async def solution(request: Request, solution_id: str, app: Core) -> HTMLResponse:
     record = await run_in_threadpool(app.record, "solution", solution_id)
     return render(request, "solution.html", {"solution": record})
 
 
-@router.get("/projects/{project_id}", response_class=HTMLResponse)
+@router.get("/projects/{project_id}", response_class=HTMLResponse)  # CORDIS, or se-… for Swedish ERDF/ESF
 async def project(request: Request, project_id: str, app: Core) -> HTMLResponse:
     record = await run_in_threadpool(app.record, "project", project_id)
     return render(request, "project.html", {"project": record})
