@@ -252,6 +252,8 @@ def _start_mqtt(app: Samverkan, settings: Settings) -> Any:
 @click.option("--org-type", type=click.Choice(["HES", "REC", "PRC", "PUB", "OTH"], case_sensitive=False),
               help="Organisations: activity type.")  # fmt: skip
 @click.option("--sme/--not-sme", default=None, help="Organisations: only SMEs, or only non-SMEs.")
+@click.option("--hub-type", type=click.Choice(["EDIH", "SoE", "DIH"], case_sensitive=False),
+              help="Hubs: European Digital Innovation Hub, Seal of Excellence or other hub.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (as the API does).")
 @pass_context
 def search(

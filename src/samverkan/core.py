@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from samverkan import budget
-from samverkan.catalogue import details, queries, sources
+from samverkan.catalogue import details, hubs, queries, sources
 from samverkan.catalogue.calls import CURRENT, of_call, on_day
 from samverkan.dataspace import catalog
 from samverkan.dataspace.service import DataSpace
@@ -153,14 +153,19 @@ class Samverkan:
         return out
 
     def hub_page(self, hub_id: str, similar: int = 6) -> dict[str, Any]:
-        """A hub with where it is and the hubs most like it."""
-        out = self.record("hub", hub_id)
-        placed = next((r for r in self.searcher.records("hub") if r["id"] == hub_id), {})
+        """A hub with where it is and the hubs most like it; a record that duplicates another
+        (``same_as``) names the record shown for the hub."""
+        with Session(self.engine) as session:
+            out = hubs.hub_detail(session, hub_id)
+        shown = out["same_as"] or hub_id
+        placed = next((r for r in self.searcher.records("hub") if r["id"] == shown), {})
         out["nuts"] = placed.get("region")
         out["nuts_name"] = placed.get("region_name")
-        text = " ".join([out["name"], *out["sectors"], *out["technologies"]])[:2000]
-        found = self.search(text, kind="hub", limit=similar + 1)["results"]
-        out["similar"] = [r for r in found if r["id"] != hub_id][:similar]
+        out["similar"] = []
+        if out["same_as"] is None:
+            text = " ".join([out["name"], *out["sectors"], *out["technologies"]])[:2000]
+            found = self.search(text, kind="hub", limit=similar + 1)["results"]
+            out["similar"] = [r for r in found if r["id"] != shown][:similar]
         return out
 
     def region_page(self, code: str) -> dict[str, Any]:
@@ -180,11 +185,14 @@ class Samverkan:
             return catalog.published_in_municipality(session, municipality)
 
     def statistics(self) -> dict[str, Any]:
-        """Counts behind the maps: hubs and EU participation per country and per NUTS 2 region."""
-        hubs = self.searcher.records("hub")
+        """Counts behind the maps: hubs (each once) per country, per NUTS 2 region and per type,
+        and EU participation per country and per NUTS 2 region."""
+        shown = self.searcher.records("hub")
         return {
-            "hubs_per_country": details.per_country(hubs),
-            "hubs_per_region": details.per_region(hubs, level=2),
+            "hubs_per_country": details.per_country(shown),
+            "hubs_per_region": details.per_region(shown, level=2),
+            "hubs_per_type": hubs.per_type(shown),
+            "hubs_per_country_and_type": hubs.per_country_and_type(shown),
             "participation_per_country": details.per_country(self.searcher.records("organisation"), weight="projects"),
             "participation_per_region": self.participation_by_region(2),
         }

@@ -28,7 +28,8 @@ DEMO_SOURCES: tuple[tuple[str, str], ...] = (
     ("cordis", "cordis/cordis-h2020.zip"),
     ("cordis", "cordis/cordis-h2020projects.csv.gz"),
     ("calls", "calls"),  # the topic export of AS_OF["calls"] and the search-API records (dated each)
-    ("hubs", "hubs"),
+    ("hubs", "hubs/jrc-s3-dih-catalogue-2022.csv.gz"),
+    ("edih", "hubs/edih-catalogue-export.xlsx"),  # after the JRC hubs: links the same hub in both
     ("solutions", "solutions"),
     ("projects-se", "cohesion"),
     ("platforms", ""),

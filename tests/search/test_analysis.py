@@ -54,6 +54,17 @@ def test_swedish_compounds_split_into_glossary_words(analyzer):
     assert analyzer.split_compound("fjärrvärm") is None  # already a word
 
 
+def test_an_o_for_a_first_parts_final_a_links_a_compound():
+    # hälsa → hälso-: "hälsodata" is health data, and an English hub description says so
+    analyzer = Analyzer(Glossary({"hälsa": ["health"], "data": ["data"], "vård": ["care"]}, []))
+    assert analyzer.split_compound("hälsodat") == ("häls", "dat")
+    assert analyzer.split_compound("hälsovård") == ("häls", "vård")
+    analysed = analyzer.analyse_query("hälsodata")
+    assert {"health", "data"} <= set(analysed.terms)
+    assert analysed.origin["health"] == "hälsodata (health)"
+    assert analyzer.split_compound("kontorsrum") is None  # no known part, no split
+
+
 def test_a_swedish_query_is_expanded_to_english_with_its_reasons(analyzer):
     analysed = analyzer.analyse_query("fjärrvärmenätet i Borås")
     assert analysed.language == "sv"

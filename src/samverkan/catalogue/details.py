@@ -17,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from samverkan.catalogue import queries
+from samverkan.catalogue.countries import iso_from_code
+from samverkan.catalogue.hubs import per_type, type_rank
 from samverkan.catalogue.places import in_region
 from samverkan.catalogue.programmes import PROGRAMME_NAMES
 from samverkan.db.models import CallSource, County, Municipality, Participation, Project, ProjectTopic, Region
@@ -73,7 +75,12 @@ def region_detail(
     ]
     inside = [o for o in organisations if in_region(o.get("region"), code) and not o.get("same_as")]
     inside.sort(key=lambda o: (-(o.get("projects") or 0), o["title"], o["id"]))
-    hubs_inside = sorted((h for h in hubs if in_region(h.get("region"), code)), key=lambda h: (h["title"], h["id"]))
+    # a country also holds its hubs that could not be placed more precisely (as the region filter does)
+    country = iso_from_code(code) if region.level == 0 else None
+    hubs_inside = sorted(
+        (h for h in hubs if in_region(h.get("region"), code) or (country and h.get("country") == country)),
+        key=lambda h: (type_rank(h.get("hub_type")), h["title"], h["id"]),
+    )
     ids = {o["id"] for o in inside}
     years: Counter[int] = Counter()
     coordinated: Counter[int] = Counter()
@@ -106,6 +113,7 @@ def region_detail(
         "organisation_count": len(inside),
         "organisations": [_brief(o) for o in inside[:most]],
         "hubs": [_brief(h) for h in hubs_inside],
+        "hubs_per_type": per_type(hubs_inside),
         "participation": [
             {"year": year, "participations": years[year], "coordinated": coordinated[year]} for year in sorted(years)
         ],
@@ -129,7 +137,7 @@ def municipality_detail(session: Session, code: str) -> Record:
 
 
 def _brief(record: Record) -> Record:
-    keys = ("id", "title", "country", "city", "region", "region_name", "activity_type", "sme", "projects")
+    keys = ("id", "title", "hub_type", "country", "city", "region", "region_name", "activity_type", "sme", "projects")
     return {k: record[k] for k in keys if k in record}
 
 

@@ -209,12 +209,15 @@ class Participation(Provenance, Base):
 
 
 class Hub(Provenance, Base):
-    """A Digital Innovation Hub (DIH) or European DIH (EDIH)."""
+    """A European Digital Innovation Hub (EDIH), a Seal of Excellence (SoE) or another Digital
+    Innovation Hub (DIH). A hub listed in two catalogues is one hub: the older record names the
+    one shown (``same_as_id``)."""
 
     __tablename__ = "hubs"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String(8), comment="DIH or EDIH")
+    title: Mapped[str | None] = mapped_column(Text, comment="full title, where the source gives one beside the name")
+    kind: Mapped[str] = mapped_column(String(8), comment="EDIH, SoE (Seal of Excellence) or DIH")
     url: Mapped[str | None] = mapped_column(Text)
     country: Mapped[str | None] = mapped_column(String(2), index=True)
     city: Mapped[str | None] = mapped_column(Text)
@@ -224,6 +227,9 @@ class Hub(Provenance, Base):
     services: Mapped[list[str]] = mapped_column(JSON)
     technologies: Mapped[list[str]] = mapped_column(JSON)
     description: Mapped[str | None] = mapped_column(Text)
+    same_as_id: Mapped[str | None] = mapped_column(
+        ForeignKey("hubs.id"), comment="the record shown for this hub (the same hub in another catalogue)"
+    )
 
 
 class Platform(Provenance, Base):

@@ -25,6 +25,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     ),
     "calls": ("samverkan.importers.calls", "Funding & Tenders topics, JSON lines"),
     "hubs": ("samverkan.importers.hubs", "JRC Digital Innovation Hub catalogue, CSV"),
+    "edih": ("samverkan.importers.edih", "EDIH network hub catalogue, Excel export (.xlsx)"),
     "solutions": ("samverkan.importers.solutions", "JRC Innovative Public Services explorer cases, CSV"),
     "regions": ("samverkan.importers.regions", "NUTS 2021 GeoJSON/CSV and Swedish municipalities/counties"),
     "projects-se": ("samverkan.importers.projects_se", "Swedish ERDF/ESF project bank, CSV"),

@@ -32,6 +32,7 @@ from samverkan.db.models import Hub
 from samverkan.errors import InputError, Problem
 from samverkan.importers.base import ImportContext, Row, RowInvalid, read_csv
 from samverkan.importers.files import list_inputs
+from samverkan.importers.hub_links import link_hubs
 
 REQUIRED = ("jrc_id", "title", "country", "domains", "description")
 
@@ -54,6 +55,7 @@ def run(ctx: ImportContext, path: Path) -> None:
                 with ctx.row(row, counts):
                     hubs.add(hub_from_row(row))
     hubs.flush()
+    link_hubs(ctx)  # the same hub in the EDIH catalogue is the one shown
 
 
 def hub_from_row(row: Row) -> dict[str, Any]:

@@ -243,8 +243,10 @@ class Analyzer:
         """Split a Swedish stem into glossary words: "fjärrvärmenät" → ("fjärrvärm", "nät").
 
         Tries every split point, allows the linking "s" ("vätgaslagring" → "vätgas" + "lagring")
-        and splits the tail again; prefers the split whose shortest part is longest. Words of
-        more than :data:`MAX_COMPOUND` letters are not split.
+        and the "o" or "u" that stands for a first part's final "a" ("hälsodata" → "hälsa" +
+        "data", "gatubelysning" → "gata" + "belysning"), and splits the tail again; prefers the
+        split whose shortest part is longest. Words of more than :data:`MAX_COMPOUND` letters
+        are not split.
         """
         if not 7 <= len(stem) <= MAX_COMPOUND or stem in self.lexicon:
             return None
@@ -252,6 +254,8 @@ class Analyzer:
         for i in range(3, len(stem) - 2):
             head, tail = stem[:i], stem[i:]
             heads = [head] + ([head[:-1]] if head.endswith("s") and len(head) > 4 else [])
+            if head[-1] in "ou" and len(head) > 4:  # hälso- (hälsa), kvinno- (kvinna), gatu- (gata)
+                heads.append(head[:-1] + "a")
             head_stem = next((k for k in map(self._known, heads) if k), None)
             if head_stem is None:
                 continue

@@ -21,7 +21,8 @@ import numpy as np
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.orm import Session
 
-from samverkan.db.models import Call, Embedding, Hub, Platform, Project, Solution
+from samverkan.catalogue.hubs import shown_hubs
+from samverkan.db.models import Call, Embedding, Platform, Project, Solution
 
 WINDOW_WORDS = 120
 MAX_WINDOWS = 3
@@ -119,8 +120,9 @@ def _project_texts(session: Session) -> Iterator[tuple[str, str]]:
 
 
 def _hub_texts(session: Session) -> Iterator[tuple[str, str]]:
-    for h in session.execute(select(Hub)).scalars():
-        yield h.id, _join(h.name, ", ".join(h.sectors), h.description)
+    """Each hub once, as shown (a record linked to another is not shown, so not embedded)."""
+    for h in shown_hubs(session):
+        yield h["id"], _join(h["name"], ", ".join(h["sectors"]), h["description"])
 
 
 def _platform_texts(session: Session) -> Iterator[tuple[str, str]]:
@@ -243,12 +245,15 @@ def top_k(matrix: np.ndarray, query: np.ndarray, k: int) -> list[tuple[int, floa
     return [(int(i), float(scores[i])) for i in best]
 
 
+RRF_K = 60  # reciprocal rank fusion's k (Cormack et al. 2009)
+
+
 def by_score(scores: dict[str, float]) -> list[str]:
     """Documents by descending score, ties broken by id (deterministic)."""
     return [doc for doc, _ in sorted(scores.items(), key=lambda item: (-item[1], item[0]))]
 
 
-def rrf_scores(rankings: list[list[str]], weights: list[float] | None = None, k: int = 60) -> dict[str, float]:
+def rrf_scores(rankings: list[list[str]], weights: list[float] | None = None, k: int = RRF_K) -> dict[str, float]:
     """Reciprocal rank fusion: score(d) = Σ wᵢ / (k + rankᵢ(d)), for every document in any ranking.
 
     Cormack, Clarke & Büttcher (2009), *Reciprocal rank fusion outperforms Condorcet and

@@ -16,10 +16,12 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from samverkan.catalogue.countries import is_iso_code, iso_from_code
+from samverkan.catalogue.hubs import TYPES
 from samverkan.catalogue.places import in_region
 from samverkan.errors import SamverkanError
 
 ORG_TYPES = ("HES", "REC", "PRC", "PUB", "OTH")
+HUB_TYPES = {t.casefold(): t for t in TYPES}  # EDIH, SoE, DIH, in any case
 NUTS_CODE = re.compile(r"[A-Z]{2}[0-9A-Z]{0,3}")
 
 # kind → attributes it can be filtered on (and counted in facets)
@@ -27,7 +29,7 @@ APPLIES = {
     "call": ("programme", "deadline"),
     "project": ("programme",),
     "organisation": ("country", "region", "org_type", "sme"),
-    "hub": ("country", "region"),
+    "hub": ("country", "region", "hub_type"),
     "solution": ("country",),
     "platform": (),
 }
@@ -35,7 +37,7 @@ FACETS = {  # "region" counts NUTS 2 regions
     "call": ("programme", "status"),
     "project": ("programme",),
     "organisation": ("country", "region", "activity_type", "sme"),
-    "hub": ("country", "region"),
+    "hub": ("hub_type", "country", "region"),
     "solution": ("countries",),
     "platform": (),
 }
@@ -57,6 +59,7 @@ class Filters:
     region: str | None = None  # NUTS 2021 code of any level; holds its subregions
     org_type: str | None = None  # HES, REC, PRC, PUB or OTH
     sme: bool | None = None
+    hub_type: str | None = None  # EDIH, SoE (Seal of Excellence) or DIH (case-insensitive)
     deadline_from: dt.date | None = None
     deadline_to: dt.date | None = None
 
@@ -78,6 +81,11 @@ class Filters:
                     f"organisation type {self.org_type!r} is unknown; use one of {', '.join(ORG_TYPES)}", "org_type"
                 )
             object.__setattr__(self, "org_type", value)
+        if self.hub_type is not None:
+            hub_type = HUB_TYPES.get(self.hub_type.strip().casefold())
+            if hub_type is None:
+                raise FilterError(f"hub type {self.hub_type!r} is unknown; use one of {', '.join(TYPES)}", "hub_type")
+            object.__setattr__(self, "hub_type", hub_type)
         if self.deadline_from and self.deadline_to and self.deadline_from > self.deadline_to:
             raise FilterError(
                 f"deadline_from {self.deadline_from} is after deadline_to {self.deadline_to}", "deadline_from"
@@ -113,6 +121,8 @@ class Filters:
         if "org_type" in attributes and self.org_type is not None and record.get("activity_type") != self.org_type:
             return False
         if "sme" in attributes and self.sme is not None and record.get("sme") is not self.sme:
+            return False
+        if "hub_type" in attributes and self.hub_type is not None and record.get("hub_type") != self.hub_type:
             return False
         return True
 

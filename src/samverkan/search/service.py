@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from samverkan import budget
 from samverkan.catalogue.calls import CHOICES, CURRENT, Timing, by_status, call_timings, on_day, wanted
+from samverkan.catalogue.hubs import hub_names, shown_hubs
 from samverkan.catalogue.places import Place, Places, load_places
 from samverkan.catalogue.programmes import PROGRAMME_NAMES
 from samverkan.catalogue.queries import COHESION_PREFIX
@@ -25,7 +26,6 @@ from samverkan.db.models import (
     Call,
     CohesionProject,
     Embedding,
-    Hub,
     Meta,
     Organisation,
     Participation,
@@ -41,6 +41,7 @@ from samverkan.search import reasons
 from samverkan.search.analysis import Analysed, Analyzer, UnsupportedLanguage
 from samverkan.search.calls import CallFinder, CallMatch, VectorSource
 from samverkan.search.dense import (
+    RRF_K,
     TEXTS,
     E5Embedder,
     Embedder,
@@ -157,24 +158,28 @@ def _region(places: Places, place: Place | None) -> dict[str, str | None]:
 
 
 def _hubs(session: Session):
+    """A hub once, as shown (:func:`samverkan.catalogue.hubs.shown_hubs`): found also by the
+    names it has in the catalogues that list it again."""
     places = load_places(session)
-    for h in session.execute(select(Hub).order_by(Hub.id)).scalars():
+    for h in shown_hubs(session):
         record = {
-            "id": h.id,
-            "title": h.name,
-            "country": h.country,
-            "city": h.city,
-            **_region(places, places.locate(h.country, None, None, None, h.city)),
-            "url": h.url,
+            "id": h["id"],
+            "title": h["name"],
+            "full_title": h["title"],
+            "hub_type": h["kind"],
+            "country": h["country"],
+            "city": h["city"],
+            **_region(places, places.locate(h["country"], None, None, None, h["city"])),
+            "url": h["url"],
         }
         yield (
             record,
             [
-                (h.name, 3),
-                (" ".join(h.sectors), 2),
-                (" ".join(h.technologies + h.services), 2),
-                (h.city, 1),
-                (h.description, 1),
+                (" \n".join(hub_names(h)), 3),
+                (" ".join(h["sectors"]), 2),
+                (" ".join(h["technologies"] + h["services"]), 2),
+                (h["city"], 1),
+                (h["description"], 1),
             ],
         )
 
@@ -507,12 +512,20 @@ class SearchService:
                 if query_vector is None:
                     query_vector = self._embed(query)
                 rows, matrix = vectors
+                with_vector = set(rows)
                 if allowed is not None:  # score only the records the filters let through
                     keep = [i for i, doc in enumerate(rows) if doc in allowed]
                     rows, matrix = [rows[i] for i in keep], matrix[keep]
                 for row, cosine in top_k(matrix, query_vector, CANDIDATES):
                     dense[rows[row]] = cosine
                 scores = rrf_scores([[str(d) for d in ranking], [str(d) for d in dense]])
+                # a record without a vector (imported since the last `samverkan embed`, or with no
+                # text to embed, as a project known by its acronym) has no evidence of meaning
+                # either way: its rank by words stands in for it, or it would rank below every
+                # record with both (a new hub was not even first for its own name)
+                for rank, doc in enumerate(ranking, start=1):
+                    if doc not in with_vector:
+                        scores[str(doc)] += 1.0 / (RRF_K + rank)
                 ranking = [int(d) for d in by_score(scores)]
             else:
                 scores = {str(h.doc): h.score for h in hits}

@@ -53,6 +53,16 @@ def org_type_labels(language: str) -> dict[str, str]:
     }
 
 
+def hub_type_labels(language: str) -> dict[str, str]:
+    """Hub types (``Hub.kind``) in words, in the order of :data:`samverkan.catalogue.hubs.TYPES`."""
+    _ = i18n.translations(language).gettext
+    return {
+        "EDIH": _("European Digital Innovation Hub (EDIH)"),
+        "SoE": _("Seal of Excellence"),
+        "DIH": _("Digital Innovation Hub (DIH)"),
+    }
+
+
 @cache
 def environment(language: str) -> Environment:
     env = Environment(
@@ -90,6 +100,7 @@ def environment(language: str) -> Environment:
         entity_url=entity_url,
         languages=i18n.NAMES,
         org_types=org_type_labels(language),
+        hub_types=hub_type_labels(language),
     )
     return env
 

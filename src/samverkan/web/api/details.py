@@ -64,11 +64,32 @@ class CallDetail(BaseModel):
     partners: list[PartnerResult] = Field(description="Suggested partners for the call (as /partners?call=).")
 
 
+class ListedAs(BaseModel):
+    id: str = Field(description="The record's id.", examples=["18801"])
+    name: str = Field(description="Its name there.", examples=["DigIT Hub Sweden"])
+    source: str = Field(description="The import source: edih or hubs (JRC).", examples=["hubs"])
+    source_name: str | None = Field(description="The catalogue.", examples=["JRC S3 DIH catalogue (2022)"])
+
+
 class HubDetail(BaseModel):
     model_config = ConfigDict(extra="allow")
-    id: str = Field(description="JRC hub catalogue id.", examples=["17480"])
-    name: str = Field(description="Hub name.", examples=["LTU AI Innovation Hub"])
-    kind: str = Field(description="DIH or EDIH.", examples=["DIH"])
+    id: str = Field(
+        description="Hub id: the JRC catalogue id, or edih-<country>-<name> for the EDIH network's catalogue.",
+        examples=["edih-se-digit-hub-sweden"],
+    )
+    name: str = Field(description="Hub name.", examples=["DigIT Hub Sweden"])
+    title: str | None = Field(description="Full title, where the catalogue gives one.", examples=["DigIT Hub Sweden"])
+    kind: str = Field(
+        description="EDIH (European Digital Innovation Hub), SoE (Seal of Excellence) or DIH (another hub).",
+        examples=["EDIH"],
+    )
+    same_as: str | None = Field(
+        description="For a hub listed again in another catalogue: the id of the record shown for it.",
+        examples=[None],
+    )
+    also_listed: list[ListedAs] = Field(
+        description="The same hub's records in other catalogues (their empty fields are filled from these)."
+    )
     country: str | None = Field(description="ISO 3166-1 alpha-2 country code.", examples=["SE"])
     city: str | None = Field(description="City.", examples=["Luleå"])
     sectors: list[str] = Field(description="Sectors served.", examples=[["Health care", "Manufacturing"]])
@@ -95,7 +116,8 @@ async def call(
     "/hubs/{hub_id}", response_model=HubDetail, summary="A digital innovation hub with its NUTS region and similar hubs"
 )
 async def hub(
-    hub_id: Annotated[str, Path(description="JRC hub catalogue id.", examples=["17480"])], app: Core
+    hub_id: Annotated[str, Path(description="Hub id (JRC id or edih-…).", examples=["edih-se-digit-hub-sweden"])],
+    app: Core,
 ) -> dict[str, Any]:
     return await run_in_threadpool(app.hub_page, hub_id)
 

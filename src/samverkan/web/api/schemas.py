@@ -60,6 +60,9 @@ class Placed(BaseModel):
     country: str | None = Field(description="Country code.", examples=["SE"])
     city: str | None = Field(None, description="City.", examples=["Goteborg"])
     region: str | None = Field(None, description="NUTS code it was placed in.", examples=["SE232"])
+    hub_type: str | None = Field(
+        None, description="Hubs: EDIH, SoE (Seal of Excellence) or DIH (another hub).", examples=["EDIH"]
+    )
 
 
 class YearParticipation(BaseModel):
@@ -79,7 +82,14 @@ class RegionDetail(BaseModel):
     municipalities: list[Named] = Field(description="A län's municipalities (kommuner).")
     organisation_count: int = Field(description="Organisations with EU projects in the region.", examples=[130])
     organisations: list[Placed] = Field(description="The 20 with most projects.")
-    hubs: list[Placed] = Field(description="Innovation hubs in the region.")
+    hubs: list[Placed] = Field(
+        description="Innovation hubs in the region, each once, EDIHs first (a country also holds its hubs that "
+        "could not be placed in a region)."
+    )
+    hubs_per_type: dict[str, int] = Field(
+        description="Those hubs per type: EDIH (European Digital Innovation Hub), SoE (Seal of Excellence), DIH.",
+        examples=[{"EDIH": 4, "SoE": 4, "DIH": 20}],
+    )
     participation: list[YearParticipation] = Field(description="Participation per start year.")
 
 
@@ -89,6 +99,14 @@ COUNTS = {"SE": 18, "FI": 20}
 class Statistics(BaseModel):
     hubs_per_country: dict[str, int] = Field(description="Hubs per country code, most first.", examples=[COUNTS])
     hubs_per_region: dict[str, int] = Field(description="Hubs per NUTS 2 code.", examples=[{"SE23": 3}])
+    hubs_per_type: dict[str, int] = Field(
+        description="Hubs per type: EDIH (European Digital Innovation Hub), SoE (Seal of Excellence), DIH (other).",
+        examples=[{"EDIH": 168, "SoE": 83, "DIH": 730}],
+    )
+    hubs_per_country_and_type: dict[str, dict[str, int]] = Field(
+        description="Per country code (most hubs first): hubs per type.",
+        examples=[{"SE": {"EDIH": 4, "SoE": 4, "DIH": 20}}],
+    )
     participation_per_country: dict[str, int] = Field(
         description="Participations in EU projects per country code, most first.", examples=[{"DE": 4727}]
     )

@@ -56,6 +56,12 @@ class SearchResult(BaseModel):
         examples=["999905974"],
     )
     title: str = Field(description="Name or title to show.", examples=["THE WELLCOME TRUST LIMITED"])
+    hub_type: Literal["EDIH", "SoE", "DIH"] | None = Field(
+        None,
+        description="Hubs: European Digital Innovation Hub (EDIH), Seal of Excellence (SoE) or another digital "
+        "innovation hub (DIH).",
+        examples=["EDIH"],
+    )
     score: float = Field(
         description="Relevance score; comparable only within one kind and one query.", examples=[0.0328]
     )
@@ -122,6 +128,13 @@ async def search(
         Query(description="Organisations: activity type (higher education, research, private, public, other)."),
     ] = None,
     sme: Annotated[bool | None, Query(description="Organisations: only SMEs (true) or only non-SMEs (false).")] = None,
+    hub_type: Annotated[
+        Literal["EDIH", "SoE", "DIH"] | None,
+        Query(
+            description="Hubs: European Digital Innovation Hub (EDIH), Seal of Excellence (SoE) or another digital "
+            "innovation hub (DIH)."
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     filters = Filters(
         programme=programme,
@@ -129,6 +142,7 @@ async def search(
         region=region,
         org_type=org_type,
         sme=sme,
+        hub_type=hub_type,
         deadline_from=deadline_from,
         deadline_to=deadline_to,
     )

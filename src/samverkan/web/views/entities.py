@@ -121,8 +121,11 @@ async def organisation_countries(organisation_id: str, app: Core) -> Response:
 
 
 @router.get("/hubs/{hub_id}", response_class=HTMLResponse)
-async def hub(request: Request, hub_id: str, app: Core) -> HTMLResponse:
+async def hub(request: Request, hub_id: str, app: Core) -> Response:
     page = await run_in_threadpool(app.hub_page, hub_id)
+    if page["same_as"]:  # the same hub in another catalogue: its page is the one shown
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(entity_url("hub", page["same_as"]) + query, status_code=302)
     return render(request, "hub.html", {"hub": page})
 
 

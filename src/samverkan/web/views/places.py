@@ -7,11 +7,12 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
+from samverkan.catalogue.hubs import TYPES
 from samverkan.errors import NotFound
 from samverkan.web import charts
 from samverkan.web.deps import Core
 from samverkan.web.i18n import translations
-from samverkan.web.templating import language, render
+from samverkan.web.templating import hub_type_labels, language, render
 from samverkan.web.views.entities import PARTICIPATION_COLUMNS, csv_response, table
 
 router = APIRouter(include_in_schema=False)
@@ -66,6 +67,7 @@ async def municipality(request: Request, code: str, app: Core) -> HTMLResponse:
 async def statistics(request: Request, app: Core) -> HTMLResponse:
     _ = translations(language(request)).gettext
     numbers = await run_in_threadpool(app.statistics)
+    labels = hub_type_labels(language(request))
     countries = await run_in_threadpool(app.shapes, 0)
     regions = await run_in_threadpool(app.shapes, 2)
     hubs = numbers["hubs_per_country"]
@@ -106,10 +108,17 @@ async def statistics(request: Request, app: Core) -> HTMLResponse:
             highlight="SE",
         ),
         "hub_rows": [[code, n] for code, n in hubs.items()],
+        "hub_type_rows": [[labels.get(t, t), n] for t, n in numbers["hubs_per_type"].items()],
+        "hub_country_type_rows": [
+            [code, *by_type.values()] for code, by_type in numbers["hubs_per_country_and_type"].items()
+        ],
+        "hub_type_headers": [labels.get(t, t) for t in TYPES],
+        "hubs_per_type": numbers["hubs_per_type"],
         "participation_rows": [[code, n] for code, n in participation.items()],
         "sweden": {
             "hubs": hubs.get("SE", 0),
             "hubs_rank": _rank(hubs, "SE"),
+            "hubs_per_type": numbers["hubs_per_country_and_type"].get("SE", dict.fromkeys(TYPES, 0)),
             "participation": participation.get("SE", 0),
             "participation_rank": _rank(participation, "SE"),
             "countries": len(hubs),
@@ -137,9 +146,13 @@ async def statistics_csv(name: str, app: Core) -> Response:
     tables = {
         "hubs-per-country": ("hubs_per_country", ["country", "hubs"]),
         "hubs-per-region": ("hubs_per_region", ["nuts2", "hubs"]),
+        "hubs-per-type": ("hubs_per_type", ["type", "hubs"]),
         "participation-per-country": ("participation_per_country", ["country", "participations"]),
         "participation-per-region": ("participation_per_region", ["nuts2", "participations"]),
     }
+    if name == "hubs-per-country-and-type":
+        rows = [[code, *by_type.values()] for code, by_type in numbers["hubs_per_country_and_type"].items()]
+        return csv_response(f"{name}.csv", ["country", *TYPES], rows)
     if name not in tables:
         raise NotFound(f"no figure {name!r}")
     key, header = tables[name]

@@ -16,13 +16,13 @@ from samverkan.search.filters import FilterError, Filters
 from samverkan.search.service import KINDS
 from samverkan.web.deps import Core
 from samverkan.web.i18n import translations
-from samverkan.web.templating import language, org_type_labels, render
+from samverkan.web.templating import hub_type_labels, language, org_type_labels, render
 
 router = APIRouter(include_in_schema=False)
 
 PER_KIND = 5  # results per kind on the grouped page
 PER_PAGE = 10  # results per page for one kind
-FILTER_PARAMS = ("region", "country", "org_type", "sme", "programme", "status")
+FILTER_PARAMS = ("region", "country", "org_type", "sme", "hub_type", "programme", "status")
 FACET_PARAMS = {"activity_type": "org_type", "countries": "country"}  # facet name → filter parameter
 
 EXAMPLES = {
@@ -73,11 +73,13 @@ def _labels(lang: str) -> dict[str, Any]:
             "region": _("NUTS 2 region"),
             "activity_type": _("Type of organisation"),
             "sme": _("SME"),
+            "hub_type": _("Type of hub"),
         },
         "hubs_near": _("Innovation hubs in your region"),
         "platform_status": {"active": _("active"), "ended": _("ended")},
         "yes_no": {"true": _("yes"), "false": _("no")},
         "org_types": org_type_labels(lang),
+        "hub_types": hub_type_labels(lang),
         "counts": [
             ("calls", _("Funding calls")),
             ("hubs", _("Innovation hubs")),
@@ -122,6 +124,7 @@ def _filters(params: dict[str, str]) -> Filters:
         region=(params.get("region") or "").upper() or None,
         org_type=(params.get("org_type") or "").upper() or None,
         sme=sme,
+        hub_type=params.get("hub_type") or None,
     )
 
 
@@ -207,6 +210,8 @@ async def results(request: Request, app: Core) -> HTMLResponse:
             return labels["org_types"].get(value, value)
         if name == "sme":
             return labels["yes_no"].get(value, value)
+        if name == "hub_type":
+            return labels["hub_types"].get(value, value)
         return value
 
     context = base | {
