@@ -144,3 +144,31 @@ def test_a_folder_without_cordis_files(engine, tmp_path):
         import_source(engine, "cordis", tmp_path)
     with pytest.raises(InputError, match="no such file or folder"):
         import_source(engine, "cordis", tmp_path / "absent")
+
+
+def test_names_are_repaired_and_swedish_names_restored_at_the_door(engine, tmp_path, shared):
+    """Real rows of organization.csv: a transliterated Swedish name, a city in UTF-8 read as
+    Mac Roman, a name with letters lost as "�"."""
+    wanted = ('"999981925"', '"998006908"', '"999481211"')
+    lines, seen = [], set()
+    with open(shared / "cordis" / "h2020" / "organization.csv", encoding="utf-8") as f:
+        header = f.readline()
+        for line in f:
+            org = next((w for w in wanted if w in line and w not in seen), None)
+            if org:
+                seen.add(org)
+                lines.append(line)
+    (tmp_path / "organization.csv").write_text(header + "".join(lines), encoding="utf-8")
+    import_source(engine, "cordis", tmp_path)
+    with Session(engine) as session:
+        gu = session.get(Organisation, "999981925")
+        cit = session.get(Organisation, "998006908")
+        formas = session.get(Organisation, "999481211")
+        assert gu is not None and cit is not None and formas is not None
+        assert (gu.name, gu.source_name, gu.city) == ("Göteborgs universitet", "GOETEBORGS UNIVERSITET", "GOETEBORG")
+        assert cit.city == "GÖTEBORG" and cit.source_name is None  # nothing to restore: "CHALMERS" is a name
+        assert formas.name == "FORSKNINGSRÅDET FÖR MILJÖ, AREELLA NÄRINGAR OCH SAMHÄLLSBYGGANDE"
+        assert formas.source_name == "FORSKNINGSR?DET F?R MILJ?, AREELLA N?RINGAR OCH SAMH?LLSBYGGANDE"
+        assert gu.name_key == "GOTEBORGS UNIVERSITET"  # duplicates are still found by the source's key
+    again = import_source(engine, "cordis", tmp_path)
+    assert not again.changed

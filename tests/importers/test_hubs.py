@@ -51,6 +51,22 @@ def test_lists_are_split_trimmed_and_deduplicated(engine, tmp_path):
         assert hub.sectors == ["Energy", "Transport"] and hub.technologies == ["AI", "IoT"]
 
 
+def test_swedish_hubs_get_back_the_letters_the_catalogue_dropped(engine, shared):
+    import_source(engine, "hubs", shared / "hubs" / "jrc-s3-dih-catalogue-2022.csv")
+    with Session(engine) as session:
+        linkoping, sics, gavle = session.get(Hub, "18265"), session.get(Hub, "4575"), session.get(Hub, "17266")
+        assert (linkoping.name, linkoping.source_name, linkoping.city) == (
+            "Linköping Science Park",
+            "Linkping Science Park",
+            "Linköping",
+        )
+        assert sics.city == "Luleå"  # "Lule&amp;#229;": escaped twice
+        assert gavle.city == "Gävle" and gavle.source_name is None
+        assert session.get(Hub, "12689").street == "Campus Grsvik 2"  # streets are not restored
+        # other countries keep their spelling, references resolved
+        assert session.get(Hub, "5523").name.startswith('Digital Innovation Hub "Smart Production Systems Saxony"')
+
+
 def test_a_semicolon_separated_export_is_read_too(engine, tmp_path):
     path = tmp_path / "hubs.csv"
     path.write_text(";".join(HEADER) + "\n" + ";".join(GOOD) + "\n", encoding="utf-8")

@@ -59,10 +59,14 @@ class Meta(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+SOURCE_NAME = "the name as the source spells it (encoding repaired), where it differs from name"
+
+
 class Organisation(Provenance, Base):
     __tablename__ = "organisations"
     id: Mapped[str] = mapped_column(String(64), primary_key=True, comment="CORDIS organisationID (PIC) or a name hash")
-    name: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)  # as shown: repaired; a Swedish name as a Swede writes it
+    source_name: Mapped[str | None] = mapped_column(Text, comment=SOURCE_NAME)
     short_name: Mapped[str | None] = mapped_column(Text)
     activity_type: Mapped[str | None] = mapped_column(String(3), comment="HES, REC, PRC, PUB or OTH")
     sme: Mapped[bool | None] = mapped_column(Boolean)
@@ -215,7 +219,8 @@ class Hub(Provenance, Base):
 
     __tablename__ = "hubs"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    name: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)  # as shown: repaired; a Swedish name as a Swede writes it
+    source_name: Mapped[str | None] = mapped_column(Text, comment=SOURCE_NAME)
     title: Mapped[str | None] = mapped_column(Text, comment="full title, where the source gives one beside the name")
     kind: Mapped[str] = mapped_column(String(8), comment="EDIH, SoE (Seal of Excellence) or DIH")
     url: Mapped[str | None] = mapped_column(Text)

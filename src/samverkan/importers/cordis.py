@@ -13,8 +13,10 @@ from pathlib import Path
 
 from sqlalchemy import and_, exists, func, select, update
 
+from samverkan.catalogue.mojibake import repair
 from samverkan.catalogue.names import is_pic, name_key
 from samverkan.catalogue.programmes import PROGRAMME_NAMES
+from samverkan.catalogue.swedish import shown_and_source
 from samverkan.db.models import (
     Call,
     Organisation,
@@ -267,18 +269,21 @@ def organisation_from_row(row: Row) -> dict:
             raise RowInvalid("geolocation", f"{geolocation!r} is not 'latitude,longitude'") from exc
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise RowInvalid("geolocation", f"{geolocation!r} is out of range")
+    country = row.country("country")
+    shown, source_name = shown_and_source(name, country)
     return {
         "id": organisation_id,
         "source_id": organisation_id,
-        "name": name,
-        "short_name": row.text("shortName"),
+        "name": shown,
+        "source_name": source_name,
+        "short_name": _repaired(row.text("shortName")),
         "activity_type": row.choice("activityType", ACTIVITY_TYPES),
         "sme": row.boolean("SME"),
         "vat_number": row.text("vatNumber"),
-        "street": row.text("street"),
+        "street": _repaired(row.text("street")),
         "post_code": row.text("postCode"),
-        "city": row.text("city"),
-        "country": row.country("country"),
+        "city": _repaired(row.text("city")),
+        "country": country,
         "nuts_code": row.text("nutsCode"),
         "lat": lat,
         "lon": lon,
@@ -385,6 +390,10 @@ def _project_id(row: Row, name: str) -> str:
     if len(value) > 32 or not value.replace("-", "").isalnum():
         raise RowInvalid(name, f"{value!r} is not a CORDIS project id")
     return value
+
+
+def _repaired(value: str | None) -> str | None:
+    return None if value is None else repair(value)
 
 
 def _split(value: str | None) -> list[str]:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from samverkan.catalogue.countries import is_iso_code, iso_from_code
 from samverkan.catalogue.names import is_pic, name_hash, name_key
 from samverkan.catalogue.programmes import PROGRAMME_NAMES
+from samverkan.catalogue.swedish import shown_and_source
 from samverkan.db.models import Call, Organisation, Participation, Project, ProjectLegalBasis, ProjectTopic
 from samverkan.importers.base import (
     ImportContext,
@@ -147,8 +148,16 @@ class _Resolver:
         # whatever order projects come in; its country is filled in once a row tells it.
         org_id = name_hash(name, None)
         country = countries[0] if len(countries) == 1 else None
+        shown, source_name = shown_and_source(name.strip(), country)
         self.organisations.add(
-            {"id": org_id, "source_id": name, "name": name.strip(), "country": country, "name_key": key}
+            {
+                "id": org_id,
+                "source_id": name,
+                "name": shown,
+                "source_name": source_name,
+                "country": country,
+                "name_key": key,
+            }
         )
         return org_id
 

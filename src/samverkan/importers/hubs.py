@@ -7,8 +7,12 @@ country, locality, region, street, domains, competences, description``; ``domain
 Provenance: the JRC S3 Platform's Digital Innovation Hubs tool
 (s3platform.jrc.ec.europa.eu/digital-innovation-hubs-tool), snapshot of early 2022 as
 harvested into NGSI-LD by Engineering-Research-and-Development/fi-jrc-sync_adapter
-(``mapper/data.json``). Text in that harvest is HTML-escaped (``&#39;``, ``&amp;``); it is
-unescaped here. The catalogue is the single authoritative source of its hubs (``overwrite``).
+(``mapper/data.json``). Text in that harvest is HTML-escaped, sometimes twice (``&#39;``,
+``&amp;``, ``Lule&amp;#229;``): :func:`~samverkan.catalogue.mojibake.repair` resolves it. The
+catalogue dropped the letters it could not write ("Gvle", "Linkping"): a Swedish hub's name and
+city are restored from Swedish place names where that is certain
+(:mod:`samverkan.catalogue.swedish`), the source's spelling kept in ``source_name``. The
+catalogue is the single authoritative source of its hubs (``overwrite``).
 
 Mapping decisions:
 
@@ -23,11 +27,12 @@ Mapping decisions:
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Any
 
 from samverkan.catalogue.countries import iso_from_name
+from samverkan.catalogue.mojibake import repair
+from samverkan.catalogue.swedish import as_written, shown_and_source
 from samverkan.db.models import Hub
 from samverkan.errors import InputError, Problem
 from samverkan.importers.base import ImportContext, Row, RowInvalid, read_csv
@@ -68,14 +73,18 @@ def hub_from_row(row: Row) -> dict[str, Any]:
         country = iso_from_name(country_name)
         if country is None:
             raise RowInvalid("country", f"{country_name!r} is not a country name samverkan knows")
+    # the catalogue dropped the letters it could not write ("Gvle"): restored for Swedish hubs
+    name, source_name = shown_and_source(row.required("title"), country, dropped=True)
+    city = _text(row, "locality")
     return {
         "id": hub_id,
         "source_id": hub_id,
-        "name": html.unescape(row.required("title")),
+        "name": name,
+        "source_name": source_name,
         "kind": "DIH",
         "url": row.text("website"),
         "country": country,
-        "city": _text(row, "locality"),
+        "city": as_written(city, country, dropped=True) if city else None,
         "region": _text(row, "region"),
         "street": _text(row, "street"),
         "sectors": _list(row, "domains"),
@@ -89,10 +98,10 @@ def _text(row: Row, name: str) -> str | None:
     value = row.text(name)
     if value is None:
         return None
-    return html.unescape(value).strip() or None
+    return repair(value).strip() or None
 
 
 def _list(row: Row, name: str) -> list[str]:
     """A ``|``-separated list: items trimmed and unescaped, empties and repeats dropped."""
-    items = (html.unescape(part).strip() for part in (row.text(name) or "").split("|"))
+    items = (repair(part).strip() for part in (row.text(name) or "").split("|"))
     return list(dict.fromkeys(item for item in items if item))

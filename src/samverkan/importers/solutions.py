@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from samverkan.catalogue.countries import is_iso_code, iso_from_code, iso_from_name
+from samverkan.catalogue.mojibake import repair
 from samverkan.db.models import Solution
 from samverkan.errors import InputError, Problem
 from samverkan.importers.base import ImportContext, Row, RowInvalid, parse_date, read_csv, sniff_text
@@ -89,14 +90,14 @@ def solution_from_row(row: Row) -> dict[str, Any]:
     return {
         "id": solution_id,
         "source_id": solution_id,
-        "name": row.required("name"),
+        "name": repair(row.required("name")),  # "RMGÂ®" → "RMG®"
         "url": _url(row),
         "description": row.text("description"),
         "resource_type": _short(row, "rtype", 64),
         "geo_extent": _short(row, "geoextent", 40),
         "geo_coverage": row.text("geocoverage"),
         "countries": _countries(row),
-        "lead_organisation": row.text("lead_organisation_name") or row.text("lead_organisation:name"),
+        "lead_organisation": _repaired(row.text("lead_organisation_name") or row.text("lead_organisation:name")),
         "lead_category": row.text("lead_organisation_category") or row.text("lead_organisation:category"),
         "primary_sector": row.text("primary_sector"),
         "secondary_sector": row.text("secondary_sector"),
@@ -121,6 +122,10 @@ def _countries(row: Row) -> list[str]:
         names = re.split(r"[,;|]+", row.text("geocoverage") or "")
         codes = [code for code in (iso_from_name(n) for n in names if n.strip()) if code]
     return list(dict.fromkeys(codes))
+
+
+def _repaired(value: str | None) -> str | None:
+    return repair(value) if value else None
 
 
 def _url(row: Row) -> str | None:

@@ -38,6 +38,7 @@ def organisation_profile(session: Session, history: History, organisation_id: st
         "id": record.id,
         "aliases": aliases,
         "name": record.name,
+        "source_name": record.source_name,
         "short_name": record.short_name,
         "country": record.country,
         "region": history.orgs[at]["region"] if at is not None else None,

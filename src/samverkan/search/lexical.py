@@ -106,16 +106,24 @@ class LexicalIndex:
         return scores, found
 
     def search(
-        self, terms: list[str] | Mapping[str, float], allowed: set[int] | None = None, limit: int = 10
+        self,
+        terms: list[str] | Mapping[str, float],
+        allowed: set[int] | None = None,
+        limit: int = 10,
+        extra: np.ndarray | None = None,
     ) -> list[Hit]:
         """Top ``limit`` documents for ``terms`` (a list, or term → weight), optionally among ``allowed``.
 
+        ``extra`` (one score per document) is added to the BM25 scores before ranking: another
+        index's scores over the same documents (names, :mod:`samverkan.search.names`).
         Ties are broken by document number, so the order is the same on every run.
         """
         n = len(self.lengths)
         if n == 0 or limit <= 0:
             return []
         scores, found = self._scores(terms)
+        if extra is not None:
+            scores = scores + extra.astype(np.float32)
         if allowed is not None:
             keep = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
             masked = np.zeros(n, dtype=np.float32)

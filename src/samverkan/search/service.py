@@ -53,6 +53,7 @@ from samverkan.search.dense import (
 )
 from samverkan.search.filters import FilterError, Filters, facets
 from samverkan.search.lexical import LexicalIndex
+from samverkan.search.names import Name, build_name_index, matched_names, name_scores, query_names
 from samverkan.search.reasons import why
 
 CANDIDATES = 100  # per method, before fusion
@@ -68,6 +69,7 @@ class QueryError(SamverkanError):
 class KindIndex:
     index: LexicalIndex
     records: list[dict[str, Any]]
+    names: LexicalIndex | None = None  # the records' names, folded (search/names.py)
 
 
 # kind → function yielding (record, [(text, weight), …]); record has id, title and extras
@@ -147,7 +149,17 @@ def _organisations(session: Session):
         }
         titles = " \n".join(t for pid in done for t in [projects.get(pid, (None, None))[0], *topics.get(pid, [])] if t)
         objectives = " \n".join(t for pid in done for t in [projects.get(pid, (None, None))[1]] if t)
-        yield record, [(o.name, 2), (o.short_name, 2), (o.city, 1), (titles, 1), (objectives, 1)]
+        yield (
+            record,
+            [
+                (Name(o.name), 2),
+                (Name(o.source_name) if o.source_name else None, 2),
+                (Name(o.short_name) if o.short_name else None, 2),
+                (o.city, 1),
+                (titles, 1),
+                (objectives, 1),
+            ],
+        )
 
 
 def _region(places: Places, place: Place | None) -> dict[str, str | None]:
@@ -175,7 +187,8 @@ def _hubs(session: Session):
         yield (
             record,
             [
-                (" \n".join(hub_names(h)), 3),
+                (Name(" \n".join(hub_names(h))), 3),
+                (Name(h["source_name"]) if h.get("source_name") else None, 3),
                 (" ".join(h["sectors"]), 2),
                 (" ".join(h["technologies"] + h["services"]), 2),
                 (h["city"], 1),
@@ -503,7 +516,9 @@ class SearchService:
                 continue
             built = self._index(k, revision)
             allowed = self._allowed(k, built.records, revision, filters)
-            hits = built.index.search(analysed.terms, allowed=allowed, limit=max(limit, CANDIDATES))
+            named = query_names(query) if built.names is not None else {}
+            boost = name_scores(built.names, named) if built.names is not None and named else None
+            hits = built.index.search(analysed.terms, allowed=allowed, limit=max(limit, CANDIDATES), extra=boost)
             lexical = {h.doc: h for h in hits}
             ranking = [h.doc for h in hits]
             dense: dict[int, float] = {}
@@ -534,7 +549,10 @@ class SearchService:
                 record = built.records[doc]
                 found = []
                 if doc in lexical:
-                    found.append(reasons.matched(analysed.origin[t] for t in lexical[doc].matched))
+                    words = [analysed.origin[t] for t in lexical[doc].matched]
+                    if boost is not None and built.names is not None:
+                        words += matched_names(built.names, named, doc)
+                    found.append(reasons.matched(words))
                 if doc in dense:
                     found.append(reasons.meaning(dense[doc]))
                 if record.get("projects"):
@@ -588,4 +606,4 @@ def build_kind_index(loaded, analyzer: Analyzer) -> KindIndex:
     for record, fields in sorted(loaded, key=lambda pair: pair[0]["id"]):
         records.append(record)
         docs.append(fields)
-    return KindIndex(LexicalIndex.build(docs, analyse=analyzer.index_terms), records)
+    return KindIndex(LexicalIndex.build(docs, analyse=analyzer.index_terms), records, build_name_index(docs))
