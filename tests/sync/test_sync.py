@@ -76,9 +76,15 @@ def _kept(table: tuple[list[str], list[list[str]]], ids: set[str]) -> tuple[list
     return header, [r for r in rows if r[column] in ids]
 
 
+@pytest.fixture(scope="module")
+def edih_export(shared) -> bytes:
+    return (shared / "hubs" / "edih-catalogue-export.xlsx").read_bytes()
+
+
 @pytest.fixture
-def sources(topics, cordis_zip):
-    served = Sources(copy.deepcopy(topics), {"cordis-h2020projects-csv.zip": cordis_zip})
+def sources(topics, cordis_zip, edih_export):
+    files = {"cordis-h2020projects-csv.zip": cordis_zip, "edih-export.xlsx": edih_export}
+    served = Sources(copy.deepcopy(topics), files)
     yield served
     served.close()
 
@@ -239,3 +245,75 @@ def test_cordis_dumps_are_read_only_when_they_changed(engine, db_url, sources, c
     assert (projects.inserted, projects.updated) == (0, 1)
     with Session(engine) as session:
         assert session.get_one(Project, fields[0]).title.endswith("(revised)")
+
+
+def test_hubs_from_the_edih_catalogue_export(engine, db_url, sources, edih_export, tmp_path):
+    import openpyxl
+
+    settings = _settings(db_url, sources, tmp_path)
+    first = run_sync(engine, settings, "hubs", embed=False)
+    assert first.imports[0].counts["hubs"].inserted == 457
+    with Session(engine) as session:
+        state = session.get_one(SourceState, "edih")
+        assert state.method == "sync" and state.location == settings.sync_hubs_url
+        assert state.data_as_of == settings.current_day()  # read from the source today
+    before = _catalogue(engine)
+    second = run_sync(engine, settings, "hubs", embed=False)
+    assert not second.changed and not second.imports  # the export's ETag is unchanged: not read
+    assert _catalogue(engine) == before
+    book = openpyxl.load_workbook(io.BytesIO(edih_export))
+    sheet = book.worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[header.index("Country")].value == "Sweden")
+    name = row[header.index("EDIH Name")].value
+    row[header.index("Description (indexed field)")].value = "A hub for the digital transformation of Swedish healthcare."
+    out = io.BytesIO()
+    book.save(out)
+    sources.files["edih-export.xlsx"] = out.getvalue()
+    third = run_sync(engine, settings, "hubs", embed=False)
+    hubs = third.imports[0].counts["hubs"]
+    assert (hubs.inserted, hubs.updated, hubs.unchanged) == (0, 1, 456), name
+    sources.fail_with = 500
+    with pytest.raises(SamverkanError, match="answered HTTP 500"):
+        run_sync(engine, settings, "hubs", embed=False)
+    unset = _settings(db_url, sources, tmp_path, sync_hubs_url=None)
+    with pytest.raises(SamverkanError, match="SAMVERKAN_SYNC_HUBS_URL"):
+        run_sync(engine, unset, "hubs", embed=False)
+
+
+def test_serve_syncs_on_a_schedule_without_holding_up_requests(engine, db_url, sources, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from samverkan.sync import Scheduler
+    from samverkan.web import create_app
+
+    settings = _settings(db_url, sources, tmp_path)
+    # every half second, for the test; embedding what changed is test_embedding_follows_what_changed's
+    scheduler = Scheduler(engine, settings, hours=0.5 / 3600, embed=False)
+    sources.served_pages, sources.hold_after = 0, 3  # the sync stalls on its fourth page
+    app = create_app(settings)
+    with TestClient(app) as client:
+        scheduler.start()
+        deadline = time.monotonic() + 120
+
+        def asked() -> int:
+            return sum("/rest/search" in r for r in sources.requests)
+
+        while asked() < 4 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert asked() >= 4  # the scheduled sync is under way, stalled on its fourth page …
+        started = time.monotonic()
+        answer = client.get("/api/v1/search", params={"q": "hydrogen", "kind": "hub"})
+        assert answer.status_code == 200 and time.monotonic() - started < 10  # … and requests are answered
+        sources.hold_after = None
+        sources.release.set()
+        while time.monotonic() < deadline:
+            with Session(engine) as session:
+                if session.get(SourceState, "edih") is not None:
+                    break
+            time.sleep(0.2)
+        scheduler.stop()
+        listed = {s["name"]: s for s in client.get("/api/v1/sources").json()["sources"]}
+    app.state.samverkan.close()
+    assert {"calls", "cordis", "edih"} <= {n for n, s in listed.items() if s["method"] == "sync"}
+    assert listed["calls"]["holds"]["calls"] == 1186

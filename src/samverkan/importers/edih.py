@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from samverkan.catalogue.countries import iso_from_name
+from samverkan.catalogue.swedish import as_written, shown_and_source
 from samverkan.db.models import Hub
 from samverkan.errors import InputError, Problem
 from samverkan.importers.base import ImportContext, Row, RowInvalid
@@ -131,15 +132,17 @@ def hub_from_row(row: Row, repeated: AbstractSet[tuple[str | None, str]] = froze
     if (country_name, base) in repeated:
         base = f"{base}-{kind.lower()}"
     street, city = split_location(row.text(LOCATION))
+    shown, source_name = shown_and_source(name, country)  # repaired; a Swedish name as a Swede writes it
     return {
         "id": hub_id(country, base),
         "source_id": name,
-        "name": name,
+        "name": shown,
+        "source_name": source_name,
         "title": row.text(TITLE),
         "kind": kind,
         "url": _website(row),
         "country": country,
-        "city": city,
+        "city": as_written(city, country) if city else None,  # "Vasteraas" → "Västerås"
         "region": None,
         "street": street,
         **{field: rated_items(row, column) for field, column in LISTS.items()},

@@ -162,8 +162,8 @@ class Scheduler:
     """Runs ``sync all`` every ``hours`` in a daemon thread until :meth:`stop`; a failing
     source is logged and tried again next time, the others still run."""
 
-    def __init__(self, engine: Engine, settings: Settings, hours: float) -> None:
-        self.engine, self.settings, self.hours = engine, settings, hours
+    def __init__(self, engine: Engine, settings: Settings, hours: float, embed: bool = True) -> None:
+        self.engine, self.settings, self.hours, self.embed = engine, settings, hours, embed
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sync", daemon=True)
 
@@ -179,7 +179,9 @@ class Scheduler:
                 if self._stop.is_set():
                     return
                 try:
-                    report = run_sync(self.engine, self.settings, source)
+                    if source == "hubs" and not self.settings.sync_hubs_url:
+                        continue  # no address given for the EDIH export
+                    report = run_sync(self.engine, self.settings, source, embed=self.embed)
                     log.info("sync %s: %s", source, "changed" if report.changed else "nothing new")
                 except SamverkanError as exc:
                     log.warning("sync %s failed: %s", source, exc)
