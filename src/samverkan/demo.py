@@ -18,7 +18,7 @@ from samverkan.importers.platforms import bundled_path
 from samverkan.search.dense import E5Embedder, import_vectors
 
 # Bump when the bundled files change, so existing databases load the new demo once.
-DEMO_VERSION = "2026-11-23.2"
+DEMO_VERSION = "2026-11-25.1"
 DEMO_KEY = "demo_version"
 
 # (source, path inside samverkan/data/demo), imported in this order
@@ -27,6 +27,7 @@ DEMO_SOURCES: tuple[tuple[str, str], ...] = (
     ("cordis", "cordis/cordis-h2020.zip"),
     ("cordis", "cordis/cordis-h2020projects.csv.gz"),
     ("calls", "calls"),
+    ("workprogramme", "workprogrammes"),  # after cordis and calls: gives their topics text
     ("hubs", "hubs"),
     ("solutions", "solutions"),
     ("projects-se", "cohesion"),
