@@ -15,6 +15,7 @@ def test_every_demo_input_is_in_the_package():
         "regions",
         "projects-se",
         "platforms",
+        "workprogramme",
     }
 
 

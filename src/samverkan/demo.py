@@ -19,7 +19,7 @@ from samverkan.importers.platforms import bundled_path
 from samverkan.search.dense import E5Embedder, import_vectors
 
 # Bump when the bundled files change, so existing databases load the new demo once.
-DEMO_VERSION = "2026-12-04.1"
+DEMO_VERSION = "2026-12-04.2"
 DEMO_KEY = "demo_version"
 
 # (source, path inside samverkan/data/demo), imported in this order
@@ -28,6 +28,7 @@ DEMO_SOURCES: tuple[tuple[str, str], ...] = (
     ("cordis", "cordis/cordis-h2020.zip"),
     ("cordis", "cordis/cordis-h2020projects.csv.gz"),
     ("calls", "calls"),  # the topic export of AS_OF["calls"] and the search-API records (dated each)
+    ("workprogramme", "workprogrammes"),  # after cordis and calls: gives their topics text
     ("hubs", "hubs/jrc-s3-dih-catalogue-2022.csv.gz"),
     ("edih", "hubs/edih-catalogue-export.xlsx"),  # after the JRC hubs: links the same hub in both
     ("solutions", "solutions"),

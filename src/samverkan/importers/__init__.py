@@ -30,6 +30,10 @@ SOURCES: dict[str, tuple[str, str]] = {
     "regions": ("samverkan.importers.regions", "NUTS 2021 GeoJSON/CSV and Swedish municipalities/counties"),
     "projects-se": ("samverkan.importers.projects_se", "Swedish ERDF/ESF project bank, CSV"),
     "platforms": ("samverkan.importers.platforms", "curated EU collaboration platforms, TOML"),
+    "workprogramme": (
+        "samverkan.importers.workprogramme",
+        "official Horizon 2020 / Horizon Europe work programme PDFs: the text of their topics",
+    ),
 }
 
 
