@@ -266,7 +266,7 @@ def test_hubs_from_the_edih_catalogue_export(engine, db_url, sources, edih_expor
     header = [cell.value for cell in sheet[1]]
     row = next(r for r in sheet.iter_rows(min_row=2) if r[header.index("Country")].value == "Sweden")
     name = row[header.index("EDIH Name")].value
-    row[header.index("Description (indexed field)")].value = "A hub for the digital transformation of Swedish healthcare."
+    row[header.index("Description (indexed field)")].value = "A hub for the digital change of Swedish healthcare."
     out = io.BytesIO()
     book.save(out)
     sources.files["edih-export.xlsx"] = out.getvalue()
