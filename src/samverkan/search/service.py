@@ -504,10 +504,11 @@ class SearchService:
                     language=analysed.language,
                     explain=limit,
                 )
-                if status == CURRENT:  # what one can apply to now first, then what opens soon
-                    matches.sort(key=lambda m: timings[m.doc].status != "open")
                 facet_counts[k] = facets(k, (on_day(finder.records[m.doc], timings[m.doc]) for m in matches))
-                for match in matches[:limit]:
+                best = matches[:limit]  # the most relevant; of those, what one can apply to now first
+                if status == CURRENT:
+                    best.sort(key=lambda m: timings[m.doc].status != "open")
+                for match in best:
                     record = on_day(finder.records[match.doc], timings[match.doc])
                     found = _call_reasons(match, record, analysed)
                     results.append(
