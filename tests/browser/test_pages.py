@@ -13,7 +13,15 @@ from tests.browser.conftest import axe_violations, screenshot
 
 NEED = "Vi söker partner och finansiering för att använda AI och sensordata i äldreomsorgen i vår kommun"
 KINDS = ("call", "organisation", "hub", "platform", "solution", "project")
-ENTITY_PREFIXES = ("/calls/", "/organisations/", "/hubs/", "/platforms/", "/solutions/", "/projects/")
+ENTITY_PREFIXES = (
+    "/calls/",
+    "/organisations/",
+    "/hubs/",
+    "/platforms/",
+    "/working-groups/",
+    "/solutions/",
+    "/projects/",
+)
 
 
 def test_a_need_typed_on_the_start_page_gives_calls_hubs_partners_and_solutions_with_reasons(page, server):
@@ -37,7 +45,8 @@ def test_a_need_typed_on_the_start_page_gives_calls_hubs_partners_and_solutions_
     links = page.locator("li.result h3 a").evaluate_all("(as) => as.map(a => a.getAttribute('href'))")
     assert len(links) >= 6 and all(link.startswith(ENTITY_PREFIXES) for link in links)
     for link in links:  # every result links to a working entity page
-        response = httpx.get(server + link, headers={"Accept-Language": "sv"}, timeout=60)
+        # a working group leads to its platform's page
+        response = httpx.get(server + link, headers={"Accept-Language": "sv"}, timeout=60, follow_redirects=True)
         assert response.status_code == 200, link
         assert "<h1>" in response.text
 

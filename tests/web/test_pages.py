@@ -70,6 +70,8 @@ def test_pages_are_escaped_and_sent_with_a_content_security_policy(client):
         "/platforms/living-in-eu",
         "/solutions/10556",
         "/projects/870245",
+        "/projects/se-20200357",  # a Swedish ERDF/ESF project
+        "/sources",
         "/regions/SE",
         "/regions/SE23",
         "/regions/SE232",
@@ -82,6 +84,14 @@ def test_entity_pages_render_in_both_languages(client, path):
         page = client.get(path, headers=headers)
         assert page.status_code == 200, page.text[-2000:]
         assert page.text.count("<h1>") == 1 and 'id="main"' in page.text
+
+
+def test_a_working_group_leads_to_its_place_on_its_platforms_page(client):
+    moved = client.get("/working-groups/living-in-eu/technical", follow_redirects=False)
+    assert moved.status_code == 303 and moved.headers["location"] == "/platforms/living-in-eu#living-in-eu/technical"
+    page = client.get(moved.headers["location"], headers=SV).text
+    assert 'id="living-in-eu/technical"' in page
+    assert client.get("/working-groups/no-such/group").status_code == 404
 
 
 def test_call_page_shows_the_eligibility_rule_and_suggested_partners_from_the_library(client):
