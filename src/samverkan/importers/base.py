@@ -526,6 +526,8 @@ class Upserter:
         self.unique = False
         self._origins: dict[tuple, tuple[str, int, str, dict[str, Any] | None]] = {}
         self._conflicted: set[tuple] = set()
+        # how a conflict names a record: (field, id) as the file's reader knows them
+        self.names: Callable[[tuple], tuple[str, str]] = lambda key: (self.pk[0], "/".join(map(str, key)))
 
     def key(self, row: dict[str, Any]) -> tuple:
         return tuple(row[k] for k in self.pk)
@@ -560,9 +562,9 @@ class Upserter:
             before = self.pending.get(key)
             self._origins[key] = (where.file, where.line, digest, dict(before) if before else None)
             return True
-        label = "/".join(map(str, key))
+        field, label = self.names(key)
         if key in self._conflicted:
-            raise RowInvalid(self.pk[0], f"{label!r} appears again (first on line {origin[1]}) with other values")
+            raise RowInvalid(field, f"{label!r} appears again (first on line {origin[1]}) with other values")
         if origin[2] == digest:
             return False
         self._conflicted.add(key)
@@ -571,11 +573,9 @@ class Upserter:
         else:
             self.pending[key] = origin[3]
         self.ctx.reject(
-            Problem(
-                where.file, origin[1], self.pk[0], f"{label!r} appears again on line {where.line} with other values"
-            )
+            Problem(where.file, origin[1], field, f"{label!r} appears again on line {where.line} with other values")
         )
-        raise RowInvalid(self.pk[0], f"{label!r} appears already on line {origin[1]} with other values")
+        raise RowInvalid(field, f"{label!r} appears already on line {origin[1]} with other values")
 
     def flush(self) -> None:
         for other in self.depends_on:

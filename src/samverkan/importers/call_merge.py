@@ -73,6 +73,7 @@ class CallMerger:
     def __init__(self, ctx: ImportContext) -> None:
         self.ctx = ctx
         self.sources: Upserter = ctx.upserter(CallSource, "call sources", unique=True)
+        self.sources.names = lambda key: ("id", key[0])  # a file lists a call once: by its topic code
         self.calls: Upserter = ctx.upserter(Call, "calls", merge=replace_non_empty)
         self.queued: dict[tuple[str, str], dict[str, Any]] = {}
 

@@ -1,6 +1,6 @@
 """Funding & Tenders portal topics (open, forthcoming and closed calls) as JSON lines.
 
-Two shapes, told apart per file by its first record:
+Two shapes, told apart per record (a search-API record has ``identifier``, an export's ``topicId``):
 
 * the portal's **topic export** (feed ``ft-export``): one object per topic with at least
   ``topicId``, ``title`` and ``callStatus``; one deadline (``deadline``), no opening date, no
@@ -18,9 +18,9 @@ from pathlib import Path
 
 from samverkan.errors import InputError, Problem
 from samverkan.importers import ft_search
-from samverkan.importers.base import ImportContext, Row, RowInvalid, read_jsonl, sniff_text
+from samverkan.importers.base import ImportContext, Row, RowInvalid, read_jsonl
 from samverkan.importers.call_merge import CallMerger
-from samverkan.importers.files import InputFile, list_inputs
+from samverkan.importers.files import list_inputs
 
 FEED = "ft-export"
 REQUIRED = ("topicId", "title", "callStatus")
@@ -48,10 +48,10 @@ def run(ctx: ImportContext, path: Path) -> None:
     merger = CallMerger(ctx)
     undated = False
     for source in files:
-        search_shape = _is_search_shape(source)
         with ctx.counting(counts):
-            for row in read_jsonl(ctx, source, ft_search.REQUIRED if search_shape else REQUIRED):
+            for row in read_jsonl(ctx, source, ()):
                 with ctx.row(row, counts):
+                    search_shape = _shape(row)
                     if search_shape:
                         fields, said = ft_search.fields_from_row(row), ft_search.snapshot(row)
                     else:
@@ -75,10 +75,14 @@ def run(ctx: ImportContext, path: Path) -> None:
         )
 
 
-def _is_search_shape(source: InputFile) -> bool:
-    """The file holds search-API records (``identifier``) rather than the export (``topicId``)."""
-    first = sniff_text(source, 65536).lstrip()[:65536]
-    return '"identifier"' in first.split("\n", 1)[0] and '"topicId"' not in first.split("\n", 1)[0]
+def _shape(row: Row) -> bool:
+    """Whether ``row`` is a search-API record (``identifier``) rather than an export's (``topicId``);
+    raises :class:`RowInvalid` naming the first required field it lacks."""
+    search = "identifier" in row.values and "topicId" not in row.values
+    for name in ft_search.REQUIRED if search else REQUIRED:
+        if name not in row.values:
+            raise RowInvalid(name, "required field is missing")
+    return search
 
 
 def call_from_row(row: Row) -> dict:
