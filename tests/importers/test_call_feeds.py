@@ -168,3 +168,15 @@ def test_a_two_stage_call_is_open_until_its_last_deadline(engine, tmp_path):
         second = of_call(dt.date(2026, 12, 4), call)
         assert second.status == "open" and second.next_deadline == dt.date(2027, 2, 10) and second.days_left == 68
         assert of_call(dt.date(2027, 2, 11), call).status == "closed"
+
+
+def test_an_older_record_of_the_same_feed_imported_later_changes_nothing(engine, shared, tmp_path):
+    search = shared / "calls" / "ft-topics-2026-03-to-08-sedia.jsonl"
+    import_source(engine, "calls", search)
+    row = next(r for r in _lines(search) if r["title"] != r["identifier"])
+    older = {**row, "title": "An older title", "snapshot": "2026-01-02T06:00:00.000Z"}
+    path = tmp_path / "older.jsonl"
+    path.write_text(json.dumps(older) + "\n")
+    assert not import_source(engine, "calls", path).changed
+    with Session(engine) as session:
+        assert session.get_one(Call, row["identifier"]).title == row["title"]

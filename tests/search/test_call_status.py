@@ -31,6 +31,7 @@ TODAY = D(2026, 12, 4)
         ("open", [D(2026, 10, 1), D(2026, 11, 1)], D(2026, 6, 1), "closed", None),
         ("forthcoming", [D(2027, 3, 1)], None, "forthcoming", D(2027, 3, 1)),  # opening unknown: the portal
         ("closed", [], None, "closed", None),  # no dates: the portal decides
+        ("closed", [D(2027, 3, 1)], D(2026, 6, 1), "closed", None),  # withdrawn before its deadline
         ("open", [], None, "open", None),
     ],
 )

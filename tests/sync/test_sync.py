@@ -142,7 +142,7 @@ def test_embedding_follows_what_changed(engine, db_url, sources, tmp_path):
     settings = _settings(db_url, sources, tmp_path)
     first = run_sync(engine, settings, "calls")
     assert first.embedded == {"call": 12}
-    assert run_sync(engine, settings, "calls").embedded == {}  # nothing changed: nothing embedded
+    assert run_sync(engine, settings, "calls").embedded == {"call": 0}  # nothing changed: nothing embedded
     sources.topics[3]["title"] = "Hydrogen valleys for rural regions"
     third = run_sync(engine, settings, "calls")
     assert third.embedded == {"call": 1}
@@ -220,14 +220,26 @@ def test_an_unreachable_source_leaves_the_data_as_it_was(engine, db_url, sources
     assert _catalogue(engine) == before
 
 
-def test_cordis_dumps_are_read_only_when_they_changed(engine, db_url, sources, cordis_zip, tmp_path):
+def test_cordis_dumps_are_read_only_when_they_changed(engine, db_url, databases, sources, cordis_zip, tmp_path):
     settings = _settings(db_url, sources, tmp_path)
     first = run_sync(engine, settings, "cordis", embed=False)
     assert first.imports[0].counts["projects"].inserted == 150
     before = _catalogue(engine)
+    with Session(engine) as session:
+        first_run = session.get_one(SourceState, "cordis").finished_at
     second = run_sync(engine, settings, "cordis", embed=False)
     assert not second.imports and not second.changed and "not changed since the last sync" in second.notes[0]
     assert _catalogue(engine) == before
+    with Session(engine) as session:  # checked, and current: /sources says when
+        state = session.get_one(SourceState, "cordis")
+        assert state.finished_at > first_run and state.counts == {"not_modified": True}
+    from samverkan.db import make_engine
+
+    other_url = databases.fresh()  # a new database, the same sync folder: it reads the dump whole
+    other = make_engine(other_url)
+    again = run_sync(other, _settings(other_url, sources, tmp_path), "cordis", embed=False)
+    assert again.imports[0].counts["projects"].inserted == 150
+    other.dispose()
     archive = zipfile.ZipFile(io.BytesIO(cordis_zip))
     members = {name: archive.read(name).decode() for name in archive.namelist()}
     lines = members["project.csv"].splitlines()
@@ -317,3 +329,35 @@ def test_serve_syncs_on_a_schedule_without_holding_up_requests(engine, db_url, s
     app.state.samverkan.close()
     assert {"calls", "cordis", "edih"} <= {n for n, s in listed.items() if s["method"] == "sync"}
     assert listed["calls"]["holds"]["calls"] == 1186
+
+
+def test_one_sync_of_a_source_at_a_time_and_odd_records_do_not_hold_up_the_rest(engine, db_url, sources, tmp_path):
+    from samverkan.sync.fetch import Stage
+
+    settings = _settings(db_url, sources, tmp_path)
+    with Stage(settings.sync_runtime_dir / "calls").locked("calls"):  # e.g. the scheduler's sync
+        with pytest.raises(SamverkanError, match="a sync of calls is running already"):
+            run_sync(engine, settings, "calls", embed=False)
+    sources.topics[2]["deadlineDate"] = "some day"  # one odd record of 1,186
+    report = run_sync(engine, settings, "calls", embed=False)
+    counts = report.imports[0].counts["calls"]
+    assert counts.inserted == 1185 and len(report.imports[0].rejected) == 1
+    assert "deadlineDate" in str(report.imports[0].rejected[0])
+
+
+def test_a_budget_is_the_topics_own_not_its_siblings():
+    from samverkan.sync.portal import budget
+
+    overview = json.dumps(
+        {
+            "budgetTopicActionMap": {
+                "1": [
+                    {"action": "X-01-1 - First", "budgetYearMap": {"2026": 1000000}, "expectedGrants": 2},
+                    {"action": "X-01-10 - Tenth", "budgetYearMap": {"2026": 9000000}, "expectedGrants": 5},
+                ]
+            }
+        }
+    )
+    assert budget("X-01-1", overview)["totalBudgetEur"] == 1000000
+    assert budget("X-01-1", json.dumps([1, 2])) is None  # not the shape it should be: no budget, no crash
+    assert budget("X-01-1", json.dumps({"budgetTopicActionMap": {"1": [{"action": "X-01-1", "budgetYearMap": [3]}]}}))

@@ -9,7 +9,8 @@ or a deadline ahead but no known opening date).
 - **open**: it has opened (or its opening is not known and the portal said open) and its last
   deadline is today or later — a two-stage or multi-cut-off call stays open until its last
   deadline, and the next deadline is the one to meet;
-- **closed**: its last deadline has passed.
+- **closed**: its last deadline has passed, or the portal said closed (a topic withdrawn before
+  its deadline stays closed; the portal says "closed" of no topic it still takes proposals for).
 
 ``today`` is the ``today`` setting (``SAMVERKAN_TODAY``, default the real date), so tests and
 demos are repeatable.
@@ -46,6 +47,8 @@ def timing(
     ahead = sorted(d for d in deadlines if d >= today)
     upcoming = ahead[0] if ahead else None
     days_left = (upcoming - today).days if upcoming else None
+    if portal_status == "closed":  # closed by the portal, whatever its dates say (withdrawn, cancelled)
+        return Timing("closed", None, None, None)
     if opening is not None and today < opening:
         return Timing("forthcoming", upcoming, days_left, (opening - today).days)
     if deadlines and not ahead:
@@ -53,8 +56,6 @@ def timing(
     if opening is not None:  # opened, and a deadline is ahead (or none is set)
         return Timing("open", upcoming, days_left, None)
     status = portal_status if portal_status in STATUSES else "open"
-    if status == "closed" and ahead:  # the portal closed it before its deadline (e.g. withdrawn)
-        return Timing("closed", None, None, None)
     return Timing(status, upcoming, days_left, None)
 
 

@@ -10,7 +10,9 @@ of those records, recomputed whenever one of them changes:
 * an empty field never erases a known one (a source that does not carry budgets says nothing
   about them);
 * an excerpt (a text that ends in "…") never replaces a longer text it abbreviates — the
-  search API gives the first ~1,100 characters of a topic whose full text the export has;
+  search API gives the first ~1,100 characters of a topic whose full text the export (or a
+  work programme) has;
+* of one feed, only the newest record is kept: an older file imported later changes nothing;
 * ``as_of`` of the call is its newest record's.
 
 Invariant: the merge depends only on the set of records, never on the order of imports, so
@@ -52,6 +54,22 @@ def merge(records: Iterable[tuple[dt.datetime, str, dict[str, Any]]]) -> dict[st
     return out
 
 
+def _newer(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """Of one feed's records of a call, the one to keep: the same record keeps the time it was
+    first seen (``as_of`` is when a source last *changed* what it says of a call, so a sync
+    that finds nothing new writes nothing and an undated file imported again does not look
+    newer; how recently a source confirmed its data is the source's own date, see
+    :mod:`samverkan.catalogue.sources`); of two different records the newer wins (an older
+    file imported later changes nothing)."""
+    if old is None or old.get("as_of") is None or new.get("as_of") is None:
+        return {**(old or {}), **new}
+    if old.get("record") == new.get("record"):
+        return {**old, **new, "as_of": min(_utc(old["as_of"]), _utc(new["as_of"]))}
+    if _utc(old["as_of"]) > _utc(new["as_of"]):
+        return dict(old)
+    return {**old, **new}
+
+
 def _abbreviates(new: str, old: object) -> bool:
     """``new`` is an excerpt of a longer text we hold already."""
     if not isinstance(old, str) or not new.rstrip().endswith(EXCERPT_ENDS):
@@ -72,23 +90,22 @@ class CallMerger:
 
     def __init__(self, ctx: ImportContext) -> None:
         self.ctx = ctx
-        self.sources: Upserter = ctx.upserter(CallSource, "call sources", unique=True)
+        self.sources: Upserter = ctx.upserter(CallSource, "call sources", merge=_newer, unique=True)
         self.sources.names = lambda key: ("id", key[0])  # a file lists a call once: by its topic code
         self.calls: Upserter = ctx.upserter(Call, "calls", merge=replace_non_empty)
-        self.queued: dict[tuple[str, str], dict[str, Any]] = {}
+        self.ids: set[str] = set()
 
     def add(self, feed: str, as_of: dt.datetime, source_id: str | None, fields: dict[str, Any]) -> None:
         """Queue one source's record of a call, as that source said it at ``as_of``."""
         record = {k: _jsonable(v) for k, v in fields.items() if k != "id"}
         row = {"call_id": fields["id"], "feed": feed, "as_of": as_of, "record": record, "source_id": source_id}
         self.sources.add(row)
-        self.queued[(fields["id"], feed)] = row
+        self.ids.add(fields["id"])
 
     def flush(self) -> None:
-        self._keep_times_of_unchanged()
         self.sources.flush()
         session = self.ctx.session
-        ids = sorted({call_id for call_id, _ in self.queued})
+        ids = sorted(self.ids)
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             held: dict[str, list[tuple[dt.datetime, str, dict[str, Any]]]] = {}
@@ -99,29 +116,15 @@ class CallMerger:
             )
             for call_id, as_of, feed, record in rows:
                 held.setdefault(call_id, []).append((as_of, feed, record))
+            stored = dict(session.execute(select(Call.id, Call.description).where(Call.id.in_(chunk))).all())
             for call_id in chunk:
                 if call_id in held:  # absent: every line of it was rejected
                     self.calls.counts.read += 1
-                    self.calls.add({"id": call_id, **_typed(merge(held[call_id]))})
+                    fields = _typed(merge(held[call_id]))
+                    if _abbreviates(fields.get("description") or "", stored.get(call_id)):
+                        del fields["description"]  # the call holds the whole text (a work programme's)
+                    self.calls.add({"id": call_id, **fields})
         self.calls.flush()
-
-    def _keep_times_of_unchanged(self) -> None:
-        """A record already held unchanged keeps its time: ``as_of`` is when a source last
-        *changed* what it says of a call (so a sync that finds nothing new writes nothing, and
-        an undated file imported again does not look newer); how recently a source confirmed
-        its data is the source's own date (:mod:`samverkan.catalogue.sources`)."""
-        keys = list(self.queued)
-        for start in range(0, len(keys), _CHUNK):
-            chunk = keys[start : start + _CHUNK]
-            rows = self.ctx.session.execute(
-                select(CallSource.call_id, CallSource.feed, CallSource.as_of, CallSource.record).where(
-                    CallSource.call_id.in_([call_id for call_id, _ in chunk])
-                )
-            )
-            for call_id, feed, as_of, record in rows:
-                queued = self.queued.get((call_id, feed))
-                if queued is not None and queued["record"] == record:
-                    self.sources.add({**queued, "as_of": as_of})  # outside a row: replaces the queued one
 
 
 def _jsonable(value: Any) -> Any:

@@ -6,14 +6,16 @@ one transaction, recorded as a ``sync`` of that source (:mod:`samverkan.catalogu
 then embeds what changed. So a sync is
 
 * **incremental** — the importer writes only records that changed, and embedding recomputes
-  only vectors whose text changed; a dump the source says is unchanged (ETag / Last-Modified)
-  is not even read;
+  only vectors whose text changed (so it also finishes what an interrupted sync left
+  unembedded); a dump the source says is unchanged (ETag / Last-Modified) is not even read;
 * **idempotent** — a second sync of an unchanged source writes and embeds nothing;
 * **resumable** — a sync killed while reading resumes from the staged pages and files; one
   killed while importing rolled back and imports again: it ends with the same database as an
   uninterrupted one;
 * **safe** — a source that cannot be reached, or answers something else than expected, stops
-  the sync with a message before anything is written.
+  the sync with a message before anything is written; a few odd records are left out and
+  listed rather than holding up the rest; one sync of a source runs at a time (a lock on its
+  stage); a database that never had the source reads its dumps whole, whatever the ETags say.
 
 ``serve`` runs ``sync all`` every ``SAMVERKAN_SYNC_EVERY_HOURS`` in a background thread
 (:class:`Scheduler`), so requests never wait for it.
@@ -30,8 +32,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
-from samverkan.errors import SamverkanError
+from samverkan.catalogue.sources import record_run
+from samverkan.db.models import SourceState
+from samverkan.errors import InputError, SamverkanError
 from samverkan.importers import ImportReport, import_source
 from samverkan.settings import Settings
 from samverkan.sync.fetch import Fetcher, Stage, Unreachable, commit_validators
@@ -90,6 +95,14 @@ def run_sync(
         raise SamverkanError(f"unknown source {source!r}; known: {', '.join(SOURCES)}, all")
     bar = progress or (lambda _label, _total: nullcontext(None))
     stage = Stage(settings.sync_runtime_dir / source)
+    with stage.locked(source):
+        report = _sync(engine, settings, source, stage, bar)
+    if embed:  # incremental: only what changed, also what an interrupted sync left unembedded
+        report.embedded = _embed(engine, EMBEDS[source], bar)
+    return report
+
+
+def _sync(engine: Engine, settings: Settings, source: str, stage: Stage, bar: ProgressFactory) -> SyncReport:
     fetcher = Fetcher(settings.sync_timeout_seconds)
     today = settings.current_day()
     try:
@@ -104,22 +117,25 @@ def run_sync(
             report = SyncReport(source, ", ".join(urls))
             importer = "cordis" if source == "cordis" else "edih"
             suffix = ".zip" if source == "cordis" else ".xlsx"
+            with Session(engine) as session:  # a database that never had this source: read it all
+                conditional = session.get(SourceState, importer) is not None
             staged = []
             for number, url in enumerate(urls):
                 with bar(f"download {url.rsplit('/', 1)[-1]}", 0) as advance:
-                    staged.append((url, fetcher.download(url, stage, f"file-{number}{suffix}", advance)))
+                    staged.append((url, fetcher.download(url, stage, f"file-{number}{suffix}", advance, conditional)))
             for url, download in staged:
                 if not download.changed:
                     report.notes.append(f"{url}: not changed since the last sync; not read")
                     continue
                 name = download.path.name
                 report.imports.append(_import(engine, importer, stage, name, url, today, bar))
+            if not report.imports:  # checked, and current: say so on /sources
+                with Session(engine) as session, session.begin():
+                    record_run(session, importer, report.location, "sync", {"not_modified": True}, today)
             commit_validators(stage)
     finally:
         fetcher.close()
     stage.clear()
-    if embed and report.changed:
-        report.embedded = _embed(engine, EMBEDS[source], bar)
     return report
 
 
@@ -142,8 +158,15 @@ def _import(
     bar: ProgressFactory,
 ) -> ImportReport:
     path = stage.path(name)
-    with bar(f"import {importer}", path.stat().st_size) as advance:
-        return import_source(engine, importer, path, progress=advance, as_of=as_of, method="sync", location=location)
+    try:
+        with bar(f"import {importer}", path.stat().st_size) as advance:
+            # a sync is not held up by a few odd records: they are left out and listed
+            return import_source(
+                engine, importer, path, advance, skip_invalid=True, as_of=as_of, method="sync", location=location
+            )
+    except InputError:  # not what the source should send (a maintenance page?): read it afresh next time
+        stage.clear()
+        raise
 
 
 def _embed(engine: Engine, kinds: tuple[str, ...], bar: ProgressFactory) -> dict[str, int]:

@@ -11,11 +11,13 @@ cannot be reached leaves the database as it was. Staged files older than
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,22 @@ class Stage:
         started = state.get("started")
         if started and dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(started) > STAGE_MAX_AGE:
             self.clear(keep=("validators.json",))
+            started = None
+        if not started:  # every stage ages, pages and dumps alike
+            self.write_state({"started": dt.datetime.now(dt.UTC).isoformat()})
+
+    @contextmanager
+    def locked(self, what: str) -> Iterator[None]:
+        """Hold the stage alone for a whole sync (the scheduler and a command line may meet)."""
+        with (self.folder / ".lock").open("w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise SamverkanError(f"a sync of {what} is running already; try again when it has finished") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def read_state(self) -> dict[str, Any]:
         return self.read_json("state.json") or {}
@@ -83,7 +101,7 @@ class Stage:
     def clear(self, keep: tuple[str, ...] = ("validators.json",)) -> None:
         """Forget what was staged (after a successful import, or when it is too old)."""
         for child in self.folder.iterdir():
-            if child.name in keep:
+            if child.name in keep or child.name == ".lock":
                 continue
             if child.is_dir():
                 shutil.rmtree(child)
@@ -121,12 +139,20 @@ class Fetcher:
         except ValueError:
             raise Unreachable(f"{url}: the answer is not JSON ({_start(response.text)})") from None
 
-    def download(self, url: str, stage: Stage, name: str, progress: Callable[[int], None] | None = None) -> Download:
-        """Stream ``url`` into the stage as ``name``, unless it is staged already or the source
-        says it has not changed since the last successful sync (ETag / Last-Modified)."""
+    def download(
+        self,
+        url: str,
+        stage: Stage,
+        name: str,
+        progress: Callable[[int], None] | None = None,
+        conditional: bool = True,
+    ) -> Download:
+        """Stream ``url`` into the stage as ``name``, unless it is staged already or (with
+        ``conditional``: the database holds what the last sync read) the source says it has not
+        changed since the last successful sync (ETag / Last-Modified)."""
         if stage.has(name):
             return Download(stage.path(name), True)
-        validators = (stage.read_json("validators.json") or {}).get(url, {})
+        validators = (stage.read_json("validators.json") or {}).get(url, {}) if conditional else {}
         headers = {}
         if validators.get("etag"):
             headers["If-None-Match"] = validators["etag"]
@@ -154,13 +180,13 @@ class Fetcher:
                     os.replace(partial, final)
                     stage.write_json(
                         "pending-validators.json",
-                        {
+                        (stage.read_json("pending-validators.json") or {})
+                        | {
                             url: {
                                 "etag": response.headers.get("etag"),
                                 "last_modified": response.headers.get("last-modified"),
                             }
-                        }
-                        | (stage.read_json("pending-validators.json") or {}),
+                        },
                     )
                     return Download(final, True)
             except httpx.HTTPError as exc:

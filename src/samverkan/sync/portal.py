@@ -54,6 +54,8 @@ def stage_topics(
     labels = stage.read_json("facets.json")
     if labels is None:
         labels = _facets(fetcher, facets_url)
+        if not labels["frameworkProgramme"] or not labels["status"]:
+            raise Unreachable(f"{facets_url}: the answer names no programmes or statuses; is this the portal's facets?")
         stage.write_json("facets.json", labels)
     queries = [_query()]
     first = _page(fetcher, search_url, stage, queries[0], 1)
@@ -106,9 +108,11 @@ def _facets(fetcher: Fetcher, url: str) -> dict[str, dict[str, str]]:
     """Names of the ids the search service answers with (programmes, statuses, types)."""
     answer = fetcher.post_form(f"{url}&text=***", {"query": _query(), "languages": ["en"]})
     named: dict[str, dict[str, str]] = {"frameworkProgramme": {}, "status": {}, "type": {}}
-    for facet in answer.get("facets") or [] if isinstance(answer, dict) else []:
-        if isinstance(facet, dict) and facet.get("name") in named:
-            for value in facet.get("values") or []:
+    facets = answer.get("facets") if isinstance(answer, dict) else None
+    for facet in facets if isinstance(facets, list) else []:
+        values = facet.get("values") if isinstance(facet, dict) else None
+        if isinstance(facet, dict) and facet.get("name") in named and isinstance(values, list):
+            for value in values:
                 if isinstance(value, dict) and value.get("rawValue") is not None:
                     named[facet["name"]][str(value["rawValue"])] = str(value.get("value") or value["rawValue"])
     return named
@@ -126,7 +130,9 @@ def record_from_result(
         return None
     status_id = _first(meta, "status") or ""
     action = _first_action(_first(meta, "actions"))
-    deadlines = [d for d in _all(meta, "deadlineDate")] or list(action.get("deadlineDates") or [])
+    planned = action.get("deadlineDates")
+    planned = planned if isinstance(planned, list) else [planned]
+    deadlines = _all(meta, "deadlineDate") or [str(d) for d in planned if d]
     return {
         "id": result.get("reference"),
         "identifier": identifier,
@@ -156,11 +162,13 @@ def budget(identifier: str, overview: str | None) -> dict[str, Any] | None:
         parsed = json.loads(overview) if overview else None
     except ValueError:
         return None
+    by_action = parsed.get("budgetTopicActionMap") if isinstance(parsed, dict) else None
     actions = [
         action
-        for listed in ((parsed or {}).get("budgetTopicActionMap") or {}).values()
-        for action in listed or []
-        if isinstance(action, dict) and identifier in str(action.get("action", ""))
+        for listed in (by_action.values() if isinstance(by_action, dict) else [])
+        for action in (listed if isinstance(listed, list) else [])
+        # "HORIZON-X-01-1 - title": the code before the dash, exactly (not HORIZON-X-01-10's)
+        if isinstance(action, dict) and str(action.get("action", "")).split(" - ", 1)[0].strip() == identifier
     ]
     if not actions:
         return None
@@ -172,7 +180,11 @@ def budget(identifier: str, overview: str | None) -> dict[str, Any] | None:
             return None
         return out if math.isfinite(out) else None
 
-    total = sum(number(v) or 0 for a in actions for v in (a.get("budgetYearMap") or {}).values())
+    total = sum(
+        number(v) or 0
+        for a in actions
+        for v in (a["budgetYearMap"].values() if isinstance(a.get("budgetYearMap"), dict) else [])
+    )
     grants = sum(number(a.get("expectedGrants")) or 0 for a in actions)
     least = [n for a in actions if (n := number(a.get("minContribution")))]
     most = [n for a in actions if (n := number(a.get("maxContribution")))]
