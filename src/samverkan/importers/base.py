@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from samverkan.bounds import DEFAULT_LIMITS, Unbounded, check_text, load_json
 from samverkan.catalogue.countries import is_iso_code, iso_from_code
-from samverkan.db.models import Meta
+from samverkan.db import revision
 from samverkan.errors import InputError, Problem
 from samverkan.importers.files import InputFile, ProgressFn
 
@@ -457,7 +457,7 @@ class ImportContext:
         if self.problems:
             raise InputError(self.problems)
         if self.report.changed:
-            bump_revision(self.session)
+            revision.bump(self.session)
         return self.report
 
     def upserter(
@@ -656,20 +656,6 @@ def _touched_in_run(stamp: dt.datetime | None, now: dt.datetime) -> bool:
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=dt.UTC)
     return stamp >= now
-
-
-# --------------------------------------------------------------------------- revision
-
-REVISION_KEY = "catalogue_revision"
-
-
-def bump_revision(session: Session) -> None:
-    """Mark the catalogue as changed (search indexes rebuild when the revision moves)."""
-    row = session.get(Meta, REVISION_KEY)
-    if row is None:
-        session.add(Meta(key=REVISION_KEY, value="1"))
-    else:
-        row.value = str(int(row.value) + 1)
 
 
 def sniff_text(source: InputFile, limit: int = 4096) -> str:

@@ -22,11 +22,11 @@ from samverkan.catalogue.hubs import hub_names, shown_hubs
 from samverkan.catalogue.places import Place, Places, load_places
 from samverkan.catalogue.programmes import PROGRAMME_NAMES
 from samverkan.catalogue.queries import COHESION_PREFIX
+from samverkan.db import revision as catalogue_revision
 from samverkan.db.models import (
     Call,
     CohesionProject,
     Embedding,
-    Meta,
     Organisation,
     Participation,
     Platform,
@@ -36,7 +36,6 @@ from samverkan.db.models import (
     WorkingGroup,
 )
 from samverkan.errors import SamverkanError
-from samverkan.importers.base import REVISION_KEY
 from samverkan.search import reasons
 from samverkan.search.analysis import Analysed, Analyzer, UnsupportedLanguage
 from samverkan.search.calls import CallFinder, CallMatch, VectorSource
@@ -424,9 +423,7 @@ class SearchService:
         return self._analyzer
 
     def revision(self) -> str:
-        with Session(self.engine) as session:
-            row = session.get(Meta, REVISION_KEY)
-            return row.value if row else "0"
+        return catalogue_revision.current(self.engine)
 
     def _index(self, kind: str, revision: str) -> KindIndex:
         with budget.exempt(), self._lock:
