@@ -162,20 +162,20 @@ class Settings(BaseSettings):
         default=60, gt=0, le=3600, description="How long a sync waits for a source to answer before it gives up."
     )
 
+    def _per_database(self, purpose: str) -> Path:
+        """A folder of the user data directory for ``purpose``, one per database."""
+        return data_folder() / purpose / hashlib.sha256(self.db.encode()).hexdigest()[:16]
+
     @property
     def sync_runtime_dir(self) -> Path:
         """Where syncs stage their downloads: one folder per database."""
-        if self.sync_dir is not None:
-            return self.sync_dir
-        return data_folder() / "sync" / hashlib.sha256(self.db.encode()).hexdigest()[:16]
+        return self.sync_dir if self.sync_dir is not None else self._per_database("sync")
 
     @property
     def mqtt_runtime_dir(self) -> Path:
         """Where the broker keeps its files: one folder per database, so queued messages are only
         ever delivered to the database they were published for."""
-        if self.mqtt_dir is not None:
-            return self.mqtt_dir
-        return data_folder() / "mqtt" / hashlib.sha256(self.db.encode()).hexdigest()[:16]
+        return self.mqtt_dir if self.mqtt_dir is not None else self._per_database("mqtt")
 
     def current_day(self) -> dt.date:
         """The ``today`` setting, or the real date (UTC)."""

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from samverkan.db import models
+from samverkan.db.engine import aware
 from samverkan.errors import NotFound
 
 # public name → model; the name is what the API and CLI use
@@ -100,8 +101,8 @@ def _cohesion_project(session: Session, record_id: str) -> dict[str, Any]:
 
 def plain(value: Any) -> Any:
     """A column value as JSON-ready data: dates ISO 8601, times in UTC (SQLite gives them back naive)."""
-    if isinstance(value, dt.datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
+    if isinstance(value, dt.datetime):
+        value = aware(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value

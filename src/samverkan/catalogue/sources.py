@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from samverkan.db.engine import aware
 from samverkan.db.models import PROVENANCE_COLUMNS, Base, Call, SourceState
 
 STALE_AFTER_DAYS = 30  # calls older than this are called out on every page that lists them
@@ -68,7 +69,7 @@ def sources(session: Session, today: dt.date) -> list[dict[str, Any]]:
                 "name": name,
                 "method": state.method if state else None,
                 "location": state.location if state else None,
-                "finished_at": _utc(state.finished_at).isoformat() if state else None,
+                "finished_at": aware(state.finished_at).isoformat() if state else None,
                 "data_as_of": as_of.isoformat() if as_of else None,
                 "days_old": (today - as_of).days if as_of else None,
                 "holds": holds.get(name, {}),
@@ -85,7 +86,7 @@ def calls_as_of(session: Session) -> dt.date | None:
     if state is not None and state.data_as_of is not None:
         return state.data_as_of
     newest = session.scalar(select(func.max(Call.as_of)))
-    return _utc(newest).date() if newest else None
+    return aware(newest).date() if newest else None
 
 
 def freshness(as_of: dt.date | None, today: dt.date) -> dict[str, Any]:
@@ -96,7 +97,3 @@ def freshness(as_of: dt.date | None, today: dt.date) -> dict[str, Any]:
         "days_old": days,
         "stale": days is None or days > STALE_AFTER_DAYS,
     }
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

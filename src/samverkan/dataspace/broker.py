@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from samverkan.dataspace.tenants import broker_hash, now
 from samverkan.db import dataspace as t
+from samverkan.db.engine import aware
 
 log = logging.getLogger("samverkan.mqtt")
 
@@ -115,7 +116,7 @@ class Snapshot:
         tokens = tuple(
             (ident, tenant, slug, scope, hashed)
             for ident, tenant, slug, scope, hashed, expires in rows
-            if expires is None or (expires if expires.tzinfo else expires.replace(tzinfo=dt.UTC)) > moment
+            if expires is None or aware(expires) > moment
         )
         return cls(
             tokens,

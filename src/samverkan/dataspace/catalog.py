@@ -15,8 +15,8 @@ from samverkan.dataspace import dcat, licences
 from samverkan.dataspace.model import from_ms
 from samverkan.dataspace.observations import DAY, HOUR, floor_to
 from samverkan.dataspace.query import current_location
-from samverkan.dataspace.tenants import aware
 from samverkan.db import dataspace as t
+from samverkan.db.engine import aware
 from samverkan.db.models import Municipality, Organisation
 
 log = logging.getLogger("samverkan.dataspace")

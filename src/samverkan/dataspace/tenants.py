@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from samverkan.db.dataspace import Tenant, Token
+from samverkan.db.engine import aware
 from samverkan.db.models import Organisation
 from samverkan.errors import Conflict, Forbidden, NotFound, SamverkanError, Unauthorized
 
@@ -78,11 +79,6 @@ class Viewer:
             raise Unauthorized("this needs a token: send 'Authorization: Bearer TOKEN'")
         if SCOPES.index(self.scope or "read") < SCOPES.index(scope):
             raise Forbidden(f"this needs a token with scope {scope!r}; yours has {self.scope!r}")
-
-
-def aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; ours are always stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def iso(moment: dt.datetime | None) -> str | None:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+
+def aware(moment: dt.datetime) -> dt.datetime:
+    """A time as stored: SQLite hands back naive datetimes; ours are always stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def normalise_url(url: str) -> str:

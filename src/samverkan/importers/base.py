@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from samverkan.bounds import DEFAULT_LIMITS, Unbounded, check_text, load_json
 from samverkan.catalogue.countries import is_iso_code, iso_from_code
 from samverkan.db import revision
+from samverkan.db.engine import aware
 from samverkan.errors import InputError, Problem
 from samverkan.importers.files import InputFile, ProgressFn
 
@@ -641,21 +642,13 @@ def _same(a: object, b: object) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-9)
     if isinstance(a, dt.datetime) and isinstance(b, dt.datetime):  # SQLite gives times back naive (UTC)
-        return _as_utc(a) == _as_utc(b)
+        return aware(a) == aware(b)
     return a == b
-
-
-def _as_utc(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _touched_in_run(stamp: dt.datetime | None, now: dt.datetime) -> bool:
     """Was this record already inserted or updated earlier in this same run?"""
-    if stamp is None:
-        return False
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=dt.UTC)
-    return stamp >= now
+    return stamp is not None and aware(stamp) >= now
 
 
 def sniff_text(source: InputFile, limit: int = 4096) -> str:

@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from samverkan.db.engine import aware
 from samverkan.db.models import Call, CallSource
 from samverkan.importers.base import ImportContext, Upserter, is_empty, replace_non_empty
 
@@ -41,14 +42,14 @@ def merge(records: Iterable[tuple[dt.datetime, str, dict[str, Any]]]) -> dict[st
     by field, empty never erases, an excerpt never replaces the longer text."""
     out: dict[str, Any] = {}
     newest: dt.datetime | None = None
-    for as_of, _feed, fields in sorted(records, key=lambda r: (_utc(r[0]), r[1])):
+    for as_of, _feed, fields in sorted(records, key=lambda r: (aware(r[0]), r[1])):
         for name, value in fields.items():
             if is_empty(value):
                 continue
             if isinstance(value, str) and _abbreviates(value, out.get(name)):
                 continue
             out[name] = value
-        newest = _utc(as_of)
+        newest = aware(as_of)
     if newest is not None:
         out["as_of"] = newest
     return out
@@ -64,8 +65,8 @@ def _newer(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
     if old is None or old.get("as_of") is None or new.get("as_of") is None:
         return {**(old or {}), **new}
     if old.get("record") == new.get("record"):
-        return {**old, **new, "as_of": min(_utc(old["as_of"]), _utc(new["as_of"]))}
-    if _utc(old["as_of"]) > _utc(new["as_of"]):
+        return {**old, **new, "as_of": min(aware(old["as_of"]), aware(new["as_of"]))}
+    if aware(old["as_of"]) > aware(new["as_of"]):
         return dict(old)
     return {**old, **new}
 
@@ -75,10 +76,6 @@ def _abbreviates(new: str, old: object) -> bool:
     if not isinstance(old, str) or not new.rstrip().endswith(EXCERPT_ENDS):
         return False
     return len(old) > len(new.rstrip().rstrip(".…"))
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 class CallMerger:

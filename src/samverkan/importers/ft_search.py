@@ -27,7 +27,8 @@ import datetime as dt
 import re
 from typing import Any
 
-from samverkan.importers.base import Row, RowInvalid
+from samverkan.db.engine import aware
+from samverkan.importers.base import Row, RowInvalid, parse_date
 
 FEED = "ft-search"
 REQUIRED = ("identifier", "status")
@@ -125,7 +126,7 @@ def snapshot(row: Row) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise RowInvalid("snapshot", f"{text!r} is not an ISO 8601 time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return aware(moment)  # a time without a zone: UTC, as we store them
 
 
 def _member(row: Row, name: str, kind: type) -> Any:
@@ -149,10 +150,10 @@ def _as_day(value: object, field: str) -> dt.date | None:
     text = _text(value, field)
     if text is None:
         return None
-    try:
-        return dt.date.fromisoformat(text[:10])
-    except ValueError:
-        raise RowInvalid(field, f"{text[:40]!r} is not a date") from None
+    day = parse_date(text)
+    if day is None:
+        raise RowInvalid(field, f"{text[:40]!r} is not a date")
+    return day
 
 
 def _deadlines(row: Row) -> list[dt.date]:
