@@ -18,8 +18,17 @@ import html
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from samverkan.settings import Settings, load_settings
+
+
+def sync_settings(db_url: str, sources: Sources, tmp_path: Path, **more: Any) -> Settings:
+    """Settings pointing every sync at ``sources``, staging under ``tmp_path``."""
+    return load_settings(db=db_url, sync_dir=tmp_path / "sync", sync_timeout_seconds=5, **(sources.settings() | more))
+
 
 STATUS_IDS = {"Forthcoming": "31094501", "Open for submission": "31094502", "Closed": "31094503"}
 
@@ -83,6 +92,7 @@ class Sources:
         self.hold_after: int | None = None  # pages served before the search service stops answering
         self.release = threading.Event()
         self.fail_with: int | None = None  # answer every request with this status
+        self.raw_page: bytes | None = None  # answer the search service with these bytes (status 200)
         self.requests: list[str] = []
         handler = type("Handler", (_Handler,), {"sources": self})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -192,6 +202,13 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if url.path.endswith("/facet"):
             self._json(src.facets())
+            return
+        if src.raw_page is not None and not url.path.endswith("/facet"):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(src.raw_page)))
+            self.end_headers()
+            self.wfile.write(src.raw_page)
             return
         if src.hold_after is not None and src.served_pages >= src.hold_after:
             src.release.wait(60)  # the client is killed meanwhile

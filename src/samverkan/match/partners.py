@@ -311,7 +311,7 @@ class History:
         text = np.zeros(n_projects)
         if terms:
             text = self.index.scores(terms).astype(np.float64)
-            if text.max() > 0:
+            if text.size and text.max() > 0:  # no projects yet (only calls synced): nothing to scale
                 text /= text.max()
         projects["text"] = text
         for name, query in (("meaning", vector), ("funded", funded_vector)):

@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx2 as httpx
 
+from samverkan.bounds import Unbounded, load_json
 from samverkan.errors import SamverkanError
 
 STAGE_MAX_AGE = dt.timedelta(hours=20)
@@ -134,10 +135,10 @@ class Fetcher:
         response = self._send(lambda: self.client.post(url, files=files), url)
         if len(response.content) > MAX_JSON_BYTES:
             raise Unreachable(f"{url}: an answer of {len(response.content):,} bytes is more than a page can be")
-        try:
-            return response.json()
-        except ValueError:
-            raise Unreachable(f"{url}: the answer is not JSON ({_start(response.text)})") from None
+        try:  # bounded: nested at most as deep as any JSON from outside may be
+            return load_json(response.content, "the answer")
+        except Unbounded as exc:
+            raise Unreachable(f"{url}: {exc} ({_start(response.text)})") from None
 
     def download(
         self,

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from typing import Any
 
+from samverkan.bounds import Unbounded, load_json
 from samverkan.sync.fetch import Fetcher, Stage, Unreachable
 
 PAGE_SIZE = 100
@@ -158,10 +159,7 @@ def record_from_result(
 def budget(identifier: str, overview: str | None) -> dict[str, Any] | None:
     """The topic's budget from the ``budgetOverview`` JSON: its actions' yearly amounts summed,
     grants expected, smallest and largest contribution."""
-    try:
-        parsed = json.loads(overview) if overview else None
-    except ValueError:
-        return None
+    parsed = _json(overview)
     by_action = parsed.get("budgetTopicActionMap") if isinstance(parsed, dict) else None
     actions = [
         action
@@ -238,10 +236,15 @@ def _all(meta: dict[str, Any], name: str) -> list[str]:
     return [str(value)] if value not in (None, "") else []
 
 
-def _first_action(text: str | None) -> dict[str, Any]:
+def _json(text: str | None) -> Any:
+    """JSON the service sends as text inside a field (budgets, actions), bounded; None if it is not."""
     try:
-        parsed = json.loads(text) if text else None
-    except ValueError:
-        return {}
+        return load_json(text, "a field") if text else None
+    except Unbounded:
+        return None
+
+
+def _first_action(text: str | None) -> dict[str, Any]:
+    parsed = _json(text)
     first = parsed[0] if isinstance(parsed, list) and parsed else None
     return first if isinstance(first, dict) else {}
