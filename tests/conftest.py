@@ -3,9 +3,11 @@ with ``--postgres`` (the whole suite reruns there)."""
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -27,6 +29,11 @@ os.environ.setdefault("SAMVERKAN_RATE_LIMIT_TOKEN", "1000000/minute")
 os.environ.setdefault("SAMVERKAN_TODAY", "2026-08-12")
 # no scheduled syncs from servers the tests start (tests/sync runs every sync against local servers)
 os.environ["SAMVERKAN_SYNC_EVERY_HOURS"] = "0"
+# catalogue snapshots of this run in a folder of their own, shared by the run's processes (copies of
+# the demo database share its revision, so they map the demo's snapshot once built), removed after
+if "SAMVERKAN_SNAPSHOT_DIR" not in os.environ:
+    os.environ["SAMVERKAN_SNAPSHOT_DIR"] = tempfile.mkdtemp(prefix="samverkan-snapshots-")
+    atexit.register(shutil.rmtree, os.environ["SAMVERKAN_SNAPSHOT_DIR"], True)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

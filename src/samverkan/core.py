@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from samverkan import budget
 from samverkan.catalogue import details, hubs, queries, sources
 from samverkan.catalogue.calls import CURRENT, of_call, on_day
+from samverkan.catalogue.snapshot import Snapshots
 from samverkan.dataspace import catalog
 from samverkan.dataspace.service import DataSpace
 from samverkan.db import ensure_schema, make_engine
@@ -53,6 +54,7 @@ class Samverkan:
             max_limit=self.settings.search_max_limit,
             dense=self.settings.search_dense,
             today=self.settings.current_day,
+            snapshots=Snapshots(self.engine, self.settings.snapshot_folder),
         )
 
     @cached_property

@@ -162,6 +162,25 @@ class Settings(BaseSettings):
         default=60, gt=0, le=3600, description="How long a sync waits for a source to answer before it gives up."
     )
 
+    snapshot_files: bool = Field(
+        default=True,
+        description="Keep what search and the partner finder build from the catalogue (indexes, vectors, history) "
+        "on disk, per revision of the catalogue, so that later CLI runs, a restarted server and other workers "
+        "map it instead of building it again.",
+    )
+    snapshot_dir: Path | None = Field(
+        default=None,
+        description="Folder of those files (default: `snapshots` under the user data directory). Files of a "
+        "revision nobody used for an hour are removed when a newer one is written.",
+    )
+
+    @property
+    def snapshot_folder(self) -> Path | None:
+        """Where catalogue snapshots are kept (``None``: in memory only)."""
+        if not self.snapshot_files:
+            return None
+        return self.snapshot_dir if self.snapshot_dir is not None else data_folder() / "snapshots"
+
     def _per_database(self, purpose: str) -> Path:
         """A folder of the user data directory for ``purpose``, one per database."""
         return data_folder() / purpose / hashlib.sha256(self.db.encode()).hexdigest()[:16]

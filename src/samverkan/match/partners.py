@@ -243,6 +243,10 @@ class History:
             ids, matrix = vectors("call")
             self.call_vectors = {cid: matrix[row] for row, cid in enumerate(ids)}
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What a snapshot stores: everything but the analyzer, which the reader gives back."""
+        return {name: value for name, value in self.__dict__.items() if name != "analyzer"}
+
     def __len__(self) -> int:
         return len(self.org_ids)
 

@@ -14,7 +14,7 @@ from samverkan.match.consortium import ConsortiumBuilder
 from samverkan.match.partners import History, PartnerFilters, PartnerFinder, call_text, reasons
 from samverkan.match.profile import organisation_profile
 from samverkan.search.analysis import UnsupportedLanguage
-from samverkan.search.dense import embed_query, load_vectors
+from samverkan.search.dense import embed_query
 from samverkan.search.service import QueryError, SearchService
 
 
@@ -23,19 +23,23 @@ class PartnerService:
         self.searcher = searcher
         self.max_limit = max_limit
         self._lock = threading.Lock()
-        self._finder: tuple[tuple[str, int], PartnerFinder] | None = None
+        self._finder: PartnerFinder | None = None
 
     def finder(self) -> PartnerFinder:
-        """The finder over the whole history; rebuilt when the catalogue or its vectors change."""
+        """The finder over the whole history, of the catalogue's current revision."""
         s = self.searcher
-        key = (s.revision(), s._stored_vectors("call", "project"))
-        with budget.exempt(), self._lock:
-            if self._finder is None or self._finder[0] != key:
-                vectors = (lambda kind: load_vectors(s.engine, kind, s.model)) if key[1] else None
-                with Session(s.engine) as session:
-                    history = History(session, s.analyzer, vectors)
-                self._finder = (key, PartnerFinder(history, embed=lambda text: embed_query(s.embedder, text)))
-            return self._finder[1]
+
+        def build() -> History:
+            with Session(s.engine) as session:
+                return History(session, s.analyzer, s.vector_source())
+
+        with budget.exempt():
+            history = s.snapshot().part(s.dense_part("history"), build)
+        with self._lock:
+            if self._finder is None or self._finder.history is not history:
+                history.analyzer = s.analyzer  # not stored with the history
+                self._finder = PartnerFinder(history, embed=lambda text: embed_query(s.embedder, text))
+            return self._finder
 
     def partners(
         self,

@@ -20,8 +20,10 @@ from __future__ import annotations
 import functools
 import tomllib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
 import Stemmer
 
@@ -102,12 +104,25 @@ class Glossary:
         return cls(data.get("sv_en", {}), data.get("parts", {}).get("words", []))
 
 
-class Analyzer:
-    """Turns text into stemmed index terms (documents) or weighted, expanded terms (queries)."""
+def language_model() -> tuple[Any, ...]:
+    """py3langid's bundled model, as its ``LanguageIdentifier`` takes it (~0.5 s to unpack)."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+    from py3langid.modelio import load_model
 
-    def __init__(self, glossary: Glossary | None = None) -> None:
+    return tuple(load_model(MODEL_DIR / MODEL_FILE))
+
+
+class Analyzer:
+    """Turns text into stemmed index terms (documents) or weighted, expanded terms (queries).
+
+    ``model`` gives the language identifier's model: by default unpacked from py3langid's
+    file, or read from where it was kept unpacked (the snapshot folder, see ``SearchService``).
+    """
+
+    def __init__(self, glossary: Glossary | None = None, model: Callable[[], tuple[Any, ...]] = language_model) -> None:
         self.glossary = glossary or Glossary.bundled()
         self._stemmers = {"sv": Stemmer.Stemmer("swedish"), "en": Stemmer.Stemmer("english")}
+        self._model = model
         self._identifier = None
         sv = self._stemmers["sv"]
         en = self._stemmers["en"]
@@ -153,9 +168,10 @@ class Analyzer:
 
     def _classifier(self):
         if self._identifier is None:
-            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+            from py3langid.langid import LanguageIdentifier
 
-            identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+            ptc, pc, classes, nextmove, row, output = self._model()
+            identifier = LanguageIdentifier(ptc, pc, classes, nextmove, output, norm_probs=True, tk_row=row)
             identifier.set_languages(list(CANDIDATES))
             self._identifier = identifier
         return self._identifier

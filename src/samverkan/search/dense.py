@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -21,8 +21,9 @@ import numpy as np
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.orm import Session
 
-from samverkan.catalogue.hubs import shown_hubs
-from samverkan.db.models import Call, Embedding, Platform, Project, Solution
+from samverkan.db import revision
+from samverkan.db.models import Embedding
+from samverkan.search.documents import TEXTS
 
 WINDOW_WORDS = 120
 MAX_WINDOWS = 3
@@ -102,48 +103,6 @@ def normalise(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.where(norms == 0, 1, norms)
 
 
-# --------------------------------------------------------------------------- record texts
-
-
-def _join(*parts: str | None) -> str:
-    return "\n".join(p for p in parts if p)
-
-
-def _call_texts(session: Session) -> Iterator[tuple[str, str]]:
-    for c in session.execute(select(Call)).scalars():
-        yield c.id, _join(c.title, c.keywords, c.description)
-
-
-def _project_texts(session: Session) -> Iterator[tuple[str, str]]:
-    for p in session.execute(select(Project).where(Project.title.is_not(None))).scalars():
-        yield p.id, _join(p.title, p.objective)
-
-
-def _hub_texts(session: Session) -> Iterator[tuple[str, str]]:
-    """Each hub once, as shown (a record linked to another is not shown, so not embedded)."""
-    for h in shown_hubs(session):
-        yield h["id"], _join(h["name"], ", ".join(h["sectors"]), h["description"])
-
-
-def _platform_texts(session: Session) -> Iterator[tuple[str, str]]:
-    for p in session.execute(select(Platform)).scalars():
-        yield p.id, _join(p.name, ", ".join(p.topics), p.purpose_en)
-
-
-def _solution_texts(session: Session) -> Iterator[tuple[str, str]]:
-    for s in session.execute(select(Solution)).scalars():
-        yield s.id, _join(s.name, s.primary_sector, s.technology, s.description)
-
-
-TEXTS: dict[str, Callable[[Session], Iterable[tuple[str, str]]]] = {
-    "call": _call_texts,
-    "project": _project_texts,
-    "hub": _hub_texts,
-    "platform": _platform_texts,
-    "solution": _solution_texts,
-}
-
-
 # --------------------------------------------------------------------------- the store
 
 
@@ -201,6 +160,7 @@ def embed_catalogue(
                             computed_at=now,
                         )
                     )
+                revision.bump_vectors(session)
             report.embedded += len(batch)
             if progress:
                 progress(len(batch))
@@ -214,6 +174,7 @@ def embed_catalogue(
                             Embedding.record_id.in_(gone[start : start + 500]),
                         )
                     )
+                revision.bump_vectors(session)
             report.removed = len(gone)
         reports.append(report)
     return reports
@@ -342,5 +303,7 @@ def import_vectors(engine: Engine, path: Path) -> EmbedReport:
             )
         for start in range(0, len(rows), 1000):
             session.execute(insert(Embedding), rows[start : start + 1000])
+        if rows or stale:
+            revision.bump_vectors(session)
         report.embedded = len(rows)
     return report
