@@ -125,7 +125,8 @@ def test_a_later_process_reads_every_part_of_the_demo_back_and_answers_the_same(
             app.close()
 
     first, built, loaded = run()
-    assert loaded == [] and "call-finder-multilingual-e5-small-q4" in built and "history-multilingual-e5-small-q4" in built
+    assert loaded == []
+    assert "call-finder-multilingual-e5-small-q4" in built and "history-multilingual-e5-small-q4" in built
     second, built_again, loaded_again = run()
     assert built_again == [] and sorted(loaded_again) == sorted(built)
     assert second == first

@@ -57,9 +57,7 @@ def answers(app: Any) -> list[dict[str, Any]]:
     out = []
     for query in queries():
         answer = app.search(query, limit=10)
-        out.append(
-            {"query": query, "results": [[r["kind"], r["id"], r["score"]] for r in answer["results"]]}
-        )
+        out.append({"query": query, "results": [[r["kind"], r["id"], r["score"]] for r in answer["results"]]})
     return out
 
 
