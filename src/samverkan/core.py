@@ -29,6 +29,7 @@ from samverkan.match.partners import PartnerFilters
 from samverkan.match.service import PartnerService
 from samverkan.search import SearchService
 from samverkan.search.filters import Filters
+from samverkan.search.service import Answer
 from samverkan.settings import Settings
 
 
@@ -110,7 +111,7 @@ class Samverkan:
         status: str = CURRENT,
         limit: int = 10,
         filters: Filters | None = None,
-    ) -> dict[str, Any]:
+    ) -> Answer:
         answer = self.searcher.search(query, kind=kind, status=status, limit=limit, filters=filters)
         if kind in (None, "call"):
             answer["calls_as_of"] = self.calls_freshness()
@@ -160,7 +161,7 @@ class Samverkan:
         with Session(self.engine) as session:
             out = hubs.hub_detail(session, hub_id)
         shown = out["same_as"] or hub_id
-        placed = next((r for r in self.searcher.records("hub") if r["id"] == shown), {})
+        placed = self.searcher.record("hub", shown) or {}
         out["nuts"] = placed.get("region")
         out["nuts_name"] = placed.get("region_name")
         out["similar"] = []

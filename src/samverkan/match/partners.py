@@ -16,8 +16,8 @@ few measurable signals, computed for all organisations at once with numpy:
 - ``projects``, ``recent``: how active it is, and how lately;
 - ``lead_country``, ``new_country``, ``new_role``: where and what it adds to the team.
 
-The score is a weighted sum of the signals (``WEIGHTS``: a logistic regression fitted on the
-development split by ``samverkan eval-partners --fit``). Duplicate organisations (the same
+The score is a weighted sum of the signals (``WEIGHTS``: tuned on the development split by
+coordinate ascent on recall@20, ``samverkan eval-partners --fit``). Duplicate organisations (the same
 organisation under its PIC and under a name hash) are merged before anything is counted.
 """
 
@@ -130,6 +130,36 @@ class Partner:
     signals: dict[str, float]
 
 
+ORG_FIELDS = ("id", "name", "short_name", "country", "activity_type", "sme", "city", "region")
+
+
+def _organisations(session: Session) -> list[dict[str, Any]]:
+    """Every organisation with what the history keeps of it, placed in its NUTS region."""
+    places = load_places(session)
+    out = []
+    for o in session.execute(select(Organisation).order_by(Organisation.id)).scalars():
+        place = places.locate(o.country, o.nuts_code, o.lat, o.lon, o.city)
+        out.append(
+            {"id": o.id, "name": o.name, "short_name": o.short_name, "country": o.country,
+             "activity_type": o.activity_type, "sme": o.sme, "city": o.city,
+             "region": place.nuts if place else None, "same_as": o.same_as_id}
+        )  # fmt: skip
+    return out
+
+
+def _canonical(by_id: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Each organisation's canonical id: where its ``same_as`` chain ends (cycles stop)."""
+    same_as = {oid: o["same_as"] for oid, o in by_id.items() if o.get("same_as")}
+    canonical = {}
+    for oid in by_id:
+        target, seen = oid, set()
+        while target in same_as and target not in seen:
+            seen.add(target)
+            target = same_as[target]
+        canonical[oid] = target
+    return canonical
+
+
 class History:
     """Who worked with whom on which project, duplicates merged, some projects hidden."""
 
@@ -140,74 +170,79 @@ class History:
         vectors: VectorSource | None = None,
         exclude: frozenset[str] = frozenset(),
         terms_cache: dict[str, list[str]] | None = None,
+        organisations: Sequence[dict[str, Any]] | None = None,
     ) -> None:
+        """The history of every project but those in ``exclude``. ``organisations`` are the
+        organisation records as search has them (placed, with ``same_as``); read and placed here
+        when not given."""
         self.analyzer = analyzer
-        canonical: dict[str, str] = {}
-        rows = session.execute(select(Organisation).order_by(Organisation.id)).scalars().all()
-        same_as = {o.id: o.same_as_id for o in rows if o.same_as_id}
-        for o in rows:
-            target, seen = o.id, set()
-            while target in same_as and target not in seen:
-                seen.add(target)
-                target = same_as[target]
-            canonical[o.id] = target
-        self.canonical = canonical
-        by_id = {o.id: o for o in rows}
-
+        by_id = {o["id"]: o for o in (organisations if organisations is not None else _organisations(session))}
+        self.canonical = _canonical(by_id)
         projects = {
             p.id: p for p in session.execute(select(Project).order_by(Project.id)).scalars() if p.id not in exclude
         }
-        pairs: dict[tuple[str, str], bool] = {}  # (project, organisation) → coordinator
+        pairs = self._participations(session, projects)
+        self.project_ids = sorted({p for p, _ in pairs})
+        self.org_ids = sorted({o for _, o in pairs if o in by_id})
+        self.project_at = {p: i for i, p in enumerate(self.project_ids)}
+        self.org_at = {o: i for i, o in enumerate(self.org_ids)}
+        self.orgs: list[dict[str, Any]] = [{k: by_id[o][k] for k in ORG_FIELDS} for o in self.org_ids]
+        self.countries = np.array([o["country"] or "" for o in self.orgs])
+        self.roles = np.array([o["activity_type"] or "" for o in self.orgs])
+        self._graph(pairs, projects)
+        self._call_projects(session)
+        self.index = self._project_index(projects, analyzer, terms_cache)
+        self.project_vectors: np.ndarray | None = None
+        self.call_vectors: dict[str, np.ndarray] = {}
+        if vectors is not None:
+            self._vectors(vectors)
+
+    @classmethod
+    def from_snapshot(
+        cls, session: Session, organisations: Sequence[dict[str, Any]], analyzer: Analyzer, vectors: VectorSource | None
+    ) -> History:
+        """The whole history, on the organisation records of the catalogue's snapshot (search's,
+        placed once) instead of reading and placing every organisation again."""
+        records = [
+            {"id": r["id"], "name": r["title"], **{k: r.get(k) for k in ORG_FIELDS[2:]}, "same_as": r.get("same_as")}
+            for r in organisations
+        ]
+        return cls(session, analyzer, vectors, organisations=records)
+
+    def _participations(self, session: Session, projects: dict[str, Project]) -> dict[tuple[str, str], bool]:
+        """(project, canonical organisation) → whether it coordinated, for the projects kept."""
+        pairs: dict[tuple[str, str], bool] = {}
         for project_id, organisation_id, role in session.execute(
             select(Participation.project_id, Participation.organisation_id, Participation.role)
         ):
             if project_id in projects:
-                key = (project_id, canonical.get(organisation_id, organisation_id))
+                key = (project_id, self.canonical.get(organisation_id, organisation_id))
                 pairs[key] = pairs.get(key, False) or role in COORDINATOR_ROLES
-        used_projects = sorted({p for p, _ in pairs})
-        used_orgs = sorted({o for _, o in pairs if o in by_id})
-        self.project_ids = used_projects
-        self.org_ids = used_orgs
-        self.project_at = {p: i for i, p in enumerate(used_projects)}
-        self.org_at = {o: i for i, o in enumerate(used_orgs)}
-        places = load_places(session)
-        self.orgs: list[dict[str, Any]] = []
-        for oid in used_orgs:
-            o = by_id[oid]
-            place = places.locate(o.country, o.nuts_code, o.lat, o.lon, o.city)
-            self.orgs.append(
-                {
-                    "id": o.id,
-                    "name": o.name,
-                    "short_name": o.short_name,
-                    "country": o.country,
-                    "activity_type": o.activity_type,
-                    "sme": o.sme,
-                    "city": o.city,
-                    "region": place.nuts if place else None,
-                }
-            )
-        self.countries = np.array([o["country"] or "" for o in self.orgs])
-        self.roles = np.array([o["activity_type"] or "" for o in self.orgs])
+        return pairs
+
+    def _graph(self, pairs: dict[tuple[str, str], bool], projects: dict[str, Project]) -> None:
+        """The participations as flat arrays, and what follows per project and organisation."""
         kept = sorted((self.project_at[p], self.org_at[o], c) for (p, o), c in pairs.items() if o in self.org_at)
         self.part_project = np.array([p for p, _, _ in kept], dtype=np.int64)
         self.part_org = np.array([o for _, o, _ in kept], dtype=np.int64)
         self.part_coordinator = np.array([c for _, _, c in kept], dtype=bool)
-        n_orgs, n_projects = len(used_orgs), len(used_projects)
+        n_orgs, n_projects = len(self.org_ids), len(self.project_ids)
         self.project_size = np.bincount(self.part_project, minlength=n_projects).astype(np.float64)
         self.org_projects = np.bincount(self.part_org, minlength=n_orgs).astype(np.float64)
         self.coordinated = np.bincount(self.part_org, weights=self.part_coordinator, minlength=n_orgs)
-        years = np.array([_year(projects[p]) for p in used_projects], dtype=np.float64)
+        years = np.array([_year(projects[p]) for p in self.project_ids], dtype=np.float64)
         self.project_year = years
         last = np.zeros(n_orgs)
         np.maximum.at(last, self.part_org, np.nan_to_num(years[self.part_project], nan=0.0))
         self.last_year = last
-        self.project_titles = [projects[p].acronym or projects[p].title or p for p in used_projects]
+        self.project_titles = [projects[p].acronym or projects[p].title or p for p in self.project_ids]
         schemes: dict[str, list[float]] = {}
-        for i, p in enumerate(used_projects):
+        for i, p in enumerate(self.project_ids):
             schemes.setdefault((projects[p].funding_scheme or "").upper(), []).append(self.project_size[i])
         self.scheme_sizes = {scheme: np.array(sizes) for scheme, sizes in schemes.items()}  # organisations per project
 
+    def _call_projects(self, session: Session) -> None:
+        """The projects of each call and of each strand of calls."""
         self.topics: dict[str, list[int]] = {}
         self.families: dict[str, list[int]] = {}
         for project_id, call_id in session.execute(select(ProjectTopic.project_id, ProjectTopic.call_id)):
@@ -216,32 +251,35 @@ class History:
                 self.topics.setdefault(call_id, []).append(at)
                 self.families.setdefault(call_strand(call_id), []).append(at)
 
-        cache = terms_cache if terms_cache is not None else {}
+    def _project_index(
+        self, projects: dict[str, Project], analyzer: Analyzer, cache: dict[str, list[str]] | None
+    ) -> LexicalIndex:
+        """BM25 over the projects' titles (twice) and objectives; texts analysed once per cache."""
+        memo = cache if cache is not None else {}
 
         def analyse(text: str) -> list[str]:
-            terms = cache.get(text)
+            terms = memo.get(text)
             if terms is None:
-                terms = cache[text] = analyzer.index_terms(text)
+                terms = memo[text] = analyzer.index_terms(text)
             return terms
 
-        self.index = LexicalIndex.build(
-            ([(projects[p].title, 2), (projects[p].objective, 1)] for p in used_projects), analyse=analyse
+        return LexicalIndex.build(
+            ([(projects[p].title, 2), (projects[p].objective, 1)] for p in self.project_ids), analyse=analyse
         )
-        self.project_vectors: np.ndarray | None = None
-        self.call_vectors: dict[str, np.ndarray] = {}
-        if vectors is not None:
-            ids, matrix = vectors("project")
-            if len(ids):
-                full = np.zeros((n_projects, matrix.shape[1]), dtype=np.float32)
-                self.has_vector = np.zeros(n_projects, dtype=bool)
-                for row, pid in enumerate(ids):
-                    at = self.project_at.get(pid)
-                    if at is not None:
-                        full[at] = matrix[row]
-                        self.has_vector[at] = True
-                self.project_vectors = full
-            ids, matrix = vectors("call")
-            self.call_vectors = {cid: matrix[row] for row, cid in enumerate(ids)}
+
+    def _vectors(self, vectors: VectorSource) -> None:
+        ids, matrix = vectors("project")
+        if len(ids):
+            full = np.zeros((len(self.project_ids), matrix.shape[1]), dtype=np.float32)
+            self.has_vector = np.zeros(len(self.project_ids), dtype=bool)
+            for row, pid in enumerate(ids):
+                at = self.project_at.get(pid)
+                if at is not None:
+                    full[at] = matrix[row]
+                    self.has_vector[at] = True
+            self.project_vectors = full
+        ids, matrix = vectors("call")
+        self.call_vectors = {cid: matrix[row] for row, cid in enumerate(ids)}
 
     def __getstate__(self) -> dict[str, Any]:
         """What a snapshot stores: everything but the analyzer, which the reader gives back."""
@@ -389,7 +427,6 @@ class PartnerFinder:
         self.history = history
         self.weights = weights or WEIGHTS
         self.embed = embed
-        self._calls: dict[str, tuple[str, str | None]] = {}
 
     def team(self, members: Sequence[str]) -> Team:
         h = self.history

@@ -30,8 +30,9 @@ class PartnerService:
         s = self.searcher
 
         def build() -> History:
+            organisations = s.records("organisation")  # placed once, in the same snapshot
             with Session(s.engine) as session:
-                return History(session, s.analyzer, s.vector_source())
+                return History.from_snapshot(session, organisations, s.analyzer, s.vector_source())
 
         with budget.exempt():
             history = s.snapshot().part(s.dense_part("history"), build)

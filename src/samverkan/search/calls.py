@@ -31,10 +31,13 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from samverkan.catalogue.calls import CURRENT, Timing, on_day
 from samverkan.catalogue.programmes import call_family
 from samverkan.db.models import Project, ProjectTopic
-from samverkan.search.analysis import Analyzer
+from samverkan.search import reasons
+from samverkan.search.analysis import Analysed, Analyzer
 from samverkan.search.dense import normalise, top_k
+from samverkan.search.filters import facets
 from samverkan.search.lexical import Hit, LexicalIndex
 
 LEXICAL = ("title", "text", "projects")
@@ -293,6 +296,36 @@ class CallFinder:
             for i, doc in enumerate(best)
         ]
 
+    def answer(
+        self,
+        analysed: Analysed,
+        query_vector: Callable[[], np.ndarray],
+        allowed: set[int] | None,
+        timings: list[Timing],
+        status: str,
+        limit: int,
+    ) -> tuple[list[dict[str, Any]], dict[str, dict[str, int]]]:
+        """The ``limit`` calls most relevant to a query, as they stand on the day of ``timings``,
+        with their reasons, and the facet counts among the best ``CANDIDATES``. With
+        ``status=current``, the open ones among them come first. ``query_vector`` embeds the
+        query when first called (only if calls have vectors)."""
+        vector = query_vector() if self.has_vectors else None
+        matches = self.find(
+            analysed.terms, vector, allowed, max(limit, CANDIDATES), language=analysed.language, explain=limit
+        )
+        counts = facets("call", (on_day(self.records[m.doc], timings[m.doc]) for m in matches))
+        best = matches[:limit]  # the most relevant; of those, what one can apply to now first
+        if status == CURRENT:
+            best.sort(key=lambda m: timings[m.doc].status != "open")
+        results = []
+        for match in best:
+            record = on_day(self.records[match.doc], timings[match.doc])
+            found = match_reasons(match, record, analysed)
+            results.append(
+                {"kind": "call", **record, "score": round(match.score, 4), "why": reasons.why(found), "reasons": found}
+            )
+        return results, counts
+
     def closest_project(self, doc: int, terms: dict[str, float], vector: np.ndarray | None) -> dict[str, Any] | None:
         """The funded project of call ``doc`` most similar to the query (by meaning if possible)."""
         rows = self.funded_by.get(doc)
@@ -305,6 +338,20 @@ class CallFinder:
         allowed = set(rows)
         hit = next(iter(self.projects.search(terms, allowed=allowed, limit=1)), None)
         return self.project_info[hit.doc] if hit else None
+
+
+def match_reasons(match: CallMatch, record: dict[str, Any], analysed: Analysed) -> list[reasons.Reason]:
+    """Why a call was found: the words, the meaning, its closest funded project, its deadline."""
+    found = []
+    if match.matched:
+        found.append(reasons.matched(analysed.origin[t] for t in match.matched))
+    if match.cosine is not None:
+        found.append(reasons.meaning(match.cosine))
+    if match.project:
+        found.append(reasons.similar_project(match.project))
+    if record.get("deadline"):
+        found.append(reasons.deadline(record["deadline"]))
+    return found
 
 
 def fuse(

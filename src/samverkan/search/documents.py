@@ -10,7 +10,7 @@ embedded texts (``TEXTS``) are shorter: a record's name, topics and description.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -38,9 +38,17 @@ from samverkan.search.names import Name, build_name_index
 
 @dataclass
 class KindIndex:
+    """The records of one kind (sorted by id), their BM25 index and their names' index."""
+
     index: LexicalIndex
     records: list[dict[str, Any]]
     names: LexicalIndex | None = None  # the records' names, folded (search/names.py)
+    position: dict[str, int] = field(default_factory=dict)  # record id → document
+
+    def record(self, record_id: str) -> dict[str, Any] | None:
+        """The record with this id, if any (a lookup, not a scan)."""
+        at = self.position.get(record_id)
+        return None if at is None else self.records[at]
 
 
 # kind → function yielding (record, [(text, weight), …]); record has id, title and extras
@@ -254,14 +262,21 @@ LOADERS: dict[str, Loader] = {
 }
 
 
-def build_kind_index(loaded, analyzer: Analyzer) -> KindIndex:
+def build_kind_index(
+    loaded: Iterable[tuple[dict[str, Any], list[tuple[str | None, int]]]], analyzer: Analyzer
+) -> KindIndex:
     """Index (record, fields) pairs from a loader."""
     records, docs = [], []
     # sorted here, not by the database: collations differ, results must not (SQLite = PostgreSQL)
     for record, fields in sorted(loaded, key=lambda pair: pair[0]["id"]):
         records.append(record)
         docs.append(fields)
-    return KindIndex(LexicalIndex.build(docs, analyse=analyzer.index_terms), records, build_name_index(docs))
+    return KindIndex(
+        LexicalIndex.build(docs, analyse=analyzer.index_terms),
+        records,
+        build_name_index(docs),
+        {record["id"]: i for i, record in enumerate(records)},
+    )
 
 
 # --------------------------------------------------------------------------- embedded texts

@@ -9,29 +9,40 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import numpy as np
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from samverkan import budget
-from samverkan.catalogue.calls import CHOICES, CURRENT, Timing, by_status, call_timings, on_day, wanted
+from samverkan.catalogue.calls import CHOICES, CURRENT, Timing, by_status, call_timings, wanted
 from samverkan.catalogue.places import Places, load_places
 from samverkan.catalogue.snapshot import Snapshot, Snapshots
 from samverkan.errors import SamverkanError
-from samverkan.search import reasons
+from samverkan.search import hybrid
 from samverkan.search.analysis import Analysed, Analyzer, UnsupportedLanguage, language_model
-from samverkan.search.calls import CallFinder, CallMatch, VectorSource
-from samverkan.search.dense import RRF_K, E5Embedder, Embedder, by_score, embed_query, load_vectors, rrf_scores, top_k
+from samverkan.search.calls import CallFinder, VectorSource
+from samverkan.search.dense import E5Embedder, Embedder, embed_query, load_vectors
 from samverkan.search.documents import LOADERS, TEXTS, KindIndex, build_kind_index, call_documents
-from samverkan.search.filters import FilterError, Filters, facets
-from samverkan.search.names import matched_names, name_scores, query_names
-from samverkan.search.reasons import why
-
-CANDIDATES = 100  # per method, before fusion
+from samverkan.search.filters import FilterError, Filters
 
 KINDS = ("call", "organisation", "hub", "platform", "working_group", "solution", "project")
+
+
+class Answer(TypedDict):
+    """What a search answers (the API's JSON; results carry their kind's own fields too).
+    ``calls_as_of`` (how current the calls are) is added by :class:`samverkan.core.Samverkan`."""
+
+    query: str
+    language: str
+    kind: str | None
+    status: str
+    today: str
+    filters: dict[str, bool | str]
+    results: list[dict[str, Any]]
+    facets: dict[str, dict[str, dict[str, int]]]
+    calls_as_of: NotRequired[dict[str, Any]]
 
 
 class QueryError(SamverkanError):
@@ -106,8 +117,7 @@ class SearchService:
 
         def build() -> tuple[list[int], np.ndarray] | None:
             ids, matrix = load_vectors(self.engine, kind, self.model)
-            position = {record["id"]: i for i, record in enumerate(built.records)}
-            keep = [(row, position[record_id]) for row, record_id in enumerate(ids) if record_id in position]
+            keep = [(row, built.position[i]) for row, i in enumerate(ids) if i in built.position]
             return ([doc for _, doc in keep], matrix[[row for row, _ in keep]]) if keep else None
 
         with budget.exempt():
@@ -175,6 +185,10 @@ class SearchService:
             allowed = passing if allowed is None else allowed & passing
         return allowed
 
+    def record(self, kind: str, record_id: str) -> dict[str, Any] | None:
+        """One record of a kind other than calls as search returns it (placed), if it exists."""
+        return self._index(kind, self.snapshot()).record(record_id)
+
     def records(self, kind: str) -> list[dict[str, Any]]:
         """Every record of ``kind`` as search returns it (organisations and hubs placed in
         their NUTS region), for the current catalogue revision. Shared: do not modify."""
@@ -190,16 +204,57 @@ class SearchService:
         limit: int = 10,
         filters: Filters | None = None,
         today: dt.date | None = None,
-    ) -> dict[str, Any]:
+    ) -> Answer:
         """Search ``query``; ``kind=None`` searches every kind, up to ``limit`` results each.
 
         Calls are filtered by their status on ``today`` (default: the ``today`` setting):
         ``status=current`` (the default) gives what one can still apply to, open calls first,
         then those opening later; ``filters`` narrow the kinds they apply to. The answer carries
-        facet counts among each kind's candidates.
+        facet counts among each kind's candidates. With no kind, results come grouped by kind
+        (scores are only comparable within a kind).
         """
         filters = filters or Filters()
         query = (query or "").strip()
+        analysed = self._analysed(query, kind, status, limit)
+        snapshot = self.snapshot()
+        if filters.region is not None:
+            places = self.places(snapshot)
+            if places and filters.region not in places.codes:
+                raise FilterError(f"region {filters.region!r} is not a NUTS 2021 code in the catalogue", "region")
+        vector: list[np.ndarray] = []  # the query embedded once, only if some kind has stored vectors
+
+        def query_vector() -> np.ndarray:
+            if not vector:
+                vector.append(self._embed(query))
+            return vector[0]
+
+        results: list[dict[str, Any]] = []
+        counts: dict[str, dict[str, dict[str, int]]] = {}
+        for k in [kind] if kind else list(KINDS):
+            if k == "call":
+                finder = self.call_finder(snapshot)
+                timings = self.call_timings(today)
+                allowed = self._allowed(k, finder.records, snapshot.key, filters, by_status(timings), status)
+                found, counts[k] = finder.answer(analysed, query_vector, allowed, timings, status, limit)
+            else:
+                built = self._index(k, snapshot)
+                allowed = self._allowed(k, built.records, snapshot.key, filters)
+                vectors = self._vectors(k, built, snapshot)
+                found, counts[k] = hybrid.answer(k, built, vectors, query, analysed, query_vector, allowed, limit)
+            results += found
+        return Answer(
+            query=query,
+            language=analysed.language,
+            kind=kind,
+            status=status,
+            today=(today or self.today()).isoformat(),
+            filters={name: v if isinstance(v, bool | str) else str(v) for name, v in filters.active().items()},
+            results=results,
+            facets=counts,
+        )
+
+    def _analysed(self, query: str, kind: str | None, status: str, limit: int) -> Analysed:
+        """The query, analysed, once the request is known to be answerable (else QueryError)."""
         if not query:
             raise QueryError("the query is empty: describe what you are looking for")
         if len(query) > self.max_query_chars:
@@ -218,113 +273,7 @@ class SearchService:
             ) from exc
         if not analysed.terms:
             raise QueryError("the query has no words to search for")
-        results = []
-        snapshot = self.snapshot()
-        revision = snapshot.key
-        if filters.region is not None:
-            places = self.places(snapshot)
-            if places and filters.region not in places.codes:
-                raise FilterError(f"region {filters.region!r} is not a NUTS 2021 code in the catalogue", "region")
-        query_vector: np.ndarray | None = None  # embedded once, only if some kind has stored vectors
-        facet_counts: dict[str, dict[str, dict[str, int]]] = {}
-        for k in [kind] if kind else list(KINDS):
-            if k == "call":
-                finder = self.call_finder(snapshot)
-                if finder.has_vectors and query_vector is None:
-                    query_vector = self._embed(query)
-                timings = self.call_timings(today)
-                allowed = self._allowed(k, finder.records, revision, filters, by_status(timings), status)
-                matches = finder.find(
-                    analysed.terms,
-                    query_vector,
-                    allowed,
-                    max(limit, CANDIDATES),
-                    language=analysed.language,
-                    explain=limit,
-                )
-                facet_counts[k] = facets(k, (on_day(finder.records[m.doc], timings[m.doc]) for m in matches))
-                best = matches[:limit]  # the most relevant; of those, what one can apply to now first
-                if status == CURRENT:
-                    best.sort(key=lambda m: timings[m.doc].status != "open")
-                for match in best:
-                    record = on_day(finder.records[match.doc], timings[match.doc])
-                    found = _call_reasons(match, record, analysed)
-                    results.append(
-                        {"kind": k, **record, "score": round(match.score, 4), "why": why(found), "reasons": found}
-                    )
-                continue
-            built = self._index(k, snapshot)
-            allowed = self._allowed(k, built.records, revision, filters)
-            named = query_names(query) if built.names is not None else {}
-            boost = name_scores(built.names, named) if built.names is not None and named else None
-            hits = built.index.search(analysed.terms, allowed=allowed, limit=max(limit, CANDIDATES), extra=boost)
-            lexical = {h.doc: h for h in hits}
-            ranking = [h.doc for h in hits]
-            dense: dict[int, float] = {}
-            vectors = self._vectors(k, built, snapshot)
-            if vectors is not None:
-                if query_vector is None:
-                    query_vector = self._embed(query)
-                rows, matrix = vectors
-                with_vector = set(rows)
-                if allowed is not None:  # score only the records the filters let through
-                    keep = [i for i, doc in enumerate(rows) if doc in allowed]
-                    rows, matrix = [rows[i] for i in keep], matrix[keep]
-                for row, cosine in top_k(matrix, query_vector, CANDIDATES):
-                    dense[rows[row]] = cosine
-                scores = rrf_scores([[str(d) for d in ranking], [str(d) for d in dense]])
-                # a record without a vector (imported since the last `samverkan embed`, or with no
-                # text to embed, as a project known by its acronym) has no evidence of meaning
-                # either way: its rank by words stands in for it, or it would rank below every
-                # record with both (a new hub was not even first for its own name)
-                for rank, doc in enumerate(ranking, start=1):
-                    if doc not in with_vector:
-                        scores[str(doc)] += 1.0 / (RRF_K + rank)
-                ranking = [int(d) for d in by_score(scores)]
-            else:
-                scores = {str(h.doc): h.score for h in hits}
-            facet_counts[k] = facets(k, (built.records[doc] for doc in ranking[:CANDIDATES]))
-            for doc in ranking[:limit]:
-                record = built.records[doc]
-                found = []
-                if doc in lexical:
-                    words = [analysed.origin[t] for t in lexical[doc].matched]
-                    if boost is not None and built.names is not None:
-                        words += matched_names(built.names, named, doc)
-                    found.append(reasons.matched(words))
-                if doc in dense:
-                    found.append(reasons.meaning(dense[doc]))
-                if record.get("projects"):
-                    found.append(reasons.projects(record["projects"]))
-                if k in ("hub", "organisation") and (where := reasons.place(record)):
-                    found.append(where)
-                results.append(
-                    {"kind": k, **record, "score": round(scores[str(doc)], 4), "why": why(found), "reasons": found}
-                )
-        # With no kind, results come grouped by kind (scores are only comparable within a kind).
-        return {
-            "query": query,
-            "language": analysed.language,
-            "kind": kind,
-            "status": status,
-            "today": (today or self.today()).isoformat(),
-            "filters": {name: v if isinstance(v, bool | str) else str(v) for name, v in filters.active().items()},
-            "results": results,
-            "facets": facet_counts,
-        }
-
-
-def _call_reasons(match: CallMatch, record: dict[str, Any], analysed: Analysed) -> list[reasons.Reason]:
-    found = []
-    if match.matched:
-        found.append(reasons.matched(analysed.origin[t] for t in match.matched))
-    if match.cosine is not None:
-        found.append(reasons.meaning(match.cosine))
-    if match.project:
-        found.append(reasons.similar_project(match.project))
-    if record.get("deadline"):
-        found.append(reasons.deadline(record["deadline"]))
-    return found
+        return analysed
 
 
 def build_call_finder(

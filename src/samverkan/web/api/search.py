@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -135,7 +136,7 @@ async def search(
             "innovation hub (DIH)."
         ),
     ] = None,
-) -> dict[str, Any]:
+) -> Mapping[str, Any]:
     filters = Filters(
         programme=programme,
         country=country,
