@@ -112,6 +112,16 @@ def language_model() -> tuple[Any, ...]:
     return tuple(load_model(MODEL_DIR / MODEL_FILE))
 
 
+LANGUAGE_CHARS = 2000  # of a catalogue text, read to tell its language
+
+
+def _stop_language(words: list[str]) -> str:
+    """``sv`` if Swedish stop words outnumber English ones among ``words``, else ``en``."""
+    sv = sum(w in STOP["sv"] for w in words)
+    en = sum(w in STOP["en"] for w in words)
+    return "sv" if sv > en else "en"
+
+
 class Analyzer:
     """Turns text into stemmed index terms (documents) or weighted, expanded terms (queries).
 
@@ -177,19 +187,19 @@ class Analyzer:
         return self._identifier
 
     def document_language(self, text: str) -> str:
-        """Cheap detection for long catalogue texts: which stop words dominate."""
-        words = tokens(text[:2000])
-        sv = sum(w in STOP["sv"] for w in words)
-        en = sum(w in STOP["en"] for w in words)
-        return "sv" if sv > en else "en"
+        """Cheap detection for long catalogue texts: which stop words dominate (in the first
+        ``LANGUAGE_CHARS`` characters)."""
+        return _stop_language(tokens(text[:LANGUAGE_CHARS]))
 
     # ------------------------------------------------------------------ documents
 
     def index_terms(self, text: str, language: str | None = None) -> list[str]:
         """Stemmed terms of a document text (stop words dropped, Swedish compounds split)."""
-        language = language or self.document_language(text)
+        found = tokens(text)
+        if language is None:  # a text no longer than the window is tokenised once
+            language = _stop_language(found if len(text) <= LANGUAGE_CHARS else tokens(text[:LANGUAGE_CHARS]))
         stemmer = self._stemmers[language]
-        words = [w for w in tokens(text) if w not in STOP[language]]
+        words = [w for w in found if w not in STOP[language]]
         stems = stemmer.stemWords(words)
         if language != "sv":
             return stems

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from samverkan.catalogue.hubs import hub_names, shown_hubs
-from samverkan.catalogue.places import Place, Places, load_places
+from samverkan.catalogue.places import Place, Places
 from samverkan.catalogue.programmes import PROGRAMME_NAMES
 from samverkan.catalogue.queries import COHESION_PREFIX
 from samverkan.db.models import (
@@ -51,11 +51,12 @@ class KindIndex:
         return None if at is None else self.records[at]
 
 
-# kind → function yielding (record, [(text, weight), …]); record has id, title and extras
-Loader = Callable[[Session], Iterator[tuple[dict[str, Any], list[tuple[str | None, int]]]]]
+# kind → function of (session, places) yielding (record, [(text, weight), …]); record has id,
+# title and extras; organisations and hubs are placed with the snapshot's places (read once)
+Loader = Callable[[Session, Places], Iterator[tuple[dict[str, Any], list[tuple[str | None, int]]]]]
 
 
-def call_documents(session: Session, exclude_projects: frozenset[str] = frozenset()):
+def call_documents(session: Session, places: Places | None = None, exclude_projects: frozenset[str] = frozenset()):
     """A call is described by its own text and by the projects it funded (title, objective)."""
     funded: dict[str, list[str]] = {}
     rows = session.execute(
@@ -93,7 +94,7 @@ def call_documents(session: Session, exclude_projects: frozenset[str] = frozense
         )
 
 
-def _organisations(session: Session):
+def _organisations(session: Session, places: Places):
     """An organisation is described by its name and by what it did: its projects' titles and
     objectives and the titles of the topics that funded them."""
     topics: dict[str, list[str]] = {}
@@ -106,7 +107,6 @@ def _organisations(session: Session):
         pid: (title, objective)
         for pid, title, objective in session.execute(select(Project.id, Project.title, Project.objective))
     }
-    places = load_places(session)
     work: dict[str, list[str]] = {}
     for organisation_id, project_id in session.execute(
         select(Participation.organisation_id, Participation.project_id).distinct()
@@ -148,10 +148,9 @@ def _region(places: Places, place: Place | None) -> dict[str, str | None]:
     return {"region": place.nuts, "region_name": places.names.get(place.nuts), "placed_by": place.how}
 
 
-def _hubs(session: Session):
+def _hubs(session: Session, places: Places):
     """A hub once, as shown (:func:`samverkan.catalogue.hubs.shown_hubs`): found also by the
     names it has in the catalogues that list it again."""
-    places = load_places(session)
     for h in shown_hubs(session):
         record = {
             "id": h["id"],
@@ -176,7 +175,7 @@ def _hubs(session: Session):
         )
 
 
-def _platforms(session: Session):
+def _platforms(session: Session, places: Places | None = None):
     groups: dict[str, list[WorkingGroup]] = {}
     for g in session.execute(select(WorkingGroup).order_by(WorkingGroup.id)).scalars():
         groups.setdefault(g.platform_id, []).append(g)
@@ -195,7 +194,7 @@ def _platforms(session: Session):
         )
 
 
-def _working_groups(session: Session):
+def _working_groups(session: Session, places: Places | None = None):
     """A platform's working group, on its own: what it works on and how to reach it."""
     names = dict(session.execute(select(Platform.id, Platform.name)).all())
     for g in session.execute(select(WorkingGroup).order_by(WorkingGroup.id)).scalars():
@@ -212,7 +211,7 @@ def _working_groups(session: Session):
         )
 
 
-def _solutions(session: Session):
+def _solutions(session: Session, places: Places | None = None):
     for s in session.execute(select(Solution).order_by(Solution.id)).scalars():
         record = {"id": s.id, "title": s.name, "countries": s.countries, "url": s.url}
         yield (
@@ -227,7 +226,7 @@ def _solutions(session: Session):
         )
 
 
-def _projects(session: Session):
+def _projects(session: Session, places: Places | None = None):
     for p in session.execute(select(Project).order_by(Project.id)).scalars():
         record = {
             "id": p.id,

@@ -104,8 +104,9 @@ class SearchService:
 
     def _index(self, kind: str, snapshot: Snapshot) -> KindIndex:
         def build() -> KindIndex:
+            places = self.places(snapshot)
             with Session(self.engine) as session:
-                return build_kind_index(LOADERS[kind](session), self.analyzer)
+                return build_kind_index(LOADERS[kind](session, places), self.analyzer)
 
         with budget.exempt():
             return snapshot.part(f"index-{kind}", build)
@@ -283,5 +284,5 @@ def build_call_finder(
     exclude: frozenset[str] = frozenset(),
 ) -> CallFinder:
     """The call finder over every call, with the projects in ``exclude`` hidden from its evidence."""
-    built = build_kind_index(call_documents(session, exclude), analyzer)
+    built = build_kind_index(call_documents(session, exclude_projects=exclude), analyzer)
     return CallFinder.build(session, built.index, built.records, analyzer, vectors, exclude=exclude)
