@@ -26,7 +26,7 @@ from samverkan.db.models import Call
 from samverkan.importers import ImportReport, import_source
 from samverkan.match.eligibility import eligibility
 from samverkan.match.partners import PartnerFilters
-from samverkan.match.service import PartnerService
+from samverkan.match.service import ConsortiumAnswer, PartnerAnswer, PartnerService
 from samverkan.search import SearchService
 from samverkan.search.filters import Filters
 from samverkan.search.service import Answer
@@ -78,7 +78,7 @@ class Samverkan:
         members: list[str] | None = None,
         limit: int = 20,
         filters: PartnerFilters | None = None,
-    ) -> dict[str, Any]:
+    ) -> PartnerAnswer:
         return self.partner_service.partners(call=call, text=text, members=members, limit=limit, filters=filters)
 
     def consortium(
@@ -88,7 +88,7 @@ class Samverkan:
         locked: list[str] | None = None,
         dropped: list[str] | None = None,
         size: int | None = None,
-    ) -> dict[str, Any]:
+    ) -> ConsortiumAnswer:
         return self.partner_service.consortium(call=call, lead=lead, locked=locked, dropped=dropped, size=size)
 
     def profile(self, organisation_id: str) -> dict[str, Any]:

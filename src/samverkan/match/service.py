@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,30 @@ from samverkan.match.profile import organisation_profile
 from samverkan.search.analysis import UnsupportedLanguage
 from samverkan.search.dense import embed_query
 from samverkan.search.service import QueryError, SearchService
+
+
+class PartnerAnswer(TypedDict):
+    """Who to team up with (the API's JSON): each result an organisation's summary, score and why."""
+
+    call: dict[str, Any] | None
+    text: str | None
+    team: list[dict[str, Any]]
+    filters: dict[str, Any]
+    results: list[dict[str, Any]]
+
+
+class ConsortiumAnswer(TypedDict):
+    """A proposed team for a call (the API's JSON)."""
+
+    call: dict[str, Any]
+    rule: dict[str, Any]
+    needs: dict[str, Any]
+    size: int
+    eligible: bool
+    members: list[dict[str, Any]]
+    dropped: list[str]
+    checks: list[Any]
+    notes: list[str]
 
 
 class PartnerService:
@@ -49,7 +73,7 @@ class PartnerService:
         members: list[str] | None = None,
         limit: int = 20,
         filters: PartnerFilters | None = None,
-    ) -> dict[str, Any]:
+    ) -> PartnerAnswer:
         members = members or []
         text = (text or "").strip() or None
         if call is None and text is None:
@@ -86,13 +110,13 @@ class PartnerService:
                     "why": "; ".join(reasons(finder, team, partner, projects)),
                 }
             )
-        return {
-            "call": call_record,
-            "text": text,
-            "team": [{k: h.orgs[m][k] for k in ("id", "name", "country", "activity_type")} for m in team.members],
-            "filters": (filters or PartnerFilters()).active(),
-            "results": results,
-        }
+        return PartnerAnswer(
+            call=call_record,
+            text=text,
+            team=[{k: h.orgs[m][k] for k in ("id", "name", "country", "activity_type")} for m in team.members],
+            filters=(filters or PartnerFilters()).active(),
+            results=results,
+        )
 
     def consortium(
         self,
@@ -101,7 +125,7 @@ class PartnerService:
         locked: list[str] | None = None,
         dropped: list[str] | None = None,
         size: int | None = None,
-    ) -> dict[str, Any]:
+    ) -> ConsortiumAnswer:
         """A complete team for ``call`` around ``lead``; ``locked`` stay, ``dropped`` never come back."""
         finder = self.finder()
         h = finder.history
@@ -124,7 +148,7 @@ class PartnerService:
         c = proposal.call
         today = of_call(self.searcher.today(), c)
         deadline = today.next_deadline or c.deadline  # the next one, or the last once all have passed
-        return {
+        answer: ConsortiumAnswer = {
             "call": {
                 "id": c.id,
                 "title": c.title,
@@ -146,6 +170,7 @@ class PartnerService:
             "checks": proposal.checks,
             "notes": proposal.notes,
         }
+        return answer
 
     def profile(self, organisation_id: str) -> dict[str, Any]:
         """An organisation's projects, roles, partners over time, countries and fields."""

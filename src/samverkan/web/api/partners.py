@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -78,7 +79,7 @@ async def partners(
     active_since: Annotated[
         int | None, Query(description="Only organisations in a project that started in or after this year.")
     ] = None,
-) -> dict[str, Any]:
+) -> Mapping[str, Any]:
     filters = PartnerFilters(country=country, region=region, org_type=org_type, sme=sme,
                              coordinated=coordinated, active_since=active_since)  # fmt: skip
     return await run_in_threadpool(app.partners, call, text, with_ or [], limit, filters)
@@ -160,7 +161,7 @@ async def consortium(
     size: Annotated[
         int | None, Query(ge=1, le=20, description="Members wanted (default: the typical size for the type of action).")
     ] = None,
-) -> dict[str, Any]:
+) -> Mapping[str, Any]:
     return await run_in_threadpool(app.consortium, call, lead, lock or [], drop or [], size)
 
 
