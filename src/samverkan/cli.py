@@ -7,6 +7,7 @@ import gc
 import json
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -111,8 +112,21 @@ def _make_import_command(source: str, description: str) -> click.Command:
                     source, path, progress=advance, skip_invalid=skip_invalid, as_of=as_of.date() if as_of else None
                 )
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False) if as_json else report.render())
+        if report.changed:
+            _prepare_search(obj)
 
     return command
+
+
+def _prepare_search(obj: Context) -> None:
+    """After the catalogue or its vectors changed: build the new revision's snapshot now and
+    write it, so that the next command or server maps it instead of building it."""
+    if obj.app.settings.snapshot_folder is None:
+        return
+    started = time.perf_counter()
+    with user_errors():
+        obj.app.prepare_snapshot()
+    click.echo(f"search prepared for the new catalogue revision in {time.perf_counter() - started:.1f} s", err=True)
 
 
 for _source, (_module, _description) in SOURCES.items():
@@ -170,7 +184,7 @@ def serve(obj: Context, host: str | None, port: int | None, with_demo: bool, mqt
     if settings.sync_every_hours:
         from samverkan.sync import Scheduler
 
-        scheduler = Scheduler(app.engine, settings, settings.sync_every_hours)
+        scheduler = Scheduler(app.engine, settings, settings.sync_every_hours, after=app.prepare_snapshot)
         scheduler.start()
         stops.append(scheduler.stop)
         click.echo(
@@ -428,15 +442,19 @@ def embed(obj: Context, kinds: tuple[str, ...]) -> None:
     """Compute dense embeddings of new and changed records (resumable; unchanged ones are skipped)."""
     from samverkan.search.dense import TEXTS, E5Embedder, embed_catalogue
 
+    changed = False
     with user_errors():
         embedder = E5Embedder()
         for kind in kinds or tuple(TEXTS):
             with progress_bar(f"embed {kind}", 0) as advance:
                 for report in embed_catalogue(obj.app.engine, embedder, [kind], progress=advance):
+                    changed = changed or bool(report.embedded or report.removed)
                     click.echo(
                         f"{report.kind:<10} records {report.records:>7,}  embedded {report.embedded:>7,}  "
                         f"unchanged {report.unchanged:>7,}  removed {report.removed:>5,}"
                     )
+    if changed:
+        _prepare_search(obj)
 
 
 @main.command("eval")
@@ -493,6 +511,8 @@ def sync(obj: Context, source: str, no_embed: bool, as_json: bool) -> None:
             click.echo(report.render())
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False))
+    if any(r.changed for r in reports):
+        _prepare_search(obj)
     if failed:
         raise click.ClickException(f"not synced: {', '.join(failed)}; the catalogue holds what it had for them")
 

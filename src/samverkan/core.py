@@ -234,12 +234,16 @@ class Samverkan:
         with Session(self.engine) as session:
             return details.municipality_shapes(session, county)
 
-    def warm_up(self) -> None:
-        """Build what the first searches and pages need (indexes, call and partner finders,
-        the embedding model) so that the first visitor does not wait for it."""
-        for kind in ("call", "organisation", "hub", "platform", "solution", "project"):
-            self.searcher.records(kind)
+    def prepare_snapshot(self) -> None:
+        """Build (or map) every part of the current revision's snapshot: each kind's index, the
+        call and partner finders. With snapshot files on, they are written for later processes."""
+        self.searcher.prepare()
         self.partner_service.finder()
+
+    def warm_up(self) -> None:
+        """Build what the first searches and pages need (the snapshot's parts, the embedding
+        model) so that the first visitor does not wait for it."""
+        self.prepare_snapshot()
         if self.settings.search_dense:
             self.searcher.embedder.query("warm up")
         self.warm.set()

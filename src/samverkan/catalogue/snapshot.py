@@ -52,6 +52,7 @@ MAGIC = b"SVSNAP1\n"
 ALIGN = 64
 KEEP = dt.timedelta(hours=1)
 USED = ".used"
+_ABSENT = object()  # no part file to read (a part's value may be None)
 
 # What a part file may name: the classes parts are made of, and what numpy arrays need. A class
 # added to a part must be added here, or its part is built again in every process (a test reads
@@ -175,7 +176,7 @@ class Snapshot:
             if name in self._parts:
                 return self._parts[name]  # type: ignore[no-any-return]
             value = self._read(name)
-            if value is None:
+            if value is _ABSENT:
                 value = build()
                 self.built.append(name)
                 self._write(name, value)
@@ -190,13 +191,13 @@ class Snapshot:
     def _read(self, name: str) -> Any:
         path = self._path(name)
         if path is None or not path.is_file():
-            return None
+            return _ABSENT
         try:
             return load(path)
         except Exception as exc:  # whatever is wrong with the file, the part can be built again
             log.warning("snapshot part %s is damaged and built again: %s", path, exc)
             path.unlink(missing_ok=True)
-            return None
+            return _ABSENT
 
     def _write(self, name: str, value: Any) -> None:
         path = self._path(name)

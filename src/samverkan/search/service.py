@@ -186,6 +186,14 @@ class SearchService:
             allowed = passing if allowed is None else allowed & passing
         return allowed
 
+    def prepare(self) -> None:
+        """Build (or map) every part search reads from the current revision's snapshot."""
+        snapshot = self.snapshot()
+        self.call_finder(snapshot)
+        for kind in KINDS:
+            if kind != "call":
+                self._vectors(kind, self._index(kind, snapshot), snapshot)
+
     def record(self, kind: str, record_id: str) -> dict[str, Any] | None:
         """One record of a kind other than calls as search returns it (placed), if it exists."""
         return self._index(kind, self.snapshot()).record(record_id)

@@ -183,10 +183,19 @@ def _embed(engine: Engine, kinds: tuple[str, ...], bar: ProgressFactory) -> dict
 
 class Scheduler:
     """Runs ``sync all`` every ``hours`` in a daemon thread until :meth:`stop`; a failing
-    source is logged and tried again next time, the others still run."""
+    source is logged and tried again next time, the others still run. ``after`` is called once a
+    round changed the catalogue (``serve`` prepares search for the new revision with it, so no
+    visitor waits for the build)."""
 
-    def __init__(self, engine: Engine, settings: Settings, hours: float, embed: bool = True) -> None:
-        self.engine, self.settings, self.hours, self.embed = engine, settings, hours, embed
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        hours: float,
+        embed: bool = True,
+        after: Callable[[], None] | None = None,
+    ) -> None:
+        self.engine, self.settings, self.hours, self.embed, self.after = engine, settings, hours, embed, after
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sync", daemon=True)
 
@@ -198,6 +207,7 @@ class Scheduler:
 
     def _run(self) -> None:
         while not self._stop.wait(self.hours * 3600):
+            changed = False
             for source in SOURCES:
                 if self._stop.is_set():
                     return
@@ -205,11 +215,17 @@ class Scheduler:
                     if source == "hubs" and not self.settings.sync_hubs_url:
                         continue  # no address given for the EDIH export
                     report = run_sync(self.engine, self.settings, source, embed=self.embed)
+                    changed = changed or report.changed
                     log.info("sync %s: %s", source, "changed" if report.changed else "nothing new")
                 except SamverkanError as exc:
                     log.warning("sync %s failed: %s", source, exc)
                 except Exception:
                     log.exception("sync %s failed", source)
+            if changed and self.after is not None:
+                try:
+                    self.after()
+                except Exception:
+                    log.exception("preparing search after the sync failed (the next search builds it)")
 
 
 __all__ = ["SOURCES", "Scheduler", "SyncReport", "Unreachable", "run_sync"]
