@@ -139,7 +139,7 @@ def load(path: Path) -> Any:
         view = memoryview(mapped)
         buffers = []
         for at, nbytes in header["buffers"]:
-            if start + at + nbytes > size:
+            if at < 0 or nbytes < 0 or start + at + nbytes > size:
                 raise DamagedPart(f"{path.name} is cut short")
             buffers.append(view[start + at : start + at + nbytes])
         body = bytes(mapped[head + length : body_end])
