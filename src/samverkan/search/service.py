@@ -19,7 +19,7 @@ from samverkan import budget
 from samverkan.catalogue.calls import CHOICES, CURRENT, Timing, by_status, call_timings, on_day, wanted
 from samverkan.catalogue.places import Places, load_places
 from samverkan.catalogue.snapshot import Snapshot, Snapshots
-from samverkan.errors import SamverkanError
+from samverkan.errors import QueryError
 from samverkan.search import reasons
 from samverkan.search.analysis import Analysed, Analyzer, UnsupportedLanguage, language_model
 from samverkan.search.calls import CallFinder, CallMatch, VectorSource
@@ -32,10 +32,6 @@ from samverkan.search.reasons import why
 CANDIDATES = 100  # per method, before fusion
 
 KINDS = ("call", "organisation", "hub", "platform", "working_group", "solution", "project")
-
-
-class QueryError(SamverkanError):
-    """The query cannot be answered as asked (empty, too long, unknown kind …)."""
 
 
 class SearchService:
@@ -201,23 +197,30 @@ class SearchService:
         filters = filters or Filters()
         query = (query or "").strip()
         if not query:
-            raise QueryError("the query is empty: describe what you are looking for")
+            raise QueryError("the query is empty: describe what you are looking for", code="empty")
         if len(query) > self.max_query_chars:
-            raise QueryError(f"the query is {len(query):,} characters long; the limit is {self.max_query_chars:,}")
+            raise QueryError(
+                f"the query is {len(query):,} characters long; the limit is {self.max_query_chars:,}",
+                code="too_long",
+                length=len(query),
+                limit=self.max_query_chars,
+            )
         if kind is not None and kind not in KINDS:
-            raise QueryError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+            raise QueryError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}", code="kind", value=kind)
         if status not in CHOICES:
-            raise QueryError(f"unknown status {status!r}; use one of {', '.join(CHOICES)}")
+            raise QueryError(f"unknown status {status!r}; use one of {', '.join(CHOICES)}", code="status", value=status)
         if not 1 <= limit <= self.max_limit:
-            raise QueryError(f"limit must be between 1 and {self.max_limit}")
+            raise QueryError(f"limit must be between 1 and {self.max_limit}", code="limit", limit=self.max_limit)
         try:
             analysed = self.analyzer.analyse_query(query)
         except UnsupportedLanguage as exc:
             raise QueryError(
-                f"the query looks like {exc.language!r}; samverkan understands Swedish and English"
+                f"the query looks like {exc.language!r}; samverkan understands Swedish and English",
+                code="language",
+                language=exc.language,
             ) from exc
         if not analysed.terms:
-            raise QueryError("the query has no words to search for")
+            raise QueryError("the query has no words to search for", code="no_words")
         results = []
         snapshot = self.snapshot()
         revision = snapshot.key
