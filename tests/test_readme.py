@@ -86,3 +86,46 @@ def _cmdline(process: Path) -> bytes:
 def test_every_import_source_is_documented():
     for source in SOURCES:
         assert f"samverkan import {source}" in README, source
+
+
+def cli_commands() -> list[str]:
+    """Every command of the CLI as typed: ``samverkan import cordis``, ``samverkan tenant list``
+    …; a command whose first argument is a choice has each choice as a subcommand
+    (``samverkan sync calls``, ``samverkan show hub``)."""
+    import click
+
+    from samverkan.cli import main
+
+    def walk(command: click.Command, words: list[str]) -> list[str]:
+        if isinstance(command, click.Group):
+            return [line for name, sub in command.commands.items() for line in walk(sub, [*words, name])]
+        first = next((p for p in command.params if isinstance(p, click.Argument)), None)
+        if first is not None and isinstance(first.type, click.Choice):
+            return [" ".join([*words, str(choice)]) for choice in first.type.choices]
+        return [" ".join(words)]
+
+    return walk(main, ["samverkan"])
+
+
+def documented_commands(text: str) -> set[str]:
+    """The command lines the README shows, alternatives spelt out:
+    ``samverkan sync calls\\|cordis ID`` → ``samverkan sync calls ID``, ``samverkan sync cordis ID``."""
+    found: set[str] = set()
+    for match in re.finditer(r"samverkan((?: [a-z][\w-]*(?:\|[a-z][\w-]*)*)+)", text.replace("\\|", "|")):
+        lines = ["samverkan"]
+        for word in match.group(1).split():
+            lines = [f"{line} {choice}" for line in lines for choice in word.split("|")]
+        found.update(lines)
+    return found
+
+
+def test_every_command_and_subcommand_is_in_the_readme():
+    commands = cli_commands()
+    assert "samverkan sync calls" in commands and "samverkan tenant list" in commands
+    documented = documented_commands(README)
+    missing = [c for c in commands if not any(d == c or d.startswith(c + " ") for d in documented)]
+    assert not missing, f"commands missing from README.md: {missing}"
+    assert documented_commands("`samverkan sync calls\\|all [--json]`") == {
+        "samverkan sync calls",
+        "samverkan sync all",
+    }

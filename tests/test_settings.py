@@ -25,6 +25,24 @@ def test_environment_and_explicit_values(monkeypatch):
     assert load_settings(db="sqlite:///x.sqlite").db == "sqlite:///x.sqlite"  # a CLI flag wins
 
 
+def test_a_flag_beats_the_environment_and_a_flag_not_given_leaves_it(monkeypatch, db_url):
+    """The order settings.py states: command-line flag, then environment, then default."""
+    from click.testing import CliRunner
+
+    from samverkan.cli import main
+
+    env = {"SAMVERKAN_DB": "mysql://nowhere"}
+    unflagged = CliRunner().invoke(main, ["stats"], env=env)
+    assert unflagged.exit_code == 1 and "unsupported database URL" in unflagged.output
+    flagged = CliRunner().invoke(main, ["--db", db_url, "stats", "--json"], env=env)
+    assert flagged.exit_code == 0, flagged.output
+    monkeypatch.setenv("SAMVERKAN_PORT", "8123")
+    monkeypatch.delenv("SAMVERKAN_HOST", raising=False)
+    settings = load_settings(port=9000, host=None)  # serve --port 9000, no --host
+    assert (settings.port, settings.host) == (9000, "127.0.0.1")
+    assert load_settings(port=None).port == 8123
+
+
 def test_invalid_values_fail_loudly(monkeypatch):
     with pytest.raises(ValidationError, match="unsupported database URL"):
         load_settings(db="mysql://x")

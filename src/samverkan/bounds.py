@@ -52,6 +52,8 @@ _SUSPECT = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])|[0-9]{19}|[eE][+-]?[0-9]{3}"
 class Unbounded(SamverkanError):
     """An input beyond what samverkan accepts (HTTP 400): the message names the field."""
 
+    code = "out_of_bounds"
+
 
 @dataclass(frozen=True)
 class Limits:

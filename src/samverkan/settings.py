@@ -1,4 +1,13 @@
-"""Typed settings: environment (``SAMVERKAN_*``) > explicit arguments > defaults.
+"""Typed settings. Where a value comes from, first found wins:
+
+1. an explicit argument to :func:`load_settings` — the CLI passes the flags given on its command
+   line (``--db``, and ``serve``'s ``--host``, ``--port``, ``--mqtt-port``), so a flag beats
+   the environment;
+2. the environment variable ``SAMVERKAN_<NAME>``;
+3. the default.
+
+A flag not given (an argument of ``None``) leaves the environment in force. This is the one
+statement of the order; README.md and docs/ point here.
 
 Settings are *built*, never imported as a singleton: the CLI and :func:`samverkan.web.create_app`
 call :func:`load_settings` once and pass the object down.
@@ -246,6 +255,7 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Build settings; explicit ``overrides`` (e.g. from CLI flags) win over the environment."""
+    """Build settings from ``overrides`` (``None`` values ignored), the environment and the
+    defaults, in the order the module's docstring states."""
     clean = {k: v for k, v in overrides.items() if v is not None}
     return Settings(**clean)

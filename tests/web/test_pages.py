@@ -142,14 +142,14 @@ def test_unknown_entities_get_a_friendly_404_in_the_readers_language(client):
         assert sv.status_code == 404 and "Sidan finns inte" in sv.text and "Traceback" not in sv.text
     assert "Page not found" in client.get("/hubs/0", headers=EN).text
     api = client.get("/api/v1/calls/NO-SUCH-CALL")
-    assert api.status_code == 404 and api.json() == {"detail": "no call with id 'NO-SUCH-CALL'"}
+    assert api.status_code == 404 and api.json() == {"detail": "no call with id 'NO-SUCH-CALL'", "code": "not_found"}
 
 
 @pytest.mark.parametrize(
     ("params", "status", "message"),
     [
         ({"q": ""}, 400, "sökrutan är tom"),
-        ({"q": "x" * 20_001}, 400, "högst 20 000 tecken"),
+        ({"q": "x" * 20_001}, 400, "högst 20\xa0000."),
         ({"q": "bonjour je cherche des partenaires pour un projet"}, 400, "svenska och engelska"),
         ({"q": "energi", "kind": "spaceship"}, 400, "ingen sådan resultatsida"),
         ({"q": "energi", "kind": "call", "page": "99"}, 400, "ingen sådan resultatsida"),

@@ -54,7 +54,3 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - tr
     cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged write survives a crash
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
-
-
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"

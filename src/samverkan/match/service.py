@@ -77,19 +77,24 @@ class PartnerService:
         members = members or []
         text = (text or "").strip() or None
         if call is None and text is None:
-            raise QueryError("give a call (call=TOPIC_ID), a need (text=…), or both")
+            raise QueryError("give a call (call=TOPIC_ID), a need (text=…), or both", code="empty")
         if text is not None and len(text) > self.searcher.max_query_chars:
             raise QueryError(
-                f"the text is {len(text):,} characters long; the limit is {self.searcher.max_query_chars:,}"
+                f"the text is {len(text):,} characters long; the limit is {self.searcher.max_query_chars:,}",
+                code="too_long",
+                length=len(text),
+                limit=self.searcher.max_query_chars,
             )
         if not 1 <= limit <= self.max_limit:
-            raise QueryError(f"limit must be between 1 and {self.max_limit}")
+            raise QueryError(f"limit must be between 1 and {self.max_limit}", code="limit", limit=self.max_limit)
         if text is not None:
             try:
                 self.searcher.analyzer.analyse_query(text)
             except UnsupportedLanguage as exc:
                 raise QueryError(
-                    f"the text looks like {exc.language!r}; samverkan understands Swedish and English"
+                    f"the text looks like {exc.language!r}; samverkan understands Swedish and English",
+                    code="language",
+                    language=exc.language,
                 ) from exc
         finder = self.finder()
         h = finder.history

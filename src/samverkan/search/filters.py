@@ -47,6 +47,9 @@ class FilterError(SamverkanError):
     """A filter value that cannot be used (unknown organisation type, reversed dates …);
     ``field`` names the parameter (HTTP 422, with ``field`` as the ``loc`` of the error)."""
 
+    status = 422
+    code = "filter"
+
     def __init__(self, message: str, field: str) -> None:
         super().__init__(message)
         self.field = field

@@ -37,7 +37,7 @@ class LexicalIndex:
         self.vocabulary = vocabulary  # term → term number
         self.offsets = offsets  # postings of term t: [offsets[t], offsets[t + 1])
         self.docs = docs  # int32, ascending within a term
-        self.parts = parts  # float32, tf·(k1+1) / (tf + k1·(1 − b + b·|d|/avgdl))
+        self.parts = parts  # float32, bm25.tf_parts: tf·(k1+1) / (tf + k1·(1 − b + b·|d|/avgdl))
         self.lengths = lengths
 
     @classmethod
@@ -62,8 +62,7 @@ class LexicalIndex:
         tf = np.frombuffer(tfs, dtype=np.float32)[order]
         length = np.frombuffer(lengths, dtype=np.float32).copy()
         avg = float(length.mean()) if len(length) else 0.0
-        norm = bm25.K1 * (1.0 - bm25.B + bm25.B * length[docs] / avg) if avg > 0 else bm25.K1
-        parts = (tf * (bm25.K1 + 1.0) / (tf + norm)).astype(np.float32)
+        parts = bm25.tf_parts(tf, length[docs], avg)
         offsets = np.zeros(len(vocabulary) + 1, dtype=np.int64)
         np.cumsum(np.bincount(terms, minlength=len(vocabulary)), out=offsets[1:])
         return cls(vocabulary, offsets, docs, parts, length)

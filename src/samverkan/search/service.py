@@ -19,7 +19,7 @@ from samverkan import budget
 from samverkan.catalogue.calls import CHOICES, CURRENT, Timing, by_status, call_timings, wanted
 from samverkan.catalogue.places import Places, load_places
 from samverkan.catalogue.snapshot import Snapshot, Snapshots
-from samverkan.errors import SamverkanError
+from samverkan.errors import QueryError
 from samverkan.search import hybrid
 from samverkan.search.analysis import Analysed, Analyzer, UnsupportedLanguage, language_model
 from samverkan.search.calls import CallFinder, VectorSource
@@ -43,10 +43,6 @@ class Answer(TypedDict):
     results: list[dict[str, Any]]
     facets: dict[str, dict[str, dict[str, int]]]
     calls_as_of: NotRequired[dict[str, Any]]
-
-
-class QueryError(SamverkanError):
-    """The query cannot be answered as asked (empty, too long, unknown kind …)."""
 
 
 class SearchService:
@@ -265,23 +261,30 @@ class SearchService:
     def _analysed(self, query: str, kind: str | None, status: str, limit: int) -> Analysed:
         """The query, analysed, once the request is known to be answerable (else QueryError)."""
         if not query:
-            raise QueryError("the query is empty: describe what you are looking for")
+            raise QueryError("the query is empty: describe what you are looking for", code="empty")
         if len(query) > self.max_query_chars:
-            raise QueryError(f"the query is {len(query):,} characters long; the limit is {self.max_query_chars:,}")
+            raise QueryError(
+                f"the query is {len(query):,} characters long; the limit is {self.max_query_chars:,}",
+                code="too_long",
+                length=len(query),
+                limit=self.max_query_chars,
+            )
         if kind is not None and kind not in KINDS:
-            raise QueryError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+            raise QueryError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}", code="kind", value=kind)
         if status not in CHOICES:
-            raise QueryError(f"unknown status {status!r}; use one of {', '.join(CHOICES)}")
+            raise QueryError(f"unknown status {status!r}; use one of {', '.join(CHOICES)}", code="status", value=status)
         if not 1 <= limit <= self.max_limit:
-            raise QueryError(f"limit must be between 1 and {self.max_limit}")
+            raise QueryError(f"limit must be between 1 and {self.max_limit}", code="limit", limit=self.max_limit)
         try:
             analysed = self.analyzer.analyse_query(query)
         except UnsupportedLanguage as exc:
             raise QueryError(
-                f"the query looks like {exc.language!r}; samverkan understands Swedish and English"
+                f"the query looks like {exc.language!r}; samverkan understands Swedish and English",
+                code="language",
+                language=exc.language,
             ) from exc
         if not analysed.terms:
-            raise QueryError("the query has no words to search for")
+            raise QueryError("the query has no words to search for", code="no_words")
         return analysed
 
 

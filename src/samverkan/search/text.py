@@ -1,7 +1,7 @@
-"""Plain text analysis for the lexical index: Unicode-aware lower-cased word tokens.
-
-Language-aware analysis (stemming, compounds, sv↔en glossary) belongs to the matching
-engine; this is the shared baseline.
+"""Word tokens: Unicode-aware, NFKC-normalised and case-folded. What the Swedish and English
+analysis (:mod:`samverkan.search.analysis`) and the folding of names
+(:mod:`samverkan.search.names`) start from, and :class:`~samverkan.search.lexical.LexicalIndex`'s
+default analyser.
 """
 
 from __future__ import annotations
@@ -11,21 +11,7 @@ import unicodedata
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
-STOP_WORDS = frozenset(
-    """a an and are as at be by for from has have in is it of on or that the to was were with
-    och att det som en ett i på för av med till är om de den har inte vi""".split()
-)
-
 
 def tokens(text: str) -> list[str]:
-    """``"Wellcome Trust, LTD."`` → ``["wellcome", "trust", "ltd"]`` (stop words kept)."""
+    """``"Wellcome Trust, LTD."`` → ``["wellcome", "trust", "ltd"]``."""
     return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
-
-
-def query_terms(text: str) -> list[str]:
-    """Distinct query tokens in order, stop words dropped unless nothing else is left."""
-    seen: dict[str, None] = {}
-    for token in tokens(text):
-        seen.setdefault(token, None)
-    terms = [t for t in seen if t not in STOP_WORDS]
-    return terms or list(seen)

@@ -37,6 +37,8 @@ USER_AGENT = "samverkan-sync (+https://github.com/samverkan)"
 class Unreachable(SamverkanError):
     """A source did not answer, or not as expected; nothing was written."""
 
+    code = "unreachable"
+
 
 @dataclass(frozen=True)
 class Download:

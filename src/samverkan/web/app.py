@@ -16,8 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from samverkan.core import Samverkan
-from samverkan.errors import SamverkanError, http_status
-from samverkan.search import QueryError
+from samverkan.errors import QueryError, SamverkanError
 from samverkan.search.filters import FilterError
 from samverkan.settings import Settings, load_settings
 from samverkan.web import dcat, docs, sta
@@ -72,10 +71,11 @@ def create_app(
     web.include_router(sources.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    def answer(request: Request, status: int, detail: str) -> Response:
-        """JSON for the API, a friendly page in the reader's language for everything else."""
+    def answer(request: Request, status: int, detail: str, code: str | None = None) -> Response:
+        """JSON for the API (``{"detail", "code"}``), a friendly page in the reader's language for
+        everything else; chosen by status, the page's wording of a query error by its code."""
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": detail}, status_code=status)
+            return JSONResponse({"detail": detail} if code is None else {"detail": detail, "code": code}, status)
         _ = translations(language(request)).gettext
         if status == 404:
             heading, message = (
@@ -91,21 +91,24 @@ def create_app(
 
     @web.exception_handler(QueryError)
     async def _query_error(request: Request, exc: QueryError) -> Response:
-        return answer(request, 400, str(exc))
+        if request.url.path.startswith("/api/"):
+            return answer(request, exc.status, str(exc), exc.code)
+        return answer(request, exc.status, search_pages.explain_query_error(exc, language(request)), exc.code)
 
     @web.exception_handler(FilterError)
     async def _filter_error(request: Request, exc: FilterError) -> Response:
         if request.url.path.startswith("/api/"):  # as the OpenAPI document says a 422 looks
             problem = {"loc": ["query", exc.field], "msg": str(exc), "type": "value_error"}
-            return JSONResponse({"detail": [problem]}, status_code=422)
-        return answer(request, 422, str(exc))
+            return JSONResponse({"detail": [problem]}, status_code=exc.status)
+        return answer(request, exc.status, str(exc), exc.code)
 
     @web.exception_handler(SamverkanError)
     async def _user_error(request: Request, exc: SamverkanError) -> Response:
-        status = http_status(exc)
-        response = answer(request, status, str(exc))
-        if status == 401:
+        response = answer(request, exc.status, str(exc), exc.code)
+        if exc.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="samverkan"'
+        elif exc.status == 503:
+            response.headers["Retry-After"] = "1"
         return response
 
     @web.exception_handler(HTTPException)

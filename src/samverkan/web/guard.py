@@ -39,7 +39,7 @@ from limits.strategies import SlidingWindowCounterRateLimiter
 from samverkan import budget
 from samverkan.bounds import Unbounded, load_json
 from samverkan.dataspace.tenants import bearer
-from samverkan.errors import SamverkanError
+from samverkan.errors import OverBudget, SamverkanError, TooLarge, Unsupported
 from samverkan.settings import Settings
 
 log = logging.getLogger("samverkan.web")
@@ -113,14 +113,17 @@ class Guard:
         if not path.startswith("/static/"):
             wait = self.limiter.admit(address, token)
             if wait is not None:
-                await _refuse(send, path, 429, f"too many requests; try again in {wait} s", {"retry-after": str(wait)})
+                message = f"too many requests; try again in {wait} s"
+                await _refuse(send, path, 429, "too_many_requests", message, {"retry-after": str(wait)})
                 return
         try:
             if "\x00" in path or b"%00" in scope.get("query_string", b""):
-                raise _Refusal(400, "the address holds a NUL character, which no parameter may contain")
+                raise _Refusal(
+                    400, "nul_character", "the address holds a NUL character, which no parameter may contain"
+                )
             body = await self._body(scope, receive, path, headers)
         except _Refusal as refusal:
-            await _refuse(send, path, refusal.status, refusal.message)
+            await _refuse(send, path, refusal.status, refusal.code, refusal.message)
             return
         await self._serve(scope, receive, send, body, address, token is not None)
 
@@ -129,7 +132,7 @@ class Guard:
         limit = self.settings.sta_max_body_bytes if path.startswith("/sta/") else API_MAX_BODY
         declared = headers.get("content-length", "")
         if declared.isascii() and declared.isdigit() and int(declared) > limit:
-            raise _Refusal(413, f"request body of {int(declared)} bytes; the limit is {limit}")
+            raise _Refusal(413, TooLarge.code, f"request body of {int(declared)} bytes; the limit is {limit}")
         chunks, size = [], 0
         allowed = max(BODY_SECONDS, self.settings.request_budget_seconds)
         deadline = time.monotonic() + allowed
@@ -137,13 +140,13 @@ class Guard:
             try:  # a body trickled in slowly would hold a connection (and a shutdown) for ever
                 message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
             except TimeoutError:
-                raise _Refusal(408, f"the body did not arrive within {allowed:g} s") from None
+                raise _Refusal(408, "body_timeout", f"the body did not arrive within {allowed:g} s") from None
             if message["type"] == "http.disconnect":
-                raise _Refusal(400, "the client went away before sending the whole body")
+                raise _Refusal(400, "incomplete_body", "the client went away before sending the whole body")
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                raise _Refusal(413, f"request body above the limit of {limit} bytes")
+                raise _Refusal(413, TooLarge.code, f"request body above the limit of {limit} bytes")
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
@@ -151,14 +154,16 @@ class Guard:
         if scope["method"] in WRITES and path.startswith(("/api/", "/sta/")) and body.strip():
             media = headers.get("content-type", "").split(";")[0].strip().lower()
             if media != "application/json" and not media.endswith("+json"):
-                raise _Refusal(415, f"send the body as application/json, not {media or 'without a Content-Type'}")
+                raise _Refusal(
+                    415, Unsupported.code, f"send the body as application/json, not {media or 'without a Content-Type'}"
+                )
             try:
                 if len(body) > PARSE_INLINE:  # a large body is parsed beside the event loop
                     scope[BODY] = await anyio.to_thread.run_sync(load_json, body, "body", self.settings.json_max_depth)
                 else:
                     scope[BODY] = load_json(body, "body", self.settings.json_max_depth)
             except Unbounded as exc:
-                raise _Refusal(400, str(exc)) from None
+                raise _Refusal(exc.status, exc.code, str(exc)) from None
         return body
 
     async def _serve(
@@ -203,26 +208,30 @@ class Guard:
                     raise
                 log.warning("%s %s stopped: its budget was spent", scope["method"], scope["path"])
                 message = "the request was stopped: it ran out of time"
-                await _refuse(send, scope["path"], 503, message, {"retry-after": "1"})
+                await _refuse(send, scope["path"], 503, OverBudget.code, message, {"retry-after": "1"})
             finally:
                 watcher.cancel()
 
 
 class _Refusal(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status = status
+        self.code = code
         self.message = message
 
 
-async def _refuse(send: Send, path: str, status: int, message: str, extra: dict[str, str] | None = None) -> None:
+async def _refuse(
+    send: Send, path: str, status: int, code: str, message: str, extra: dict[str, str] | None = None
+) -> None:
     """An error answer in the form of the part of the app asked: SensorThings' error object,
-    the API's ``{"detail"}``, or plain text for pages."""
+    the API's ``{"detail", "code"}`` (``code`` as :mod:`samverkan.errors` names it), or plain
+    text for pages."""
     if path.startswith("/sta/"):
         payload = json.dumps({"code": status, "type": "error", "message": message}).encode()
         media = b"application/json"
     elif path.startswith("/api/"):
-        payload = json.dumps({"detail": message}).encode()
+        payload = json.dumps({"detail": message, "code": code}).encode()
         media = b"application/json"
     else:
         payload = message.encode()

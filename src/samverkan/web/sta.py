@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 
 from samverkan.dataspace.model import SETS
 from samverkan.dataspace.tenants import bearer
-from samverkan.errors import OverBudget, SamverkanError, http_status
+from samverkan.errors import SamverkanError
 from samverkan.web.guard import parsed_body
 
 PREFIX = "/sta/v1.1"
@@ -46,8 +46,8 @@ async def answer(request: Request, work: Callable[[], Any], success: Callable[[A
     try:
         result = await run_in_threadpool(work)
     except SamverkanError as exc:
-        response = error(http_status(exc), str(exc))
-        if isinstance(exc, OverBudget):
+        response = error(exc.status, str(exc))
+        if exc.status == 503:
             response.headers["Retry-After"] = "1"
         return response
     return success(result)
@@ -57,7 +57,7 @@ def body_of(request: Request) -> Any:
     """The JSON body, as the guard read, bounded and parsed it (:mod:`samverkan.web.guard`)."""
     body = parsed_body(request.scope)
     if body is None:
-        raise SamverkanError("the request has no body: send a JSON entity")
+        raise SamverkanError("the request has no body: send a JSON entity", code="no_body")
     return body
 
 
@@ -85,7 +85,7 @@ async def resource(request: Request, path: str) -> Response:
         token = token_of(request)
         body = body_of(request) if request.method in ("POST", "PATCH") else None
     except SamverkanError as exc:
-        return error(http_status(exc), str(exc))
+        return error(exc.status, str(exc))
     if request.method == "GET":
         query = dict(request.query_params)
         return await answer(

@@ -1,4 +1,4 @@
-"""``GET /api/v1/partners`` — partner suggestions from project history (see PRODUCT.md)."""
+"""``GET /api/v1/partners`` — partner suggestions from project history (README.md, *HTTP API*)."""
 
 from __future__ import annotations
 

@@ -186,6 +186,12 @@ class Problem(BaseModel):
         description="What was wrong, naming the parameter or field.",
         examples=["body.datastream: 9223372036854775808 is outside the 64-bit whole numbers"],
     )
+    code: str | None = Field(
+        default=None,
+        description="What went wrong, for programs: a short, stable word (`not_found`, `unauthorized`, "
+        "`too_long` …) to decide by; `detail` is prose for people and may be reworded.",
+        examples=["out_of_bounds"],
+    )
 
 
 # the answers any operation of the API may give besides its own (documented for clients and

@@ -1,4 +1,4 @@
-"""``GET /api/v1/search`` — the catalogue search contract (see PRODUCT.md)."""
+"""``GET /api/v1/search`` — the catalogue search contract (README.md, *HTTP API*)."""
 
 from __future__ import annotations
 

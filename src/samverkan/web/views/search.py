@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from samverkan.catalogue.calls import CHOICES, CURRENT
-from samverkan.search import QueryError
+from samverkan.errors import QueryError
 from samverkan.search.filters import FilterError, Filters
 from samverkan.search.service import KINDS
 from samverkan.web.deps import Core
@@ -158,7 +159,7 @@ async def results(request: Request, app: Core) -> HTMLResponse:
         else:
             answer = await run_in_threadpool(app.search, query, None, status, PER_KIND + 1, filters)
     except QueryError as exc:
-        return error(_explain_query_error(str(exc), _))
+        return error(explain_query_error(exc, lang))
     except FilterError as exc:
         return error(str(exc), 422)
 
@@ -235,14 +236,17 @@ async def results(request: Request, app: Core) -> HTMLResponse:
     return render(request, "results.html", context)
 
 
-def _explain_query_error(message: str, _: Any) -> str:
-    """The search's own message, in the reader's language where we know it."""
-    if message.startswith("the query is empty"):
+def explain_query_error(exc: QueryError, lang: str) -> str:
+    """What went wrong with a query, in the reader's language, chosen by the error's ``code``
+    (never by its English message, which is the fallback for a code the pages do not word)."""
+    _ = translations(lang).gettext
+    if exc.code == "empty":
         return _("Describe what you are looking for: the search box is empty.")
-    if message.startswith("the query looks like"):
+    if exc.code == "language":
         return _("samverkan understands Swedish and English; please describe your need in one of them.")
-    if message.startswith("the query has no words"):
+    if exc.code == "no_words":
         return _("The text has no words to search for.")
-    if message.startswith("the query is") and "characters long" in message:
-        return _("The text is too long: at most 20,000 characters.")
-    return message
+    if exc.code == "too_long" and exc.length is not None and exc.limit is not None:
+        numbers = {"length": format_decimal(exc.length, locale=lang), "limit": format_decimal(exc.limit, locale=lang)}
+        return _("The text is too long: %(length)s characters, at most %(limit)s.") % numbers
+    return str(exc)
