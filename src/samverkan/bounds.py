@@ -50,9 +50,15 @@ _SUSPECT = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])|[0-9]{19}|[eE][+-]?[0-9]{3}"
 
 
 class Unbounded(SamverkanError):
-    """An input beyond what samverkan accepts (HTTP 400): the message names the field."""
+    """An input beyond what samverkan accepts (HTTP 400): ``field`` names where, ``reason`` says
+    what is wrong; the message is both, ``"field: reason"``."""
 
     code = "out_of_bounds"
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -96,16 +102,16 @@ def load_json(raw: bytes | bytearray | str, where: str, max_depth: int = Limits.
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
     depth = json_depth(data)
     if depth > max_depth:
-        raise Unbounded(f"{where}: JSON nested {depth} levels deep; at most {max_depth} are accepted")
+        raise Unbounded(where, f"JSON nested {depth} levels deep; at most {max_depth} are accepted")
     try:
         value = json.loads(data, parse_constant=_no_constant)
     except UnicodeDecodeError as exc:
-        raise Unbounded(f"{where}: not UTF-8 text (byte {exc.start + 1})") from None
+        raise Unbounded(where, f"not UTF-8 text (byte {exc.start + 1})") from None
     except json.JSONDecodeError as exc:
         at = f"column {exc.colno}" if b"\n" not in data.rstrip() else f"line {exc.lineno}, column {exc.colno}"
-        raise Unbounded(f"{where}: malformed JSON at {at}: {exc.msg}") from None
+        raise Unbounded(where, f"malformed JSON at {at}: {exc.msg}") from None
     except (ValueError, RecursionError) as exc:  # a constant, or an integer of over 4,300 digits
-        raise Unbounded(f"{where}: {exc}") from None
+        raise Unbounded(where, f"{exc}") from None
     if _SUSPECT.search(data):
         check_values(value, where)
     return value
@@ -136,11 +142,11 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 def check_text(value: str, field: str, max_chars: int | None = None) -> str:
     """``value`` if it is storable text within ``max_chars``; :class:`Unbounded` naming ``field``."""
     if max_chars is not None and len(value) > max_chars:
-        raise Unbounded(f"{field}: {len(value)} characters; at most {max_chars} are accepted")
+        raise Unbounded(field, f"{len(value)} characters; at most {max_chars} are accepted")
     bad = _UNSTORABLE.search(value)
     if bad is not None:
         what = "a NUL character" if bad.group() == "\x00" else "half of a surrogate pair (not Unicode text)"
-        raise Unbounded(f"{field}: holds {what} at character {bad.start() + 1}")
+        raise Unbounded(field, f"holds {what} at character {bad.start() + 1}")
     return value
 
 
@@ -148,27 +154,27 @@ def check_number(value: int | float, field: str) -> int | float:
     """A whole number of 64 bits or a finite float; :class:`Unbounded` naming ``field``."""
     if isinstance(value, int):
         if not INT_MIN <= value <= INT_MAX:
-            raise Unbounded(f"{field}: {_short(value)} is outside the 64-bit whole numbers")
+            raise Unbounded(field, f"{_short(value)} is outside the 64-bit whole numbers")
     elif not math.isfinite(value):
-        raise Unbounded(f"{field}: {value} is not a finite number")
+        raise Unbounded(field, f"{value} is not a finite number")
     return value
 
 
 def check_id(value: Any, field: str, maximum: int = INT_MAX) -> int:
     """An entity id: a whole number from 1 to ``maximum`` (what its table's id column holds)."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Unbounded(f"{field}: expected a whole number")
+        raise Unbounded(field, "expected a whole number")
     if not 1 <= value <= maximum:
-        raise Unbounded(f"{field}: {_short(value)} is not an id (1 … {maximum})")
+        raise Unbounded(field, f"{_short(value)} is not an id (1 … {maximum})")
     return value
 
 
 def whole_number(text: str, field: str, maximum: int = INT_MAX) -> int:
     """A non-negative whole number written in ASCII digits (``"²"`` is a digit to Python, not to us)."""
     if not text.isascii() or not text.isdigit():
-        raise Unbounded(f"{field}: expected a non-negative whole number, got {text[:40]!r}")
+        raise Unbounded(field, f"expected a non-negative whole number, got {text[:40]!r}")
     if len(text) > 19 or int(text) > maximum:
-        raise Unbounded(f"{field}: at most {maximum}, got {text[:40]}")
+        raise Unbounded(field, f"at most {maximum}, got {text[:40]}")
     return int(text)
 
 
@@ -176,7 +182,7 @@ def json_size(value: Any, field: str, max_bytes: int) -> Any:
     """``value`` if its JSON form takes at most ``max_bytes``; :class:`Unbounded` otherwise."""
     size = len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
     if size > max_bytes:
-        raise Unbounded(f"{field}: {size} bytes as JSON; at most {max_bytes} are accepted")
+        raise Unbounded(field, f"{size} bytes as JSON; at most {max_bytes} are accepted")
     return value
 
 
@@ -202,5 +208,5 @@ def from_ms(ms: int) -> dt.datetime:
 def check_ms(ms: int, field: str) -> int:
     """A time in milliseconds within years 1 … 9999 UTC; :class:`Unbounded` naming ``field``."""
     if not MIN_MS <= ms <= MAX_MS:
-        raise Unbounded(f"{field}: the time is outside the years 1 … 9999 in UTC")
+        raise Unbounded(field, "the time is outside the years 1 … 9999 in UTC")
     return ms

