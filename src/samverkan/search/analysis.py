@@ -117,8 +117,8 @@ LANGUAGE_CHARS = 2000  # of a catalogue text, read to tell its language
 
 def _stop_language(words: list[str]) -> str:
     """``sv`` if Swedish stop words outnumber English ones among ``words``, else ``en``."""
-    sv = sum(w in STOP["sv"] for w in words)
-    en = sum(w in STOP["en"] for w in words)
+    sv = sum(map(STOP["sv"].__contains__, words))
+    en = sum(map(STOP["en"].__contains__, words))
     return "sv" if sv > en else "en"
 
 

@@ -48,9 +48,13 @@ class LexicalIndex:
         for doc, fields in enumerate(documents):
             counts: Counter[str] = Counter()
             for text, weight in fields:
-                if text:
-                    for token in analyse(text):
-                        counts[token] += weight
+                if not text:
+                    continue
+                if weight == 1:
+                    counts.update(analyse(text))  # counted in C; the same counts, in the same order
+                else:
+                    for term, n in Counter(analyse(text)).items():
+                        counts[term] += n * weight
             lengths.append(sum(counts.values()))
             for term, frequency in counts.items():
                 term_ids.append(vocabulary.setdefault(term, len(vocabulary)))
