@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import False_, True_
 
 from samverkan import budget
-from samverkan.bounds import INT_MAX
-from samverkan.dataspace import observations as obs
+from samverkan.bounds import INT_MAX, to_ms
 from samverkan.dataspace import odata
-from samverkan.dataspace.model import SETS, EntitySet, Nav, Prop, format_interval, prop_value, to_ms
+from samverkan.dataspace.model import SETS, EntitySet, Nav, Prop, prop_value
+from samverkan.dataspace.observations.store import of_features
 from samverkan.dataspace.odata import (
     DEFAULT_QUERY_LIMITS,
     Binary,
@@ -35,6 +35,7 @@ from samverkan.dataspace.odata import (
     Unary,
 )
 from samverkan.dataspace.sharing import LEVEL_MS, Access
+from samverkan.dataspace.times import floor_to, format_interval, parse_ms
 from samverkan.db import dataspace as t
 from samverkan.errors import NotFound
 
@@ -113,7 +114,7 @@ def related(nav: Nav, source: EntitySet, source_ids: Any) -> ColumnElement[bool]
         return target.id.in_(select(getattr(source.model, nav.fk)).where(source.model.id.in_(source_ids)))
     if nav.back is not None:
         if target is t.Observation and nav.back == "feature_id":  # not indexed: go through the datastreams
-            return obs.of_features(source_ids)
+            return of_features(source_ids)
         return getattr(target, nav.back).in_(source_ids)
     assert nav.link is not None
     table, mine, theirs = nav.link
@@ -251,7 +252,7 @@ def _path(path: Path, eset: EntitySet) -> Operand:
         raise QueryOptionError(f"$filter: {eset.singular}/{name} has no sub-properties")
     if prop.kind == "result":
         return Operand((t.Observation.result, t.Observation.result_json), "result")
-    if prop.kind in ("time", "interval"):
+    if prop.kind in ("time", "interval", "period"):
         return Operand(getattr(model, prop.column), "time")
     return Operand(getattr(model, prop.column), "text")
 
@@ -314,7 +315,7 @@ def _align(value: Operand, other: Operand) -> Operand:
         return value
     if value.kind == "text" and other.kind == "time" and isinstance(value.sql, str):
         try:
-            return Operand(to_ms(odata.parse_time(value.sql)), "time")
+            return Operand(parse_ms(value.sql), "time")
         except Exception as exc:
             raise QueryOptionError(f"$filter: {value.sql!r} is not a time") from exc
     return value
@@ -630,5 +631,5 @@ class Reader:
         last = max(last_start, last_end or last_start)
         step = LEVEL_MS.get(self.access.level(stream) or "raw", 0)
         if step:
-            first, last = obs.floor_to(first, step), obs.floor_to(last, step) + step
+            first, last = floor_to(first, step), floor_to(last, step) + step
         return format_interval(first, last if last != first else None)
