@@ -18,10 +18,11 @@ from samverkan.bounds import DEFAULT_LIMITS, Limits
 from samverkan.dataspace import dead_letters, sharing, tenants
 from samverkan.dataspace.observations import export, rollups
 from samverkan.dataspace.odata import DEFAULT_QUERY_LIMITS, QueryLimits, QueryOptionError, parse_options
-from samverkan.dataspace.query import Reader, resolve, visible
+from samverkan.dataspace.query import Reader, resolve
 from samverkan.dataspace.sharing import LEVEL_MS
 from samverkan.dataspace.tenants import Viewer
 from samverkan.dataspace.times import format_ms, iso, read_step, window
+from samverkan.dataspace.visibility import visible
 from samverkan.dataspace.write import Writer
 from samverkan.db import dataspace as t
 from samverkan.errors import Forbidden, NotFound, SamverkanError
