@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from samverkan.bounds import to_ms
 from samverkan.dataspace import sharing
-from samverkan.dataspace.demo_series import DemoTenant, DemoThing, demo_tenants
+from samverkan.dataspace.demo_series import demo_tenants
+from samverkan.dataspace.demo_series.series import DemoTenant, DemoThing
 from samverkan.dataspace.model import SETS
 from samverkan.dataspace.observations import store
 from samverkan.dataspace.observations.rows import Batch, Plain
