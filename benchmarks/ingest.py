@@ -13,7 +13,7 @@
    SQLite file; one device publishes ``--messages`` observations with QoS 1 (up to 1,000 in
    flight); the rate is messages over the time until the last one is committed.
 3. Aggregates: one datastream with ``--rows`` observations spread over one year (default 10
-   million), written through ``observations.store`` in 100,000-row chunks; then the 1-hour
+   million), written through ``observations.store.write`` in 100,000-row chunks; then the 1-hour
    aggregate of the whole year through the HTTP API (read from the roll-ups), next to a plain
    ``GROUP BY`` over the raw rows as the baseline.
 
@@ -37,14 +37,16 @@ from itertools import cycle, islice
 from pathlib import Path
 
 import httpx2 as httpx
+import numpy as np
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from search_latency import served  # noqa: E402
 
 from samverkan.core import Samverkan  # noqa: E402
-from samverkan.dataspace import observations as obs  # noqa: E402
 from samverkan.dataspace.demo_series import demo_tenants  # noqa: E402
+from samverkan.dataspace.observations import store  # noqa: E402
+from samverkan.dataspace.observations.rows import Batch, Plain  # noqa: E402
 from samverkan.settings import load_settings  # noqa: E402
 
 START = int(dt.datetime(2020, 1, 1, tzinfo=dt.UTC).timestamp() * 1000)
@@ -212,10 +214,10 @@ def aggregates(folder: Path, rows: int, repeats: int) -> tuple[float, list[float
     began = time.perf_counter()
     for start in range(0, rows, 100_000):
         with Session(core.engine) as session, session.begin():
-            chunk = [
-                (1, START + i * step, values[i % len(values)], 1) for i in range(start, min(rows, start + 100_000))
-            ]
-            obs.store(session, chunk)
+            numbers = range(start, min(rows, start + 100_000))
+            times = np.array([START + i * step for i in numbers], np.int64)
+            results = np.array([values[i % len(values)] for i in numbers], np.float64)
+            store.write(session, Batch([Plain(1, 1, times, results)]))
         done = min(rows, start + 100_000)
         if done % 1_000_000 == 0:
             print(f"  loaded {done:,} observations ({done / (time.perf_counter() - began):,.0f}/s)", flush=True)
@@ -284,7 +286,7 @@ def main() -> None:
             return
         load, plain, served_times, buckets = aggregates(folder, args.rows, args.repeats)
         print(f"aggregate of one datastream, {args.rows:,} observations over one year, 1-hour buckets ({buckets:,}):")
-        print(f"  loading through observations.store  {load:>10,.0f} rows/s")
+        print(f"  loading through store.write         {load:>10,.0f} rows/s")
         print(f"  plain GROUP BY over raw rows, median {statistics.median(plain) * 1000:>10.1f} ms")
         print(f"  GET /api/v1/.../aggregate, median    {statistics.median(served_times) * 1000:>10.1f} ms")
         print(f"  max over {args.repeats} requests               {max(served_times) * 1000:>10.1f} ms")

@@ -186,6 +186,13 @@ def json_size(value: Any, field: str, max_bytes: int) -> Any:
     return value
 
 
+def json_type(value: Any) -> str:
+    """What kind of JSON value ``value`` is, for messages ("an object", "a string", …)."""
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number"
+    )
+
+
 def _short(value: int) -> str:
     text = str(value) if abs(value) < 10**40 else f"a number of {len(str(abs(value)))} digits"
     return text

@@ -25,10 +25,10 @@ from samverkan.dataspace.dcat import (
     OpenDataset,
     Publisher,
     catalogue_graph,
-    theme_for,
     to_jsonld,
     to_turtle,
 )
+from samverkan.dataspace.vocabularies import theme_for
 
 BASE = "https://samverkan.example.se"
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")

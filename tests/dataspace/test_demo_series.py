@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from samverkan.dataspace.demo_series import DemoTenant, Series, bundled_root, demo_tenants
+from samverkan.dataspace.demo_series import bundled_root, demo_tenants
+from samverkan.dataspace.demo_series.series import DemoTenant, Series
 
 pytestmark = pytest.mark.filterwarnings("error")
 

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from samverkan.dataspace import observations
 from samverkan.dataspace.broker import (
     INGEST_USER,
     Snapshot,
@@ -24,6 +23,7 @@ from samverkan.dataspace.broker import (
     write_acl,
 )
 from samverkan.dataspace.mqtt import MqttService
+from samverkan.dataspace.observations import store
 from samverkan.dataspace.tenants import broker_hash, check_broker_hash
 from samverkan.db import dataspace as t
 from tests.dataspace.conftest import station
@@ -235,7 +235,7 @@ def test_a_failed_commit_is_not_acknowledged(world, monkeypatch):
     def database_down(*args: Any) -> int:
         raise OperationalError("INSERT", {}, Exception("the database is down"))
 
-    monkeypatch.setattr(observations, "store", database_down)
+    monkeypatch.setattr(store, "write", database_down)
     peer.publish(stream, {"phenomenonTime": "2024-03-01T00:00:00Z", "result": 1.5})
     wait_until(lambda: world.ingester.counts.failures >= 1, what="a failed commit")
     world.ingester.stop()  # gives up the unacknowledged message
@@ -249,14 +249,14 @@ def test_a_failed_commit_is_not_acknowledged(world, monkeypatch):
 def test_a_message_the_database_refuses_on_its_own_is_rejected_after_retries(world, monkeypatch):
     stream = world.stream("alfa", "Boras")
     peer = world.connect(*_credentials(world.device("alfa")))
-    real = observations.store
+    real = store.write
 
-    def refuses_13(session, rows):
-        if any(row.result == 13 for row in rows):
+    def refuses_13(session, batch):
+        if any(row.result == 13 for row in batch.rows):
             raise IntegrityError("INSERT", {}, Exception("refused"))
-        return real(session, rows)
+        return real(session, batch)
 
-    monkeypatch.setattr(observations, "store", refuses_13)
+    monkeypatch.setattr(store, "write", refuses_13)
     for minute, value in enumerate((12, 13, 14)):
         peer.publish(stream, {"phenomenonTime": f"2024-03-01T00:0{minute}:00Z", "result": value})
     wait_until(lambda: world.ingester.counts.rejected == 1 and world.ingester.counts.stored == 2, what="ingest")

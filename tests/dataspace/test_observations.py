@@ -1,6 +1,6 @@
 """The observation store's fast paths agree with the general ones: plain dataArray rows read in
-one pass become what the row-by-row reader makes, and ids known without reading them back are
-the ids the database holds."""
+one pass become what the door (the row-by-row reader) makes, and ids known without reading them
+back are the ids the database holds."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from samverkan.dataspace import observations as obs
-from samverkan.dataspace.model import EntityError
+from samverkan.dataspace.observations import store
+from samverkan.dataspace.observations.rows import Batch, Plain, Row, data_array_body, observation_row, read_plain
+from samverkan.dataspace.times import HOUR, TimeError, utc_ms
 from tests.dataspace.conftest import station
 
 TIMES = [
@@ -38,23 +39,38 @@ UNPLAIN = [  # each makes the fast reader give up; the row-by-row reader accepts
 ]
 
 
+class Addressed:
+    """The links of a request whose address names the datastream (7), with feature 3 derived:
+    nothing to look up, so the reading is all there is to compare."""
+
+    def link(self, nav, value, where, create=True):
+        return value["@iot.id"]
+
+    def derived_feature(self, datastream, where):
+        return 3
+
+
 def slow(data, components=("phenomenonTime", "result")):
-    return [obs.read_row(7, dict(zip(components, values, strict=True)), "x", 99, 3) for values in data]
+    """What the door makes of dataArray rows of datastream 7, row by row."""
+    return [
+        observation_row(data_array_body(components, values, "x", None), "x", Addressed(), 99, {"Datastream": 7})
+        for values in data
+    ]
 
 
 def test_plain_rows_are_read_as_the_row_by_row_reader_reads_them():
     data = [[when, result] for when in TIMES for result in RESULTS]
-    fast = obs.read_plain_rows(7, ["phenomenonTime", "result"], data, 99, 3).rows()
-    assert fast == [tuple(row[:4]) for row in slow(data)]
-    assert [type(value) for value in fast[0]] == [int, int, float, int]
+    fast = read_plain(7, ["phenomenonTime", "result"], data, 99, 3).rows()
+    assert fast == slow(data)
+    assert [type(value) for value in fast[0][:4]] == [int, int, float, int]
     assert all(row[4:] == (None,) * 7 for row in slow(data))  # nothing lost by the short form
     # the other order of components, and no phenomenonTime (the default time)
     swapped = [[result, when] for when, result in data]
-    assert obs.read_plain_rows(7, ["result", "phenomenonTime"], swapped, 99, 3).rows() == fast
+    assert read_plain(7, ["result", "phenomenonTime"], swapped, 99, 3).rows() == fast
     only = [[result] for result in RESULTS]
-    assert obs.read_plain_rows(7, ["result"], only, 99, 3).rows() == [tuple(r[:4]) for r in slow(only, ("result",))]
-    block = obs.read_plain_rows(7, ["phenomenonTime", "result"], data, 99, 3)
-    assert block.values() == [value for row in fast for value in row]  # what the insert binds
+    assert read_plain(7, ["result"], only, 99, 3).rows() == slow(only, ("result",))
+    block = read_plain(7, ["phenomenonTime", "result"], data, 99, 3)
+    assert block.values() == [value for row in fast for value in row[:4]]  # what the insert binds
 
 
 def test_utc_times_read_in_one_pass_are_what_datetime_reads():
@@ -81,25 +97,23 @@ def test_utc_times_read_in_one_pass_are_what_datetime_reads():
         if chance.random() < 0.2:
             at = chance.randrange(len(text))
             text = text[:at] + chance.choice("09-T:.Z /+é") + text[at + 1 :]
-        fast = obs.utc_ms([text])
+        fast = utc_ms([text])
         assert fast is None or fast.tolist() == [general(text)], text
         read += fast is not None
         left += fast is None and general(text) is not None
     assert read > 500 and left < read / 20  # nearly every valid time takes the fast way
     batch = [f"2024-02-{day:02d}T{hour:02d}:59:59.999Z" for day in range(1, 30) for hour in range(24)]
-    assert obs.utc_ms(batch).tolist() == [general(text) for text in batch]
-    assert obs.utc_ms(batch + ["2024-02-30T00:00:00.000Z"]) is None  # one bad time: the general way
+    assert utc_ms(batch).tolist() == [general(text) for text in batch]
+    assert utc_ms(batch + ["2024-02-30T00:00:00.000Z"]) is None  # one bad time: the general way
     data = [[when, 1.5] for when in batch]
-    assert obs.read_plain_rows(7, ["phenomenonTime", "result"], data, 99, 3).rows() == [
-        tuple(r[:4]) for r in slow(data)
-    ]
+    assert read_plain(7, ["phenomenonTime", "result"], data, 99, 3).rows() == slow(data)
 
 
 @pytest.mark.parametrize("odd", UNPLAIN, ids=range(len(UNPLAIN)))
 def test_anything_else_goes_the_general_way(odd):
     data = [["2024-05-01T09:00:00Z", 1.0], odd]
-    assert obs.read_plain_rows(7, ["phenomenonTime", "result"], data, 99, 3) is None
-    assert obs.read_plain_rows(7, ["phenomenonTime", "result", "resultTime"], [], 99, 3) is None
+    assert read_plain(7, ["phenomenonTime", "result"], data, 99, 3) is None
+    assert read_plain(7, ["phenomenonTime", "result", "resultTime"], [], 99, 3) is None
 
 
 def two_streams_and_a_feature(space):
@@ -116,34 +130,46 @@ def two_streams_and_a_feature(space):
 
 def test_known_ids_are_the_stored_ids(space):
     core = two_streams_and_a_feature(space)
-    plain = [(1, 1000 * i, float(i), 1) for i in range(5)]
-    full = [obs.Row(2, 1000 * i, None, 1, result_json='"calm"') for i in range(3)]
-    moments = list(range(100_000, 100_000 + 1300 * 1000, 1000))
-    random.Random(4).shuffle(moments)
-    large: list = [(1, moment, 0.5, 1) for moment in moments]
-    large[700:700] = [obs.Row(2, 5, None, 1, result_json='"calm"')]
+
+    def row(stream, moment, result=1.0):
+        return Row(stream, moment, result, 1)
+
+    def calm(stream, moment):
+        return Row(stream, moment, None, 1, result_json='"calm"')
 
     def block(stream, times):
-        return obs.Plain(stream, 1, np.array(times, np.int64), np.arange(len(times), dtype=np.float64))
+        return Plain(stream, 1, np.array(times, np.int64), np.arange(len(times), dtype=np.float64))
 
+    moments = list(range(100_000, 100_000 + 1300 * 1000, 1000))
+    random.Random(4).shuffle(moments)
+    large = [row(1, moment, 0.5) for moment in moments]
+    large[700:700] = [calm(2, 5)]
     batches = [
-        (plain[:2] + full[:1] + plain[2:] + full[1:], []),  # mixed: plain rows go in first
-        (large, []),  # many rows per statement (512, 64, 8 and 1), not in time order
-        (plain[:1] + [(1, 10_000, 1.0, 1)] + full[:1], []),  # retries: read back
-        ([], [block(1, moments[:3] + [7, 8]), block(2, [-5_000, 9])]),  # columns: retries and new
-        ([], [block(2, range(4_000_000, 4_000_600)), block(1, [6])]),  # columns, all new
-        ([(2, 4_500_000, 1.0, 1)], [block(1, [3_000_000, 11])]),  # rows, then columns
-        ([(1, 30_000 + i, 1.0, 1) for i in range(7)] + [(1, 30_000, 2.0, 1)], []),  # twice in one statement
-        ([(1, 20_000, 1.0, 1), (1, 20_000, 2.0, 1)], []),  # the same observation twice in one batch
+        [block(1, [0, 1000]), calm(2, 0), block(1, [2000, 3000, 4000]), calm(2, 1000), calm(2, 2000)],  # mixed
+        large,  # many rows per statement (512, 64, 8 and 1), not in time order
+        [row(1, 0), row(1, 10_000), calm(2, 0)],  # retries: read back
+        [block(1, moments[:3] + [7, 8]), block(2, [-5_000, 9])],  # columns: retries and new
+        [block(2, range(4_000_000, 4_000_600)), block(1, [6])],  # columns, all new
+        [row(2, 4_500_000), block(1, [3_000_000, 11])],  # a row, then columns (which go in first)
+        [row(1, 30_000 + i) for i in range(7)] + [row(1, 30_000, 2.0)],  # twice in one statement
+        [row(1, 20_000), row(1, 20_000, 2.0)],  # the same observation twice in one batch
     ]
-    for rows, blocks in batches:
-        keys = [(r[0], r[1]) for r in rows] + [(b.datastream, t) for b in blocks for t in b.times.tolist()]
+    for parts in batches:
+        keys = [
+            key
+            for part in parts
+            for key in (
+                [(part.datastream_id, part.phenomenon_time)]
+                if isinstance(part, Row)
+                else [(part.datastream, moment) for moment in part.times.tolist()]
+            )
+        ]
         with Session(core.engine) as session, session.begin():
-            ids = obs.store_identified(session, rows, blocks)
-            assert ids == obs.ids_of(session, keys)
+            ids = store.write_identified(session, Batch(parts))
+            assert ids == store.ids_of(session, keys)
             assert len(set(ids)) == len(set(keys))
     assert ids[0] == ids[1]
-    with pytest.raises(EntityError):
+    with pytest.raises(TimeError, match="no time zone"):
         slow([["2024-05-01T10:00:00", 1.0]])
 
 
@@ -182,11 +208,11 @@ def test_a_batch_naming_a_vanished_datastream_or_feature_stores_nothing(space):
     core.dataspace.create(admin, "Things", station("Boras", 12.9, 57.7))
     feature = 1
     for rows, message in [
-        ([(1, 5_000, 1.0, feature), (404, 5_000, 1.0, feature)], "Datastream 404 does not exist"),
-        ([(1, 6_000, 1.0, feature), obs.Row(1, 7_000, 2.0, 405)], "FeatureOfInterest 405 does not exist"),
+        ([Row(1, 5_000, 1.0, feature), Row(404, 5_000, 1.0, feature)], "Datastream 404 does not exist"),
+        ([Row(1, 6_000, 1.0, feature), Row(1, 7_000, 2.0, 405)], "FeatureOfInterest 405 does not exist"),
     ]:
-        with pytest.raises(obs.Vanished, match=message), Session(core.engine) as session, session.begin():
-            obs.store(session, rows)
+        with pytest.raises(store.Vanished, match=message), Session(core.engine) as session, session.begin():
+            store.write(session, Batch(rows))
         assert table_counts(core, 1) == (3, 3)
 
 
@@ -216,28 +242,28 @@ def test_roll_ups_kept_batch_by_batch_equal_a_recount(space):
     their hours in SQL. Either way the roll-ups equal a GROUP BY over the stored rows."""
     core = two_streams_and_a_feature(space)
     chance = random.Random(6)
-    keys = [(stream, moment) for stream in (1, 2) for moment in range(-7 * obs.HOUR, 30 * obs.HOUR, 60_000)]
+    keys = [(stream, moment) for stream in (1, 2) for moment in range(-7 * HOUR, 30 * HOUR, 60_000)]
     chance.shuffle(keys)
     batches = [keys[i : i + 400] for i in range(0, 4000, 400)]
     batches = [batch[:200] + sorted(batch[200:]) for batch in batches]  # out of order, and in order
     batches.append(chance.sample(keys[:4000], 50) + keys[4000:4050])  # retries: recounted
     for number, batch in enumerate(batches):
         rows = [
-            obs.Row(stream, moment, None, 1, result_json='"calm"')
+            Row(stream, moment, None, 1, result_json='"calm"')
             if chance.random() < 0.1
-            else (stream, moment, chance.uniform(-30, 30), 1)
+            else Row(stream, moment, chance.uniform(-30, 30), 1)
             for stream, moment in batch
         ]
-        blocks = []
-        if number % 2 or batch is batches[-1]:  # plain rows as columns (a block per datastream)
+        parts: list = rows
+        if number % 2 or batch is batches[-1]:  # numeric rows as columns (a block per datastream)
+            parts = [r for r in rows if r.result is None]
             for stream in (1, 2):
-                mine = [r for r in rows if len(r) == obs.PLAIN_WIDTH and r[0] == stream]
-                _, times, results, _ = zip(*mine, strict=True)
-                blocks.append(obs.Plain(stream, 1, np.array(times, np.int64), np.array(results, np.float64)))
-            rows = [r for r in rows if len(r) != obs.PLAIN_WIDTH]
+                mine = [r for r in rows if r.result is not None and r.datastream_id == stream]
+                times = np.array([r.phenomenon_time for r in mine], np.int64)
+                parts.append(Plain(stream, 1, times, np.array([r.result for r in mine], np.float64)))
         with Session(core.engine) as session, session.begin():
-            new = obs.store(session, rows, blocks)
-            assert new == (len(rows) + sum(len(b.times) for b in blocks) if batch is not batches[-1] else 50)
+            new = store.write(session, Batch(parts))
+            assert new == (len(rows) if batch is not batches[-1] else 50)
     bucket = "(phenomenon_time - (((phenomenon_time % 3600000) + 3600000) % 3600000))"
     with core.engine.connect() as connection:
         kept = connection.exec_driver_sql(
@@ -263,12 +289,12 @@ def test_statements_stay_within_the_limit_of_bound_values(space, request):
     import sqlite3
 
     core = two_streams_and_a_feature(space)
-    rows = [obs.Row(2, 1000 * i, float(i), 1, result_time=i) for i in range(1300)]  # 11 values each
+    rows = [Row(2, 1000 * i, float(i), 1, result_time=i) for i in range(1300)]  # 11 values each
     with Session(core.engine) as session, session.begin():
         raw = session.connection().connection.dbapi_connection
         limit = raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
         try:
-            assert obs.store(session, rows) == 1300
+            assert store.write(session, Batch(rows)) == 1300
         finally:
             raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
     assert table_counts(core, 2)[0] == 1300

@@ -40,7 +40,8 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from samverkan.dataspace.tenants import broker_hash, now
+from samverkan.dataspace.tenants import broker_hash
+from samverkan.dataspace.times import now
 from samverkan.db import dataspace as t
 from samverkan.db.engine import aware
 

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from samverkan.bounds import from_ms
 from samverkan.catalogue.geo import contains, place
 from samverkan.dataspace import dcat, licences
-from samverkan.dataspace.model import from_ms
-from samverkan.dataspace.observations import DAY, HOUR, floor_to
 from samverkan.dataspace.query import current_location
+from samverkan.dataspace.times import DAY, HOUR, floor_to
 from samverkan.db import dataspace as t
 from samverkan.db.engine import aware
 from samverkan.db.models import Municipality, Organisation

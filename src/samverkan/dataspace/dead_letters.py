@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from samverkan.dataspace.tenants import Viewer, iso, now
+from samverkan.dataspace.tenants import Viewer
+from samverkan.dataspace.times import iso, now
 from samverkan.db.dataspace import DeadLetter
 
 PAYLOAD_CHARS = 2000  # of a message, kept as text

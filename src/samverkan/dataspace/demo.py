@@ -12,13 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import islice
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from samverkan.dataspace import observations as obs
+from samverkan.bounds import to_ms
 from samverkan.dataspace import sharing
-from samverkan.dataspace.demo_series import DemoTenant, DemoThing, demo_tenants
-from samverkan.dataspace.model import SETS, to_ms
+from samverkan.dataspace.demo_series import demo_tenants
+from samverkan.dataspace.demo_series.series import DemoTenant, DemoThing
+from samverkan.dataspace.model import SETS
+from samverkan.dataspace.observations import store
+from samverkan.dataspace.observations.rows import Batch, Plain
 from samverkan.dataspace.tenants import Viewer, create_tenant
 from samverkan.dataspace.write import Writer
 from samverkan.db import dataspace as t
@@ -89,9 +93,10 @@ def load_tenant(session: Session, tenant: DemoTenant, per_series: int | None = N
             feature = writer.derived_feature(stream, series.datastream)
             values = islice(series.observations(), per_series)
             while chunk := list(islice(values, CHUNK)):
-                rows = [(stream, to_ms(moment), float(value), feature) for moment, value in chunk]
-                stored += len(rows)
-                obs.store(session, rows)
+                times = np.array([to_ms(moment) for moment, _ in chunk], np.int64)
+                results = np.array([value for _, value in chunk], np.float64)
+                stored += len(chunk)
+                store.write(session, Batch([Plain(stream, feature, times, results)]))
             words = series.datastream.lower()
             level = "hourly" if tenant.slug.startswith("aarhus") and any(w in words for w in AGGREGATED_ONLY) else "raw"
             sharing.share(session, viewer, stream, sharing.PUBLIC, level, tenant.licence)

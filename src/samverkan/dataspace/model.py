@@ -6,19 +6,17 @@ entity type is described once (the standard's section 8.2 names and the columns 
 
 from __future__ import annotations
 
-import logging
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import BigInteger
 
-from samverkan.bounds import DEFAULT_LIMITS, INT32_MAX, INT_MAX, Limits, check_text, from_ms, json_size, to_ms
-from samverkan.dataspace.odata import parse_time
+from samverkan.bounds import DEFAULT_LIMITS, INT32_MAX, INT_MAX, Limits, check_text, json_size, json_type
+from samverkan.dataspace.times import format_interval, format_ms, read_interval, read_period, read_time
 from samverkan.db import dataspace as t
 from samverkan.errors import SamverkanError
-
-log = logging.getLogger("samverkan.dataspace")
 
 
 class EntityError(SamverkanError):
@@ -31,8 +29,9 @@ class Prop:
 
     Kinds: ``text`` (a string), ``object`` (a JSON object), ``any`` (any JSON value), ``time``
     (an instant), ``interval`` (an instant or ``start/end``; ``column`` holds the start and
-    ``end`` the end), ``result`` (a number in ``result``, anything else in ``result_json``) and
-    ``computed`` (read-only, derived from other rows).
+    ``end`` the end), ``period`` (an interval ``start/end`` only, held as ``interval`` is),
+    ``result`` (a number in ``result``, anything else in ``result_json``) and ``computed``
+    (read-only, derived from other rows).
     """
 
     name: str
@@ -70,6 +69,11 @@ class EntitySet:
     def max_id(self) -> int:
         """The largest id the entity set's table can hold (32 or 64 bits)."""
         return INT_MAX if isinstance(self.model.id.type, BigInteger) else INT32_MAX
+
+    @cached_property
+    def members(self) -> frozenset[str]:
+        """The names of its properties and navigation properties."""
+        return frozenset(p.name for p in self.props) | {n.name for n in self.navs}
 
     def prop(self, name: str) -> Prop | None:
         return next((p for p in self.props if p.name == name), None)
@@ -180,7 +184,7 @@ SETS: dict[str, EntitySet] = {
                 Prop("resultTime", "result_time", "time"),
                 Prop("result", "result", "result", required=True),
                 Prop("resultQuality", "result_quality", "any"),
-                Prop("validTime", "valid_time_start", "interval", end="valid_time_end"),
+                Prop("validTime", "valid_time_start", "period", end="valid_time_end"),
                 Prop("parameters", "parameters", "object"),
             ),
             (
@@ -204,56 +208,7 @@ SETS: dict[str, EntitySet] = {
     )
 }
 
-# -- times ---------------------------------------------------------------------------------
-
-
-def format_ms(ms: int | None) -> str | None:
-    """ISO 8601 in UTC with a ``Z``; milliseconds only when there are any. A stored time outside
-    years 1 … 9999 (written before such times were refused) reads as unknown, and is logged."""
-    if ms is None:
-        return None
-    try:
-        moment = from_ms(ms)
-    except OverflowError:
-        log.warning("a stored time of %d ms lies outside years 1 … 9999; shown as unknown", ms)
-        return None
-    text = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment:%H:%M:%S}"
-    if ms % 1000:
-        text += f".{ms % 1000:03d}"
-    return text + "Z"
-
-
-def format_interval(start: int | None, end: int | None) -> str | None:
-    first, last = format_ms(start), format_ms(end)
-    if first is None:
-        return None
-    return first if last is None else f"{first}/{last}"
-
-
-def read_time(value: Any, field: str) -> int:
-    if not isinstance(value, str):
-        raise EntityError(f"{field}: expected an ISO 8601 time as a string, got {json_type(value)}")
-    try:
-        return to_ms(parse_time(value))
-    except SamverkanError as exc:
-        raise EntityError(f"{field}: {exc}") from exc
-
-
-def read_interval(value: Any, field: str) -> tuple[int, int | None]:
-    """An instant or an ISO 8601 interval ``start/end`` as milliseconds (end None for an instant)."""
-    if isinstance(value, str) and "/" in value:
-        start, _, end = value.partition("/")
-        first, last = read_time(start, field), read_time(end, field)
-        if last < first:
-            raise EntityError(f"{field}: the interval ends before it starts")
-        return first, last
-    return read_time(value, field), None
-
-
-def json_type(value: Any) -> str:
-    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(value), "a number"
-    )
+# -- values ---------------------------------------------------------------------------------
 
 
 def number_result(value: Any) -> float | None:
@@ -295,11 +250,11 @@ def read_prop(prop: Prop, value: Any, where: str, limits: Limits = DEFAULT_LIMIT
         return {prop.column: json_size(value, field, limits.max_json_bytes)}
     if prop.kind == "time":
         return {prop.column: None if value is None and not prop.required else read_time(value, field)}
-    if prop.kind == "interval":
+    if prop.kind in ("interval", "period"):
         assert prop.end is not None
         if value is None:
             return {prop.column: None, prop.end: None}
-        start, end = read_interval(value, field)
+        start, end = read_interval(value, field) if prop.kind == "interval" else read_period(value, field)
         return {prop.column: start, prop.end: end}
     if prop.kind == "result":
         number = number_result(value)
@@ -311,14 +266,23 @@ def read_prop(prop: Prop, value: Any, where: str, limits: Limits = DEFAULT_LIMIT
 
 
 def prop_value(prop: Prop, row: Any) -> Any:
-    if prop.kind in ("time",):
+    if prop.kind == "time":
         return format_ms(getattr(row, prop.column))
-    if prop.kind == "interval":
+    if prop.kind in ("interval", "period"):
         assert prop.end is not None
         return format_interval(getattr(row, prop.column), getattr(row, prop.end))
     if prop.kind == "result":
         return result_value(row.result, row.result_json)
     return getattr(row, prop.column)
+
+
+def check_members(eset: EntitySet, body: dict[str, Any], where: str) -> None:
+    """A new entity's members are its properties and navigation properties, and no ``@iot.id``."""
+    if "@iot.id" in body:
+        raise EntityError(f"{where}: give either @iot.id (to link an existing entity) or a new entity, not both")
+    if not body.keys() <= eset.members:
+        unknown = next(k for k in body if k not in eset.members)
+        raise EntityError(f"{where}: {eset.singular} has no property {unknown[:60]!r}")
 
 
 UNIT_KEYS = {"name", "symbol", "definition"}

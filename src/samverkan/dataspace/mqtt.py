@@ -4,12 +4,12 @@ Devices publish an Observation as JSON to ``v1.1/Datastreams(ID)/Observations`` 
 SensorThings MQTT extension). :class:`Ingester` holds a persistent session (fixed client id,
 clean session off) subscribed with QoS 1 to every datastream topic, so the broker queues
 messages while it is down. It stores messages in batches, one transaction per batch through
-:func:`samverkan.dataspace.observations.store`, and acknowledges them only after the commit: a
+:func:`samverkan.dataspace.observations.store.write`, and acknowledges them only after the commit: a
 message the broker considers delivered is in the database. A retried message (same datastream
 and phenomenonTime) is recognised and not stored twice.
 
-**Poison never blocks the queue.** Every message is read through the same validator as HTTP
-(:func:`samverkan.bounds.load_json`, :func:`samverkan.dataspace.observations.read_row`); one
+**Poison never blocks the queue.** Every message is read through the same door as HTTP
+(:func:`samverkan.bounds.load_json`, :func:`samverkan.dataspace.observations.rows.observation_row`); one
 that cannot be stored is recorded as rejected (:mod:`samverkan.dataspace.dead_letters`, under
 its sender) in the batch's transaction and acknowledged with it. If the database refuses a
 batch for a reason other than being unavailable, each tenant's messages are stored in their own
@@ -43,10 +43,11 @@ from sqlalchemy.orm import Session
 
 from samverkan.bounds import DEFAULT_LIMITS, INT32_MAX, Limits, load_json
 from samverkan.dataspace import dead_letters
-from samverkan.dataspace import observations as obs
 from samverkan.dataspace.broker import INGEST_USER, SUBSCRIPTION, Broker, BrokerError
-from samverkan.dataspace.model import SETS, EntityError, json_type, to_ms
-from samverkan.dataspace.tenants import Viewer, now
+from samverkan.dataspace.observations import store
+from samverkan.dataspace.observations.rows import Batch, Row, observation_row
+from samverkan.dataspace.tenants import Viewer
+from samverkan.dataspace.times import now_ms
 from samverkan.dataspace.write import Writer
 from samverkan.db import dataspace as t
 from samverkan.errors import SamverkanError
@@ -54,16 +55,6 @@ from samverkan.errors import SamverkanError
 log = logging.getLogger("samverkan.mqtt")
 
 TOPIC = re.compile(r"^v1\.1/Datastreams\((\d{1,18})\)/Observations$")
-FIELDS = {
-    "phenomenonTime",
-    "resultTime",
-    "result",
-    "resultQuality",
-    "validTime",
-    "parameters",
-    "FeatureOfInterest",
-    "Datastream",
-}
 
 
 class Rejected(Exception):
@@ -270,7 +261,7 @@ class Ingester:
                 message.topic,
                 message.payload,
                 bool(message.retain),
-                to_ms(now()),
+                now_ms(),
             )
         )
 
@@ -382,7 +373,7 @@ class Ingester:
     def _transaction(self, batch: list[Message], refused: str | None = None) -> None:
         """Store the batch's valid messages and record the others as rejected, in one
         transaction (``refused``: record every message of the batch as rejected for that reason)."""
-        rows: list[obs.Row] = []
+        rows: list[Row] = []
         rejected: list[tuple[Message, int | None, str]] = []
         replayed = 0
         with Session(self.engine) as session, session.begin():
@@ -398,7 +389,7 @@ class Ingester:
                     rows.append(self._row(lookups, message))
                 except Rejected as exc:
                     rejected.append((message, self._owner_id(lookups, message), str(exc)))
-            new = obs.store(session, rows)
+            new = store.write(session, Batch(rows))
             for message, tenant, reason in rejected:
                 dead_letters.record(
                     session, tenant, datastream_of(message.topic), message.topic, reason, message.payload
@@ -418,7 +409,7 @@ class Ingester:
         owner = lookups.owner(datastream) if datastream is not None else None
         return owner[0] if owner else None
 
-    def _row(self, lookups: _Batch, message: Message) -> obs.Row:
+    def _row(self, lookups: _Batch, message: Message) -> Row:
         """The observation a message carries, validated; raises :class:`Rejected`."""
         datastream = datastream_of(message.topic)
         if datastream is None:
@@ -426,28 +417,11 @@ class Ingester:
         owner = lookups.owner(datastream)
         if owner is None:
             raise Rejected(f"no datastream {datastream}")
-        where = "Observation"
         try:
             body = load_json(message.payload, "message", self.limits.max_depth)
-            if not isinstance(body, dict):
-                raise EntityError(f"{where}: expected a JSON object, got {json_type(body)}")
-            unknown = sorted(set(body) - FIELDS)
-            if unknown:
-                raise EntityError(f"{where} has no property {unknown[0][:60]!r}")
-            if "Datastream" in body and body["Datastream"] != {"@iot.id": datastream}:
-                raise EntityError(f'{where}.Datastream: the topic names {{"@iot.id": {datastream}}}')
-            writer = lookups.writer(*owner)
-            feature = None
-            if "FeatureOfInterest" in body:
-                ref = body["FeatureOfInterest"]
-                if not isinstance(ref, dict) or set(ref) != {"@iot.id"}:
-                    raise EntityError(f'{where}.FeatureOfInterest: expected {{"@iot.id": …}} of an existing one')
-                feature = writer.own(SETS["FeaturesOfInterest"], ref["@iot.id"], f"{where}.FeatureOfInterest").id
-            values = {k: v for k, v in body.items() if k not in ("Datastream", "FeatureOfInterest")}
-            row = obs.read_row(datastream, values, where, message.arrival, feature, self.limits)
-            if row.feature_id is None:
-                row = row._replace(feature_id=writer.derived_feature(datastream, where))
-            return row
+            writer = lookups.writer(*owner)  # devices create no entities: links name existing ones
+            address = {"Datastream": datastream}
+            return observation_row(body, "Observation", writer, message.arrival, address, False, self.limits)
         except SamverkanError as exc:
             raise Rejected(str(exc)) from None
         except Exception as exc:

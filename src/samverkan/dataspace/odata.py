@@ -7,14 +7,14 @@ into SQL. Every error names the option and the position in it.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from samverkan.bounds import INT_MAX, Unbounded, check_ms, check_number, from_ms, to_ms, whole_number
+from samverkan.bounds import INT_MAX, Unbounded, check_number, whole_number
+from samverkan.dataspace.times import parse_time
 from samverkan.errors import SamverkanError
 
 
@@ -140,18 +140,6 @@ def tokens(text: str, option: str, most: int | None = None) -> list[Token]:
         out.append(Token(kind, match.group(kind), match.start(kind)))
         at = match.end()
     return out
-
-
-def parse_time(text: str) -> dt.datetime:
-    """An ISO 8601 instant with a time zone (``Z`` or ``+01:00``) as an aware UTC datetime, to
-    the millisecond, within years 1 … 9999 in UTC."""
-    try:
-        moment = dt.datetime.fromisoformat(text)  # since Python 3.11 with "Z" too
-    except ValueError as exc:
-        raise SamverkanError(f"{text[:60]!r} is not an ISO 8601 time") from exc
-    if moment.tzinfo is None:
-        raise SamverkanError(f"time {text!r} has no time zone: add Z for UTC or an offset such as +01:00")
-    return from_ms(check_ms(to_ms(moment), f"time {text!r}"))
 
 
 # -- $filter ---------------------------------------------------------------------------

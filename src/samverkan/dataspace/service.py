@@ -16,39 +16,19 @@ from sqlalchemy.orm import Session
 from samverkan import budget
 from samverkan.bounds import DEFAULT_LIMITS, Limits
 from samverkan.dataspace import dead_letters, sharing, tenants
-from samverkan.dataspace import observations as obs
-from samverkan.dataspace.model import format_ms, to_ms
-from samverkan.dataspace.odata import DEFAULT_QUERY_LIMITS, QueryLimits, QueryOptionError, parse_options, parse_time
-from samverkan.dataspace.query import Reader, resolve, visible
+from samverkan.dataspace.observations import export, rollups
+from samverkan.dataspace.odata import DEFAULT_QUERY_LIMITS, QueryLimits, QueryOptionError, parse_options
+from samverkan.dataspace.query import Reader, resolve
 from samverkan.dataspace.sharing import LEVEL_MS
-from samverkan.dataspace.tenants import Viewer, iso
+from samverkan.dataspace.tenants import Viewer
+from samverkan.dataspace.times import format_ms, iso, read_step, window
+from samverkan.dataspace.visibility import visible
 from samverkan.dataspace.write import Writer
 from samverkan.db import dataspace as t
 from samverkan.errors import Forbidden, NotFound, SamverkanError
 
 T = TypeVar("T")
-INTERVALS = {"m": 60_000, "h": obs.HOUR, "d": obs.DAY}
 MAX_BUCKETS = 100_000
-
-
-def parse_interval(text: str) -> int:
-    """``15m``, ``1h``, ``6h``, ``1d`` … as milliseconds."""
-    number, unit = text[:-1], text[-1:]
-    if unit not in INTERVALS or not number.isdigit() or int(number) <= 0:
-        raise SamverkanError(f"interval {text!r}: use a whole number and m, h or d, e.g. 15m, 1h, 1d")
-    step = int(number) * INTERVALS[unit]
-    if (step < obs.HOUR and obs.HOUR % step) or (step > obs.HOUR and step % obs.HOUR):
-        raise SamverkanError(f"interval {text!r}: use a part of an hour (1m … 30m) or whole hours or days")
-    return step
-
-
-def _window(start: str | None, end: str | None) -> tuple[int | None, int | None]:
-    """``from`` and ``to`` of a request as milliseconds (either may be open)."""
-    first = to_ms(parse_time(start)) if start else None
-    last = to_ms(parse_time(end)) if end else None
-    if first is not None and last is not None and last <= first:
-        raise SamverkanError("'to' must be after 'from'")
-    return first, last
 
 
 def _readable(session: Session, viewer: Viewer, datastream: int) -> tuple[sharing.Access, t.Datastream, str]:
@@ -164,8 +144,8 @@ class DataSpace:
     def aggregate(
         self, token: str | None, datastream: int, interval: str, start: str | None, end: str | None
     ) -> dict[str, Any]:
-        step = parse_interval(interval)
-        first, last = _window(start, end)
+        step = read_step(interval)
+        first, last = window(start, end)
 
         def work(session: Session, viewer: Viewer) -> dict[str, Any]:
             access, stream, level = _readable(session, viewer, datastream)
@@ -176,7 +156,7 @@ class DataSpace:
             span = (last if last is not None else 0) - (first if first is not None else 0)
             if first is not None and last is not None and span // step > MAX_BUCKETS:
                 raise SamverkanError(f"at most {MAX_BUCKETS} buckets per request: use a longer interval")
-            buckets = obs.aggregate(session, datastream, step, first, last, raw=level == "raw")
+            buckets = rollups.aggregate(session, datastream, step, first, last, raw=level == "raw")
             access.note(stream.tenant_id, len(buckets), datastream)
             access.write_audit(session, f"aggregate {datastream} {interval}")
             return {
@@ -214,14 +194,14 @@ class DataSpace:
         """:meth:`export` as Apache Parquet, written to ``target`` one row group per ``chunk``
         observations (so memory stays bounded). Returns the number of observations."""
         first, last, about = self._exportable(token, datastream, start, end, "parquet")
-        return obs.write_parquet(target, self._chunks(datastream, first, last, chunk), about)
+        return export.write_parquet(target, self._chunks(datastream, first, last, chunk), about)
 
     def _exportable(
         self, token: str | None, datastream: int, start: str | None, end: str | None, form: str
     ) -> tuple[int | None, int | None, dict[str, str]]:
         """Raw observations are for the owner and raw grantees (others export aggregates): the
         window, and what a file should say about the datastream; the export is audited."""
-        first, last = _window(start, end)
+        first, last = window(start, end)
 
         def work(session: Session, viewer: Viewer) -> dict[str, str]:
             access, stream, level = _readable(session, viewer, datastream)
@@ -230,7 +210,7 @@ class DataSpace:
                     f"datastream {datastream} is shared with you as {level} data: export its aggregates "
                     f"(/api/v1/datastreams/{datastream}/aggregate?format=csv)"
                 )
-            count = obs.count(session, datastream, first, last)
+            count = export.count(session, datastream, first, last)
             access.note(stream.tenant_id, count, datastream)
             access.write_audit(session, f"export {datastream} {start or ''}/{end or ''} {form}")
             return {
@@ -247,16 +227,16 @@ class DataSpace:
         after = None
         while True:
             with Session(self.engine) as session:
-                rows = obs.export_chunk(session, datastream, first, last, after, chunk)
+                rows = export.export_chunk(session, datastream, first, last, after, chunk)
             if not rows:
                 return
             yield rows
             after = rows[-1][1]
 
     def _csv(self, datastream: int, first: int | None, last: int | None, chunk: int) -> Iterator[str]:
-        yield ",".join(obs.EXPORT_COLUMNS) + "\n"
+        yield ",".join(export.EXPORT_COLUMNS) + "\n"
         for rows in self._chunks(datastream, first, last, chunk):
-            yield "".join(obs.csv_line(row) for row in rows)
+            yield "".join(export.csv_line(row) for row in rows)
 
     # -- tenants, tokens, shares, audit --------------------------------------------------------------
 

@@ -13,7 +13,8 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from samverkan.dataspace import licences
-from samverkan.dataspace.tenants import PUBLIC, Viewer, iso, now, tenant_by_slug
+from samverkan.dataspace.tenants import PUBLIC, Viewer, tenant_by_slug
+from samverkan.dataspace.times import iso, now
 from samverkan.db.dataspace import AuditEntry, Datastream, Share, Tenant
 from samverkan.errors import Conflict, NotFound, SamverkanError
 

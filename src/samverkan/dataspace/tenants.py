@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from samverkan.dataspace.times import now
 from samverkan.db.dataspace import Tenant, Token
 from samverkan.db.engine import aware
 from samverkan.db.models import Organisation
@@ -32,10 +33,6 @@ SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 TOKEN_PREFIX = "svk_"
 BROKER_ITERATIONS = 101  # what mosquitto_passwd uses; tokens carry 256 random bits, so more would only cost CPU
 BROKER_SALT_BYTES = 12
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def digest(token: str) -> str:
@@ -79,13 +76,6 @@ class Viewer:
             raise Unauthorized("this needs a token: send 'Authorization: Bearer TOKEN'")
         if SCOPES.index(self.scope or "read") < SCOPES.index(scope):
             raise Forbidden(f"this needs a token with scope {scope!r}; yours has {self.scope!r}")
-
-
-def iso(moment: dt.datetime | None) -> str | None:
-    """A stored moment as ISO 8601 in UTC with a ``Z`` (None stays None)."""
-    if moment is None:
-        return None
-    return aware(moment).astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def create_tenant(session: Session, slug: str, name: str, organisation_id: str | None = None) -> tuple[Tenant, str]:

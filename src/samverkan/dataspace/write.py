@@ -11,12 +11,22 @@ from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from samverkan.bounds import DEFAULT_LIMITS, Limits, check_id
-from samverkan.dataspace import observations as obs
-from samverkan.dataspace.model import SETS, EntityError, EntitySet, Nav, check_unit, json_type, read_prop, to_ms
-from samverkan.dataspace.observations import Row, read_row
+from samverkan.bounds import DEFAULT_LIMITS, Limits, check_id, json_type
+from samverkan.dataspace.model import SETS, EntityError, EntitySet, Nav, check_members, check_unit, read_prop
+from samverkan.dataspace.observations import rollups, store
+from samverkan.dataspace.observations.rows import (
+    COMPONENTS,
+    PLAIN,
+    Batch,
+    Plain,
+    Row,
+    data_array_body,
+    observation_row,
+    read_plain,
+)
 from samverkan.dataspace.query import current_location
-from samverkan.dataspace.tenants import Viewer, now
+from samverkan.dataspace.tenants import Viewer
+from samverkan.dataspace.times import now_ms
 from samverkan.db import dataspace as t
 from samverkan.errors import Conflict, Forbidden, NotFound, TooLarge
 
@@ -29,7 +39,7 @@ REQUIRED_LINKS = {
 
 
 # the datastreams whose observations go when an entity is deleted (a FeatureOfInterest takes its
-# own observations, see obs.of_features)
+# own observations, see store.of_features)
 DEPENDANT_OBSERVATIONS: dict[str, Callable[[int], ColumnElement[bool]]] = {
     "Datastreams": lambda ident: t.Datastream.id == ident,
     "Things": lambda ident: t.Datastream.thing_id == ident,
@@ -57,6 +67,7 @@ class Writer:
         self.max_batch = max_batch
         self.limits = limits
         self._features: dict[int, int] = {}  # datastream → feature derived from its Thing's Location
+        self._owned: dict[tuple[str, int], Any] = {}  # the tenant's entities named in this request
 
     # -- references ------------------------------------------------------------------------------
 
@@ -64,10 +75,13 @@ class Writer:
         """One of the tenant's entities, named by ``@iot.id`` in a body."""
         if isinstance(ident, bool) or not isinstance(ident, int):
             raise EntityError(f"{where}: @iot.id must be a whole number, got {json_type(ident)}")
+        if (eset.name, ident) in self._owned:
+            return self._owned[eset.name, ident]
         row = self.session.get(eset.model, check_id(ident, f"{where}.@iot.id", eset.max_id))
         owner = None if row is None else self._owner(eset, row)
         if owner != self.tenant:
             raise EntityError(f"{where}: no {eset.singular} {ident} of tenant {self.viewer.slug!r}")
+        self._owned[eset.name, ident] = row
         return row
 
     def _owner(self, eset: EntitySet, row: Any) -> int:
@@ -109,15 +123,11 @@ class Writer:
         return new
 
     def _create(self, eset: EntitySet, body: Any, where: str, links: dict[str, int]) -> int:
-        if not isinstance(body, dict):
-            raise EntityError(f"{where}: expected a JSON object, got {json_type(body)}")
-        if "@iot.id" in body:
-            raise EntityError(f"{where}: give either @iot.id (to link an existing entity) or a new entity, not both")
-        unknown = [k for k in body if eset.prop(k) is None and eset.nav(k) is None]
-        if unknown:
-            raise EntityError(f"{where}: {eset.singular} has no property {unknown[0]!r}")
         if eset.name == "Observations":
             return self._create_observation(body, where, links)
+        if not isinstance(body, dict):
+            raise EntityError(f"{where}: expected a JSON object, got {json_type(body)}")
+        check_members(eset, body, where)
         values: dict[str, Any] = {}
         for prop in eset.props:
             if prop.name in body:
@@ -132,7 +142,7 @@ class Writer:
             if nav.fk is None:
                 continue
             if nav.name in body:
-                links[nav.name] = self._one(nav, body[nav.name], f"{where}.{nav.name}")
+                links[nav.name] = self.link(nav, body[nav.name], f"{where}.{nav.name}")
             if nav.name in links:
                 values[nav.fk] = links[nav.name]
             elif nav.name in REQUIRED_LINKS.get(eset.name, ()):
@@ -155,15 +165,19 @@ class Writer:
                         )
                     self._create(SETS[nav.target], item, f"{where}.{nav.name}[{i}]", {back.name: row.id})
             else:
-                ids = [self._one(nav, item, f"{where}.{nav.name}[{i}]") for i, item in enumerate(items)]
+                ids = [self.link(nav, item, f"{where}.{nav.name}[{i}]") for i, item in enumerate(items)]
                 self._link(eset, row.id, nav, ids)
         return row.id
 
-    def _one(self, nav: Nav, value: Any, where: str) -> int:
-        """The id of a linked entity: an existing one (``{"@iot.id": n}``) or a new one."""
+    def link(self, nav: Nav, value: Any, where: str, create: bool = True) -> int:
+        """The id of a linked entity: an existing one (``{"@iot.id": n}``) or, if ``create``, a new one."""
         target = SETS[nav.target]
         if _is_ref(value):  # other members beside @iot.id are ignored, as clients send whole entities
             return self.own(target, value["@iot.id"], where).id
+        if not create:
+            raise EntityError(
+                f'{where}: expected {{"@iot.id": …}} of an existing {target.singular} (new ones are created over HTTP)'
+            )
         return self._create(target, value, where, {})
 
     def _link(self, eset: EntitySet, ident: int, nav: Nav, others: list[int]) -> None:
@@ -185,7 +199,7 @@ class Writer:
     def _history(self, thing: int) -> None:
         """Record the Thing's current Locations as a HistoricalLocation (the standard asks for one
         whenever a Thing's Location changes)."""
-        history = t.HistoricalLocation(tenant_id=self.tenant, thing_id=thing, time=to_ms(now()))
+        history = t.HistoricalLocation(tenant_id=self.tenant, thing_id=thing, time=now_ms())
         self.session.add(history)
         self.session.flush()
         for location in self.session.scalars(
@@ -195,29 +209,10 @@ class Writer:
 
     # -- observations --------------------------------------------------------------------------------
 
-    def _create_observation(self, body: dict[str, Any], where: str, links: dict[str, int]) -> int:
-        if "Datastream" in body:
-            links["Datastream"] = self._one(OBSERVATION_NAVS["Datastream"], body["Datastream"], f"{where}.Datastream")
-        if "Datastream" not in links:
-            raise EntityError(f"{where}.Datastream is required")
-        datastream = links["Datastream"]
-        feature = links.get("FeatureOfInterest")
-        if "FeatureOfInterest" in body:
-            feature = self._one(
-                OBSERVATION_NAVS["FeatureOfInterest"], body["FeatureOfInterest"], f"{where}.FeatureOfInterest"
-            )
-        if feature is None:
-            feature = self.derived_feature(datastream, where)
-        values = {k: v for k, v in body.items() if k not in ("Datastream", "FeatureOfInterest")}
-        row = read_row(datastream, values, where, to_ms(now()), feature, self.limits)
-        obs.store(self.session, [row])
-        ident = self.session.scalar(
-            select(t.Observation.id).where(
-                t.Observation.datastream_id == datastream, t.Observation.phenomenon_time == row.phenomenon_time
-            )
-        )
-        assert ident is not None
-        return ident
+    def _create_observation(self, body: Any, where: str, links: dict[str, int]) -> int:
+        """One Observation (``links``: what the path names, or the entity it is nested in)."""
+        row = observation_row(body, where, self, now_ms(), links, create=True, limits=self.limits)
+        return store.write_identified(self.session, Batch([row]))[0]
 
     def derived_feature(self, datastream: int, where: str) -> int:
         """The FeatureOfInterest of an Observation that names none: its Thing's Location, as the
@@ -261,10 +256,8 @@ class Writer:
         )
         if total > self.max_batch:
             raise TooLarge(f"CreateObservations: {total} observations in one request; the limit is {self.max_batch}")
-        # items read as rows, in order; while every item so far is plain, kept as columns instead
-        rows: list[Row | obs.PlainRow] = []
-        blocks: list[obs.Plain] = []
-        default_time = to_ms(now())
+        parts: list[Row | Plain] = []  # in order: a plain item as one block of columns, others row by row
+        default_time = now_ms()
         for i, item in enumerate(body):
             where = f"CreateObservations[{i}]"
             if not isinstance(item, dict):
@@ -278,11 +271,11 @@ class Writer:
             components = item.get("components")
             if not isinstance(components, list) or not all(isinstance(c, str) for c in components):
                 raise EntityError(f"{where}.components: expected an array of names")
-            bad = [c for c in components if c not in obs.COMPONENTS]
+            bad = [c for c in components if c not in COMPONENTS]
             if bad or len(set(components)) != len(components):
                 raise EntityError(
                     f"{where}.components: unknown or repeated {(bad or components)[0]!r}; "
-                    f"use {', '.join(sorted(obs.COMPONENTS))}"
+                    f"use {', '.join(sorted(COMPONENTS))}"
                 )
             if "result" not in components:
                 raise EntityError(f"{where}.components: 'result' is required")
@@ -294,39 +287,21 @@ class Writer:
                 raise EntityError(f"{where}: dataArray@iot.count is {count} but dataArray holds {len(data)} rows")
             feature = None
             if "FeatureOfInterest" in item:
-                feature = self._one(
-                    OBSERVATION_NAVS["FeatureOfInterest"],
-                    item["FeatureOfInterest"],
-                    f"{where}.FeatureOfInterest",
+                feature = self.link(
+                    OBSERVATION_NAVS["FeatureOfInterest"], item["FeatureOfInterest"], f"{where}.FeatureOfInterest"
                 )
-            plain = self._plain_rows(datastream, components, data, default_time, feature, where)
+            plain = self._plain(datastream, components, data, default_time, feature, where)
             if plain is not None:
-                if rows:
-                    rows += plain.rows()
-                else:
-                    blocks.append(plain)
+                parts.append(plain)
                 continue
-            for block in blocks:  # a row follows: everything in order as rows
-                rows += block.rows()
-            blocks = []
-            features: set[int] = set()
+            address = {"Datastream": datastream}
             for j, values in enumerate(data):
                 here = f"{where}.dataArray[{j}]"
-                if not isinstance(values, list) or len(values) != len(components):
-                    raise EntityError(f"{here}: expected {len(components)} values ({', '.join(components)})")
-                row = read_row(
-                    datastream, dict(zip(components, values, strict=True)), here, default_time, feature, self.limits
-                )
-                if row.feature_id is None:
-                    row = row._replace(feature_id=self.derived_feature(datastream, here))
-                else:
-                    features.add(row.feature_id)
-                rows.append(row)
-            for ident in features - {feature}:
-                self.own(SETS["FeaturesOfInterest"], ident, f"{where}: FeatureOfInterest/id")
-        return obs.store_identified(self.session, rows, blocks)
+                row_body = data_array_body(components, values, here, feature)
+                parts.append(observation_row(row_body, here, self, default_time, address, False, self.limits))
+        return store.write_identified(self.session, Batch(parts))
 
-    def _plain_rows(
+    def _plain(
         self,
         datastream: int,
         components: list[str],
@@ -334,16 +309,16 @@ class Writer:
         default_time: int,
         feature: int | None,
         where: str,
-    ) -> obs.Plain | None:
-        """A plain ``dataArray`` as columns (see :func:`obs.read_plain_rows`), or None."""
-        if not data or not set(components) <= obs.PLAIN:
+    ) -> Plain | None:
+        """A plain ``dataArray`` as columns (see :func:`read_plain`), or None."""
+        if not data or not set(components) <= PLAIN:
             return None
         if feature is None:
             try:
                 feature = self.derived_feature(datastream, where)
             except EntityError:
                 return None  # reading row by row names the first row that needs one
-        return obs.read_plain_rows(datastream, components, data, default_time, feature)
+        return read_plain(datastream, components, data, default_time, feature)
 
     # -- change and delete ----------------------------------------------------------------------------
 
@@ -383,7 +358,7 @@ class Writer:
         except IntegrityError as exc:
             raise Conflict(f"{label}: another Observation of this Datastream has that phenomenonTime") from exc
         if eset.name == "Observations":
-            obs.adopt(self.session, {(row.datastream_id, row.feature_id)})
+            store.adopt(self.session, {(row.datastream_id, row.feature_id)})
         self._refresh(before, self._hours(eset, ident))
 
     def delete(self, eset: EntitySet, ident: int, label: str) -> None:
@@ -401,7 +376,7 @@ class Writer:
             self.session.execute(streams.with_for_update())
             gone: ColumnElement[bool] | None = t.Observation.datastream_id.in_(streams)
         elif eset.name == "FeaturesOfInterest":
-            gone = obs.of_features([ident])
+            gone = store.of_features([ident])
         else:
             gone = None
         if gone is not None:
@@ -412,9 +387,9 @@ class Writer:
     def _hours(self, eset: EntitySet, ident: int) -> dict[int, set[int]]:
         """Roll-up hours that depend on this entity (observations of it, or it)."""
         if eset.name == "Observations":
-            return obs.hours_of(self.session, t.Observation.id == ident)
+            return rollups.hours_of(self.session, t.Observation.id == ident)
         if eset.name == "FeaturesOfInterest":
-            return obs.hours_of(self.session, obs.of_features([ident]))
+            return rollups.hours_of(self.session, store.of_features([ident]))
         return {}
 
     def _refresh(self, *maps: dict[int, set[int]]) -> None:
@@ -424,4 +399,4 @@ class Writer:
                 merged.setdefault(datastream, set()).update(touched)
         for datastream, touched in merged.items():
             if self.session.get(t.Datastream, datastream) is not None:
-                obs.refresh_rollups(self.session, datastream, touched)
+                rollups.refresh_rollups(self.session, datastream, touched)

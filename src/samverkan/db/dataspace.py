@@ -184,7 +184,7 @@ class Observation(Base):
 
     The hottest table has no per-row foreign keys and no index beside its unique key (migration
     0005): checking two parents and keeping a second index for every row cost as much as the
-    insert itself. The one write path (:func:`samverkan.dataspace.observations.store`) checks
+    insert itself. The one write path (:func:`samverkan.dataspace.observations.store.write`) checks
     each batch's datastreams and features once, inside the write transaction, and
     :meth:`samverkan.dataspace.write.Writer.delete` removes the observations of whatever it
     deletes. On PostgreSQL the table is partitioned by year of ``phenomenon_time`` (its primary

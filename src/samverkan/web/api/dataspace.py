@@ -19,7 +19,7 @@ from starlette.concurrency import iterate_in_threadpool
 
 from samverkan.bounds import INT32_MAX, INT_MAX
 from samverkan.dataspace import licences
-from samverkan.dataspace.observations import buckets_csv
+from samverkan.dataspace.observations.export import buckets_csv
 from samverkan.dataspace.tenants import bearer
 from samverkan.web.deps import Core
 
