@@ -27,7 +27,7 @@ from samverkan.importers import ImportReport, import_source
 from samverkan.match.eligibility import eligibility
 from samverkan.match.partners import PartnerFilters
 from samverkan.match.service import PartnerService
-from samverkan.search import SearchService
+from samverkan.search import KINDS, SearchService
 from samverkan.search.filters import Filters
 from samverkan.settings import Settings
 
@@ -234,10 +234,12 @@ class Samverkan:
             return details.municipality_shapes(session, county)
 
     def warm_up(self) -> None:
-        """Build what the first searches and pages need (indexes, call and partner finders,
-        the embedding model) so that the first visitor does not wait for it."""
-        for kind in ("call", "organisation", "hub", "platform", "solution", "project"):
-            self.searcher.records(kind)
+        """Build or map what the first searches and pages need (each kind's index and stored
+        vectors, the call and partner finders, the places, the embedding model) so that the
+        first visitor does not wait for it."""
+        for kind in KINDS:  # a search of a kind reads every part it needs
+            self.searcher.search("warm up", kind=kind, status="all")
+        self.searcher.places()
         self.partner_service.finder()
         if self.settings.search_dense:
             self.searcher.embedder.query("warm up")

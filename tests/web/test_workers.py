@@ -120,3 +120,26 @@ def test_warming_up_together_the_first_builds_alone_then_the_others_go_on_togeth
         thread.join(10)
     assert sorted(inside) == [("first", False), ("second", True), ("third", True)]
     assert not together.broken
+
+
+def test_a_warm_worker_builds_and_reads_nothing_more_for_its_searches(demo_copy, tmp_path):
+    """``warm`` means warm: after the warm-up, searching any kind (vectors included), with a
+    region filter, and finding partners read no part of the snapshot that was not in hand."""
+    from samverkan.core import Samverkan
+    from samverkan.search import KINDS
+    from samverkan.search.filters import Filters
+    from samverkan.settings import load_settings
+
+    core = Samverkan(load_settings(db=demo_copy, snapshot_dir=tmp_path))
+    try:
+        core.warm_up()
+        snapshot = core.searcher.snapshot()
+        parts = len(snapshot.built) + len(snapshot.loaded)
+        assert any(name.startswith("vectors-project") for name in snapshot.built)
+        for kind in KINDS:
+            core.search("digital tvilling för vattenrening", kind=kind)
+        core.search("vätgas", filters=Filters(region="SE2"))
+        core.partners(text="vätgas i regionen", limit=5)
+        assert len(snapshot.built) + len(snapshot.loaded) == parts, (snapshot.built, snapshot.loaded)
+    finally:
+        core.close()
