@@ -3,6 +3,10 @@ snapshot files, with the MQTT broker and the scheduled sync once; on SQLite, one
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -48,6 +52,18 @@ def _answers(base: str, count: int = 16) -> list[dict]:
         return list(pool.map(ask, range(count)))
 
 
+def _warm_workers(base: str, count: int, timeout: float = 120) -> set[int]:
+    """The process ids of the ``count`` workers, once each has answered warm."""
+    warm: dict[int, bool] = {}
+    deadline = time.monotonic() + timeout
+    while not (len(warm) == count and all(warm.values())):
+        for answer in _answers(base):
+            warm[answer["worker"]] = warm.get(answer["worker"], False) or answer["warm"]
+        assert time.monotonic() < deadline, f"not {count} warm workers within {timeout:.0f} s: {warm}"
+        time.sleep(0.2)
+    return set(warm)
+
+
 def test_two_workers_answer_warm_and_the_broker_runs_once(demo_copy, tmp_path):
     if not demo_copy.startswith("postgresql"):
         pytest.skip("several workers need PostgreSQL: tested in the --postgres pass")
@@ -59,13 +75,7 @@ def test_two_workers_answer_warm_and_the_broker_runs_once(demo_copy, tmp_path):
     assert server.process is not None
     parent = server.process.pid
     try:
-        warm: dict[int, bool] = {}
-        deadline = time.monotonic() + 120
-        while not (len(warm) == 2 and all(warm.values())):
-            for answer in _answers(base):
-                warm[answer["worker"]] = warm.get(answer["worker"], False) or answer["warm"]
-            assert time.monotonic() < deadline, f"not two warm workers within 120 s: {warm}"
-            time.sleep(0.2)
+        warm = _warm_workers(base, 2)
         assert parent not in warm and all(_parent(pid) == parent for pid in warm)  # uvicorn's workers
         found = httpx.get(base + "/api/v1/search", params={"q": "Wellcome Trust", "kind": "organisation"}, timeout=30)
         assert found.json()["results"][0]["id"] == "999905974"
@@ -81,6 +91,26 @@ def test_two_workers_answer_warm_and_the_broker_runs_once(demo_copy, tmp_path):
         assert "MQTT devices" in log, log
         assert _brokers(tmp_path / "mqtt") == [], "serve stopped but left its broker running"
     server.check_log()
+
+
+def test_the_workers_end_with_serve_even_when_it_is_killed(demo_copy, tmp_path):
+    if not demo_copy.startswith("postgresql"):
+        pytest.skip("several workers need PostgreSQL: tested in the --postgres pass")
+    server = Server(demo_copy, tmp_path / "server.log", args=["--workers", "2"])
+    base = server.start()
+    workers = _warm_workers(base, 2)
+    server.kill()  # kill -9: uvicorn's parent cannot stop them itself
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() for pid in workers):
+        if time.monotonic() > deadline:
+            for pid in workers:  # not left serving after the test
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            pytest.fail("a worker outlived serve by 30 s")
+        time.sleep(0.2)
+    with socket.socket() as free:  # and nothing holds the port
+        free.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        free.bind(("127.0.0.1", server.port))
 
 
 def test_on_sqlite_one_process_serves_and_serve_says_why(tmp_path):

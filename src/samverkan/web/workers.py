@@ -5,7 +5,8 @@ string of :func:`create_worker_app` and its settings through the environment
 (:meth:`~samverkan.settings.Settings.environment`); uvicorn's parent process binds the port,
 spawns the workers and restarts one that dies, and each worker calls the factory. A worker
 serves HTTP only: the MQTT broker with its ingester and the scheduled sync stay in the parent,
-which ``serve`` started them in, so they run once however many workers there are.
+which ``serve`` started them in, so they run once however many workers there are. A worker
+ends with its parent, even one killed with SIGKILL (Linux).
 
 Each process warms up on its own (:func:`warm_up`), reading the catalogue snapshot's files
 (:mod:`samverkan.catalogue.snapshot`), so the workers share one copy of its arrays in the page
@@ -15,8 +16,12 @@ first builds it and writes its files, the others wait and then map them.
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import multiprocessing
 import os
+import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,14 +34,29 @@ from samverkan.settings import load_settings
 from samverkan.web.app import create_app
 
 LOCK = ".warm-up.lock"
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def create_worker_app() -> FastAPI:
     """One web worker: the app over the settings in the environment, warming up in the background."""
+    end_with_parent()
     settings = load_settings()
     core = Samverkan(settings)
     start_warm_up(core)
     return create_app(settings, app=core)
+
+
+def end_with_parent() -> None:
+    """On Linux, have this worker stopped (SIGTERM) when ``serve`` dies, even by ``kill -9``:
+    else it would go on serving the port, without broker or sync, and keep the next ``serve``
+    from binding it."""
+    parent = multiprocessing.parent_process()
+    if sys.platform != "linux" or parent is None:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent.pid:  # it died before that
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def start_warm_up(core: Samverkan) -> None:
