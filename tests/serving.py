@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,11 +25,15 @@ def free_port() -> int:
 
 class Server:
     """One ``samverkan serve`` on ``db_url``, started and stopped (or killed) at will, on the
-    same ports each time. MQTT is off unless ``mqtt_port`` is given (its files in ``mqtt_dir``)."""
+    same ports each time. MQTT is off unless ``mqtt_port`` is given (its files in ``mqtt_dir``);
+    ``args`` go to ``serve``."""
 
-    def __init__(self, db_url: str, log: Path, mqtt_port: int = 0, mqtt_dir: Path | None = None) -> None:
+    def __init__(
+        self, db_url: str, log: Path, mqtt_port: int = 0, mqtt_dir: Path | None = None, args: Sequence[str] = ()
+    ) -> None:
         self.db_url = db_url
         self.log = log
+        self.args = list(args)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {k: v for k, v in os.environ.items() if k != "SAMVERKAN_DB"}
@@ -41,7 +45,7 @@ class Server:
         """Start and wait until ``/api/v1/health`` answers; returns the base URL."""
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "samverkan", "--db", self.db_url, "serve", "--port", str(self.port)],
+                [sys.executable, "-m", "samverkan", "--db", self.db_url, "serve", "--port", str(self.port), *self.args],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=self.env,

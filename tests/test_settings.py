@@ -43,6 +43,14 @@ def test_a_flag_beats_the_environment_and_a_flag_not_given_leaves_it(monkeypatch
     assert load_settings(port=None).port == 8123
 
 
+def test_settings_pass_to_another_process_through_the_environment(monkeypatch, tmp_path):
+    """What ``serve --workers`` hands its web workers: the same settings, flags included."""
+    settings = load_settings(db="postgresql://u@h/db", port=8123, workers=3, today="2026-08-12", mqtt_dir=tmp_path)
+    for name, value in settings.environment().items():
+        monkeypatch.setenv(name, value)
+    assert load_settings() == settings
+
+
 def test_invalid_values_fail_loudly(monkeypatch):
     with pytest.raises(ValidationError, match="unsupported database URL"):
         load_settings(db="mysql://x")

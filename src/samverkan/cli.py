@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
+import os
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -154,6 +153,12 @@ def demo(obj: Context, force: bool) -> None:
 @main.command()
 @click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default 8000).")
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="Web processes on the port (default 1, or SAMVERKAN_WORKERS); more than one needs PostgreSQL.",
+)
 @click.option("--demo", "with_demo", is_flag=True, help="Load the bundled demo data first (once).")
 @click.option(
     "--mqtt-port",
@@ -163,22 +168,28 @@ def demo(obj: Context, force: bool) -> None:
     "SAMVERKAN_MQTT_PORT, MQTT must start or serve stops.",
 )
 @pass_context
-def serve(obj: Context, host: str | None, port: int | None, with_demo: bool, mqtt_port: int | None) -> None:
+def serve(
+    obj: Context, host: str | None, port: int | None, workers: int | None, with_demo: bool, mqtt_port: int | None
+) -> None:
     """Run the web app and API."""
     import uvicorn
 
     from samverkan.web import create_app
+    from samverkan.web.workers import start_warm_up
 
     with user_errors():
-        settings = load_settings(db=obj.db, host=host, port=port, mqtt_port=mqtt_port)
+        settings = load_settings(db=obj.db, host=host, port=port, workers=workers, mqtt_port=mqtt_port)
         app = Samverkan(settings)
+        _ = app.engine  # the database migrates here, once, before any worker starts
         if with_demo:
             from samverkan.demo import load_demo
 
             for report in load_demo(app, progress=progress_bar):
                 click.echo(report.render(), err=True)
-    # the first searches need the indexes: build them while the server starts answering
-    threading.Thread(target=_warm_up, args=(app,), name="warm-up", daemon=True).start()
+    processes = _web_processes(settings)
+    if processes == 1:  # the first searches need the indexes: build them while the server starts answering
+        start_warm_up(app)
+    # the broker and the scheduled sync run here, in this process only, whatever the workers
     broker = _start_mqtt(app, settings)
     stops = [broker.stop] if broker is not None else []
     if settings.sync_every_hours:
@@ -190,24 +201,49 @@ def serve(obj: Context, host: str | None, port: int | None, with_demo: bool, mqt
         click.echo(
             f"syncing the catalogue every {settings.sync_every_hours:g} h (SAMVERKAN_SYNC_EVERY_HOURS)", err=True
         )
-    # stopped by the app's shutdown: uvicorn ends the process by re-raising the signal it caught
-    web = create_app(settings, app=app, on_shutdown=stops)
-    click.echo(f"samverkan on http://{settings.host}:{settings.port}/ (database {settings.db})", err=True)
+    where = f"samverkan on http://{settings.host}:{settings.port}/ (database {settings.db})"
+    # on SIGTERM, requests in flight get a few seconds, then the server stops anyway
+    options: dict[str, Any] = {"host": settings.host, "port": settings.port, "timeout_graceful_shutdown": 5}
+    options["log_level"] = "info"
+    if processes == 1:
+        # stopped by the app's shutdown: uvicorn ends the process by re-raising the signal it caught
+        web = create_app(settings, app=app, on_shutdown=stops)
+        click.echo(where, err=True)
+        try:
+            uvicorn.run(web, **options)
+        finally:  # e.g. the port was taken (stopping twice is harmless)
+            if broker is not None:
+                broker.stop()
+        return
+    # uvicorn's parent process spawns the workers, each building its app from the environment,
+    # and returns once they have stopped (SIGTERM, SIGINT): then the broker and the sync stop
+    os.environ.update(settings.environment())
+    click.echo(f"{where}, {processes} web workers", err=True)
     try:
-        # on SIGTERM, requests in flight get a few seconds, then the server stops anyway
-        uvicorn.run(web, host=settings.host, port=settings.port, log_level="info", timeout_graceful_shutdown=5)
-    finally:  # e.g. the port was taken (stopping twice is harmless)
-        if broker is not None:
-            broker.stop()
+        uvicorn.run(
+            "samverkan.web.workers:create_worker_app",
+            factory=True,
+            workers=processes,
+            # a worker reading a large snapshot may hold the GIL for seconds: not hung, not to be killed
+            timeout_worker_healthcheck=60,
+            **options,
+        )
+    finally:
+        for stop in stops:
+            stop()
 
 
-def _warm_up(app: Samverkan) -> None:
-    """Build the indexes, then leave everything built so far (code, indexes, the model) out of
-    the garbage collector's full passes: a 10,000-row ``CreateObservations`` batch allocates
-    some 30,000 lists and tuples, and the full passes they set off walked every object of the
-    process, on average 19 ms per batch against 0.2 ms once frozen (measured in process)."""
-    app.warm_up()
-    gc.freeze()
+def _web_processes(settings: Settings) -> int:
+    """How many web processes serve: ``settings.workers``, but one on SQLite (said why)."""
+    if settings.workers > 1 and settings.db.startswith("sqlite"):
+        click.echo(
+            f"serving with one web process, not {settings.workers} (--workers, SAMVERKAN_WORKERS): SQLite takes "
+            "one writer at a time and the data space writes to it on every ingest (HTTP and MQTT); "
+            "several workers need PostgreSQL",
+            err=True,
+        )
+        return 1
+    return settings.workers
 
 
 def _start_mqtt(app: Samverkan, settings: Settings) -> Any:

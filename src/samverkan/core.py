@@ -241,11 +241,11 @@ class Samverkan:
         self.partner_service.finder()
 
     def warm_up(self) -> None:
-        """Build what the first searches and pages need (the snapshot's parts, the embedding
-        model) so that the first visitor does not wait for it."""
+        """Build or map what the first searches and pages need (the snapshot's parts; then one
+        search loads the language model, the day's call statuses and the embedding model) so
+        that the first visitor does not wait for it."""
         self.prepare_snapshot()
-        if self.settings.search_dense:
-            self.searcher.embedder.query("warm up")
+        self.searcher.search("warm up", status="all")
         self.warm.set()
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,13 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the web server binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the web server listens on.")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Web processes `serve` runs on the one port (PostgreSQL only: on SQLite, one). They map the "
+        "same snapshot files; the MQTT broker and the scheduled sync run once, in the process that starts them.",
+    )
     search_max_query_chars: int = Field(
         default=20_000, ge=1, description="Longest accepted search query, in characters."
     )
@@ -208,6 +216,12 @@ class Settings(BaseSettings):
     def current_day(self) -> dt.date:
         """The ``today`` setting, or the real date (UTC)."""
         return self.today or dt.datetime.now(dt.UTC).date()
+
+    def environment(self) -> dict[str, str]:
+        """These settings as ``SAMVERKAN_*`` variables, from which :func:`load_settings` in
+        another process (a web worker of ``serve``) builds the same settings."""
+        values = self.model_dump(mode="json", exclude_none=True)
+        return {f"SAMVERKAN_{k.upper()}": v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
 
     @property
     def base_url(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 
 import pytest
@@ -172,8 +173,9 @@ def test_paging_through_one_kind(client):
     assert 'rel="next"' in first and 'rel="prev"' in second and '<ol class="results" start="11">' in second
 
 
-def test_health_says_when_the_indexes_are_built(client):
+def test_health_says_when_the_indexes_are_built_and_which_process_answered(client):
     core = client.app.state.samverkan
-    assert client.get("/api/v1/health").json() == {"status": "ok", "warm": core.warm.is_set()}
+    worker = os.getpid()  # the test client runs the app in this process
+    assert client.get("/api/v1/health").json() == {"status": "ok", "warm": core.warm.is_set(), "worker": worker}
     core.warm_up()
-    assert client.get("/api/v1/health").json() == {"status": "ok", "warm": True}
+    assert client.get("/api/v1/health").json() == {"status": "ok", "warm": True, "worker": worker}

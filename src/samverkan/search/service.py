@@ -185,6 +185,7 @@ class SearchService:
     def prepare(self) -> None:
         """Build (or map) every part search reads from the current revision's snapshot."""
         snapshot = self.snapshot()
+        self.places(snapshot)
         self.call_finder(snapshot)
         for kind in KINDS:
             if kind != "call":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
@@ -24,11 +25,16 @@ class Health(BaseModel):
         "until then the first searches wait for them).",
         examples=[True],
     )
+    worker: int = Field(
+        description="The process id of the web process that answered (`serve --workers` runs several on one "
+        "port; each warms up on its own).",
+        examples=[4242],
+    )
 
 
 @router.get("/health", response_model=Health, summary="Whether the server is up and its indexes are built")
 async def health(app: Core) -> dict[str, Any]:
-    return {"status": "ok", "warm": app.warm.is_set()}
+    return {"status": "ok", "warm": app.warm.is_set(), "worker": os.getpid()}
 
 
 @router.get(
