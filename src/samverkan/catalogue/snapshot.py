@@ -19,7 +19,8 @@ Invariants:
   ``STORED`` and the few numpy and builtin names arrays need, nothing else; a file that is
   short, damaged or names anything else is removed and its part built again.
 - A folder not used (``.used`` not touched) for ``KEEP`` is removed when another key's folder is
-  written; a process that still maps its files keeps them (POSIX unlinks, mappings stay).
+  written; a process using a folder touches it every ``TOUCH_EVERY``, and one that still maps
+  the files of a removed folder keeps them (POSIX unlinks, mappings stay).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ T = TypeVar("T")
 MAGIC = b"SVSNAP1\n"
 ALIGN = 64
 KEEP = dt.timedelta(hours=1)
+TOUCH_EVERY = 600.0  # seconds: a process marks the folders it uses this often (well within KEEP)
 USED = ".used"
 _ABSENT = object()  # no part file to read (a part's value may be None)
 
@@ -241,6 +243,7 @@ class Snapshots:
         self._lock = threading.RLock()
         self._current: Snapshot | None = None
         self._code: Snapshot | None = None
+        self._touched = time.monotonic()  # when the folders in use were last marked so
 
     def current(self) -> Snapshot:
         """The snapshot of the revision now in the database (one small query)."""
@@ -249,14 +252,16 @@ class Snapshots:
             if self._current is None or self._current.key != key:
                 folder = None if self.folder is None else self.folder / f"{code_digest()}-{key}"
                 self._current = self._open(key, folder)
+            elif time.monotonic() - self._touched > TOUCH_EVERY:  # still in use: not to be pruned
+                for snapshot in (self._current, self._code):
+                    if snapshot is not None and snapshot.folder is not None:
+                        _touch(snapshot.folder)
+                self._touched = time.monotonic()
             return self._current
 
     def _open(self, key: str, folder: Path | None) -> Snapshot:
-        if folder is not None and folder.is_dir():
-            try:
-                (folder / USED).touch()  # in use: not pruned for another KEEP
-            except OSError:
-                pass
+        if folder is not None:
+            _touch(folder)
         return Snapshot(key, folder, self._lock)
 
     def lasting(self, name: str, build: Callable[[], T]) -> T:
@@ -267,3 +272,12 @@ class Snapshots:
                 folder = None if self.folder is None else self.folder / f"{code_digest()}-code"
                 self._code = self._open("code", folder)
             return self._code.part(name, build)
+
+
+def _touch(folder: Path) -> None:
+    """Mark a snapshot folder as in use (not pruned for another ``KEEP``), if it exists."""
+    if folder.is_dir():
+        try:
+            (folder / USED).touch()
+        except OSError:
+            pass

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import Result, and_, exists, func, select, update
 
 from samverkan.catalogue.mojibake import repair
 from samverkan.catalogue.names import is_pic, name_key
@@ -297,8 +298,10 @@ def organisation_from_row(row: Row) -> dict:
 
 
 def name_programmes(ctx: ImportContext) -> None:
-    """Give CORDIS topics (calls) their programme, from the projects funded under them."""
+    """Give CORDIS topics (calls) their programme, from the projects funded under them (counted as
+    updated calls, so that a programme filled in moves the catalogue revision)."""
     session = ctx.session
+    named = 0
     for code, name in PROGRAMME_NAMES.items():
         funded = exists().where(
             and_(
@@ -307,7 +310,7 @@ def name_programmes(ctx: ImportContext) -> None:
                 Project.framework_programme == code,
             )
         )
-        session.execute(update(Call).where(Call.programme.is_(None), funded).values(programme=name))
+        named += _rows(session.execute(update(Call).where(Call.programme.is_(None), funded).values(programme=name)))
     horizon = exists().where(
         and_(
             ProjectTopic.call_id == Call.id,
@@ -315,7 +318,16 @@ def name_programmes(ctx: ImportContext) -> None:
             ProjectLegalBasis.legal_basis.like("HORIZON.%"),
         )
     )
-    session.execute(update(Call).where(Call.programme.is_(None), horizon).values(programme="Horizon Europe"))
+    named += _rows(
+        session.execute(update(Call).where(Call.programme.is_(None), horizon).values(programme="Horizon Europe"))
+    )
+    if named:
+        ctx.report.entity("call programmes").updated += named
+
+
+def _rows(result: Result[Any]) -> int:
+    """How many rows an UPDATE changed."""
+    return max(0, int(getattr(result, "rowcount", 0) or 0))
 
 
 def link_duplicates(ctx: ImportContext) -> None:

@@ -53,13 +53,15 @@ class PartnerService:
         """The finder over the whole history, of the catalogue's current revision."""
         s = self.searcher
 
+        snapshot = s.snapshot()
+
         def build() -> History:
-            organisations = s.records("organisation")  # placed once, in the same snapshot
+            organisations = s.records("organisation", snapshot)  # placed once, in the same revision
             with Session(s.engine) as session:
                 return History.from_snapshot(session, organisations, s.analyzer, s.vector_source())
 
         with budget.exempt():
-            history = s.snapshot().part(s.dense_part("history"), build)
+            history = snapshot.part(s.dense_part("history"), build)
         with self._lock:
             if self._finder is None or self._finder.history is not history:
                 history.analyzer = s.analyzer  # not stored with the history

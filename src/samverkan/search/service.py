@@ -142,11 +142,11 @@ class SearchService:
     def _embed(self, query: str) -> np.ndarray:
         return embed_query(self.embedder, query)
 
-    def call_timings(self, today: dt.date | None = None) -> list[Timing]:
-        """Where each call (as :meth:`records` lists them) stands on ``today`` (default: the
-        ``today`` setting); computed once per catalogue revision and day."""
+    def call_timings(self, today: dt.date | None = None, finder: CallFinder | None = None) -> list[Timing]:
+        """Where each call (as :meth:`records` lists them, or as ``finder`` holds them) stands on
+        ``today`` (default: the ``today`` setting); computed once per catalogue revision and day."""
         day = today or self.today()
-        finder = self.call_finder()
+        finder = finder or self.call_finder()
         with self._lock:  # the cache holds the finder itself, so its identity is never reused
             cached = self._timings
             if cached is not None and cached[0] is finder and cached[1] == day:
@@ -195,12 +195,14 @@ class SearchService:
         """One record of a kind other than calls as search returns it (placed), if it exists."""
         return self._index(kind, self.snapshot()).record(record_id)
 
-    def records(self, kind: str) -> list[dict[str, Any]]:
+    def records(self, kind: str, snapshot: Snapshot | None = None) -> list[dict[str, Any]]:
         """Every record of ``kind`` as search returns it (organisations and hubs placed in
-        their NUTS region), for the current catalogue revision. Shared: do not modify."""
+        their NUTS region), for the current catalogue revision (or ``snapshot``'s). Shared: do
+        not modify."""
+        snapshot = snapshot or self.snapshot()
         if kind == "call":
-            return self.call_finder().records
-        return self._index(kind, self.snapshot()).records
+            return self.call_finder(snapshot).records
+        return self._index(kind, snapshot).records
 
     def search(
         self,
@@ -239,7 +241,7 @@ class SearchService:
         for k in [kind] if kind else list(KINDS):
             if k == "call":
                 finder = self.call_finder(snapshot)
-                timings = self.call_timings(today)
+                timings = self.call_timings(today, finder)  # the same revision's calls, whatever moved since
                 allowed = self._allowed(k, finder.records, snapshot.key, filters, by_status(timings), status)
                 found, counts[k] = finder.answer(analysed, query_vector, allowed, timings, status, limit)
             else:
