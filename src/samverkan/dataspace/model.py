@@ -285,6 +285,24 @@ def check_members(eset: EntitySet, body: dict[str, Any], where: str) -> None:
         raise EntityError(f"{where}: {eset.singular} has no property {unknown[:60]!r}")
 
 
+def read_new(eset: EntitySet, body: Any, where: str, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """The columns of a new entity's own properties from its JSON body: an object of its members
+    only (:func:`check_members`), each read by :func:`read_prop`; a required one missing is an
+    error, an optional text left out is empty."""
+    if not isinstance(body, dict):
+        raise EntityError(f"{where}: expected a JSON object, got {json_type(body)}")
+    check_members(eset, body, where)
+    values: dict[str, Any] = {}
+    for prop in eset.props:
+        if prop.name in body:
+            values.update(read_prop(prop, body[prop.name], where, limits))
+        elif prop.required:
+            raise EntityError(f"{where}.{prop.name} is required")
+        elif prop.kind == "text":
+            values[prop.column] = ""
+    return values
+
+
 UNIT_KEYS = {"name", "symbol", "definition"}
 
 

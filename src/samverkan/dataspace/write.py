@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from samverkan.bounds import DEFAULT_LIMITS, Limits, check_id, json_type
-from samverkan.dataspace.model import SETS, EntityError, EntitySet, Nav, check_members, check_unit, read_prop
+from samverkan.dataspace.model import SETS, EntityError, EntitySet, Nav, check_unit, read_new, read_prop
 from samverkan.dataspace.observations import rollups, store
 from samverkan.dataspace.observations.rows import (
     COMPONENTS,
@@ -125,17 +125,7 @@ class Writer:
     def _create(self, eset: EntitySet, body: Any, where: str, links: dict[str, int]) -> int:
         if eset.name == "Observations":
             return self._create_observation(body, where, links)
-        if not isinstance(body, dict):
-            raise EntityError(f"{where}: expected a JSON object, got {json_type(body)}")
-        check_members(eset, body, where)
-        values: dict[str, Any] = {}
-        for prop in eset.props:
-            if prop.name in body:
-                values.update(read_prop(prop, body[prop.name], where, self.limits))
-            elif prop.required:
-                raise EntityError(f"{where}.{prop.name} is required")
-            elif prop.kind == "text":
-                values[prop.column] = ""
+        values = read_new(eset, body, where, self.limits)
         if "unitOfMeasurement" in body:
             check_unit(body["unitOfMeasurement"], where)
         for nav in eset.navs:

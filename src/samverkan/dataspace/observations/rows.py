@@ -27,8 +27,8 @@ from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
-from samverkan.bounds import DEFAULT_LIMITS, Limits, json_type
-from samverkan.dataspace.model import SETS, EntityError, Nav, check_members, read_prop
+from samverkan.bounds import DEFAULT_LIMITS, Limits
+from samverkan.dataspace.model import SETS, EntityError, Nav, read_new
 from samverkan.dataspace.times import instants_ms
 
 OBSERVATION = SETS["Observations"]
@@ -139,15 +139,7 @@ def observation_row(
     same, not another. ``create``: whether the body's links may describe new entities (deep
     insert). ``default_time``: the phenomenonTime of an Observation that gives none. Texts and
     JSON values are read within ``limits``."""
-    if not isinstance(body, dict):
-        raise EntityError(f"{where}: expected a JSON object, got {json_type(body)}")
-    check_members(OBSERVATION, body, where)
-    values: dict[str, Any] = {}
-    for prop in OBSERVATION.props:
-        if prop.name in body:
-            values.update(read_prop(prop, body[prop.name], where, limits))
-        elif prop.required:
-            raise EntityError(f"{where}.{prop.name} is required")
+    values = read_new(OBSERVATION, body, where, limits)
     for column in JSON_COLUMNS & values.keys():
         values[column] = _json(values[column])
     if values.get("phenomenon_time") is None:
