@@ -5,66 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
-import sqlalchemy.exc
 
+from samverkan.console import Context, pass_context, progress_bar, user_errors
 from samverkan.core import Samverkan
-from samverkan.errors import SamverkanError
 from samverkan.importers import SOURCES, input_size
 from samverkan.search import KINDS
 from samverkan.settings import Settings, load_settings
-
-
-class Context:
-    def __init__(self, db: str | None) -> None:
-        self.db = db
-        self._app: Samverkan | None = None
-
-    @property
-    def app(self) -> Samverkan:
-        if self._app is None:
-            self._app = Samverkan(load_settings(db=self.db))
-        return self._app
-
-    def close(self) -> None:
-        if self._app is not None:
-            self._app.close()
-
-
-pass_context = click.make_pass_decorator(Context)
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn errors the user can fix into a message and exit status 1, never a traceback."""
-    try:
-        yield
-    except SamverkanError as exc:
-        raise click.ClickException(str(exc)) from exc
-    except ValueError as exc:  # invalid settings (pydantic) or arguments
-        raise click.ClickException(str(exc)) from exc
-    except OSError as exc:  # unreadable file, permission denied, disk full …
-        where = f"{exc.filename}: " if exc.filename else ""
-        raise click.ClickException(f"{where}{exc.strerror or exc}") from exc
-    except sqlalchemy.exc.OperationalError as exc:
-        raise click.ClickException(f"database error: {exc.orig or exc}") from exc
-
-
-@contextmanager
-def progress_bar(label: str, length: int) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on a terminal (stderr); nothing when output is not a terminal."""
-    if not sys.stderr.isatty() or length <= 0:
-        yield None
-        return
-    with click.progressbar(length=length, label=label, file=sys.stderr, show_eta=True) as bar:
-        yield bar.update
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -656,6 +607,19 @@ def tenant_revoke(obj: Context, slug: str, token_id: int) -> None:
     """Revoke one of a tenant's tokens (see `tenant tokens` for ids)."""
     with user_errors():
         click.echo(json.dumps(obj.app.dataspace.revoke_token(None, token_id, slug=slug)))
+
+
+def _community_commands() -> None:
+    from samverkan.accounts.commands import COMMANDS as accounts
+    from samverkan.digests.commands import COMMANDS as digests
+    from samverkan.postings.commands import COMMANDS as postings
+    from samverkan.strategy.commands import COMMANDS as strategy
+
+    for command in (*accounts, *postings, *digests, *strategy):
+        main.add_command(command)
+
+
+_community_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from samverkan import budget
+from samverkan import budget, mail
+from samverkan.accounts.service import Accounts
 from samverkan.catalogue import details, hubs, queries, sources
 from samverkan.catalogue.calls import CURRENT, of_call, on_day
 from samverkan.catalogue.snapshot import Snapshots
@@ -23,14 +24,19 @@ from samverkan.dataspace import catalog
 from samverkan.dataspace.service import DataSpace
 from samverkan.db import ensure_schema, make_engine
 from samverkan.db.models import Call
+from samverkan.digests.service import Digests
 from samverkan.importers import ImportReport, import_source
+from samverkan.mail import Delivery
 from samverkan.match.eligibility import eligibility
 from samverkan.match.partners import PartnerFilters
 from samverkan.match.service import ConsortiumAnswer, PartnerAnswer, PartnerService
+from samverkan.postings.service import Postings
 from samverkan.search import SearchService
 from samverkan.search.filters import Filters
 from samverkan.search.service import Answer
 from samverkan.settings import Settings
+from samverkan.signing import Signer, server_key
+from samverkan.strategy.service import Strategies
 
 
 class Samverkan:
@@ -66,6 +72,32 @@ class Samverkan:
             limits=self.settings.limits(),
             query_limits=self.settings.query_limits(),
         )
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        return Accounts(self)
+
+    @cached_property
+    def postings(self) -> Postings:
+        return Postings(self)
+
+    @cached_property
+    def digests(self) -> Digests:
+        return Digests(self)
+
+    @cached_property
+    def strategies(self) -> Strategies:
+        return Strategies(self)
+
+    def deliver_mail(self, limit: int | None = None) -> Delivery:
+        """Send what waits in the outbox (an SMTP server, or the mail folder by default)."""
+        return mail.deliver(self.engine, self.settings, limit)
+
+    def signer(self, purpose: str) -> Signer:
+        """Signs links for ``purpose`` with the server's key (:mod:`samverkan.signing`)."""
+        if "_server_key" not in self.__dict__:
+            self.__dict__["_server_key"] = server_key(self.engine, self.settings.secret_key)
+        return Signer(self.__dict__["_server_key"], purpose)
 
     @cached_property
     def partner_service(self) -> PartnerService:

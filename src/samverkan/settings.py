@@ -191,6 +191,32 @@ class Settings(BaseSettings):
         "revision nobody used for an hour are removed when a newer one is written.",
     )
 
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server that sends e-mail (confirmations, password resets, digests, newsletters). "
+        "Without one, each e-mail is written as an .eml file to `mail_dir`.",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_security: str = Field(
+        default="starttls", description="`starttls` (upgrade the connection), `tls` (TLS from the start) or `none`."
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP user name, if the server asks for one.")
+    smtp_password: str | None = Field(default=None, repr=False, description="SMTP password (never logged).")
+    mail_from: str = Field(
+        default="samverkan <noreply@localhost>", description="The From address of every e-mail samverkan sends."
+    )
+    mail_dir: Path | None = Field(
+        default=None,
+        description="Where e-mail goes when no SMTP server is set: one .eml file per message "
+        "(default: `mail` under the user data directory, one folder per database).",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        repr=False,
+        description="Key that signs unsubscribe links. Default: a random key made on first use and kept in the "
+        "database, so every process of one database shares it.",
+    )
+
     @property
     def snapshot_folder(self) -> Path | None:
         """Where catalogue snapshots are kept (``None``: in memory only)."""
@@ -212,6 +238,11 @@ class Settings(BaseSettings):
         """Where the broker keeps its files: one folder per database, so queued messages are only
         ever delivered to the database they were published for."""
         return self.mqtt_dir if self.mqtt_dir is not None else self._per_database("mqtt")
+
+    @property
+    def mail_folder(self) -> Path:
+        """Where e-mail is written when no SMTP server is set: one folder per database."""
+        return self.mail_dir if self.mail_dir is not None else self._per_database("mail")
 
     def current_day(self) -> dt.date:
         """The ``today`` setting, or the real date (UTC)."""
@@ -251,6 +282,13 @@ class Settings(BaseSettings):
             parse(value)
         except ValueError:
             raise ValueError(f"{value!r} is not a rate such as 600/minute or 10/second") from None
+        return value
+
+    @field_validator("smtp_security")
+    @classmethod
+    def _smtp_security(cls, value: str) -> str:
+        if value not in ("starttls", "tls", "none"):
+            raise ValueError(f"smtp_security {value!r}: use starttls, tls or none")
         return value
 
     @field_validator("public_url")

@@ -5,6 +5,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from samverkan.db import (
+    community,  # noqa: F401  (registers the community tables)
     dataspace,  # noqa: F401  (registers the data-space tables)
     ensure_schema,
     make_engine,

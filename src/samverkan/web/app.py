@@ -20,13 +20,17 @@ from samverkan.errors import QueryError, SamverkanError
 from samverkan.search.filters import FilterError
 from samverkan.settings import Settings, load_settings
 from samverkan.web import dcat, docs, sta
-from samverkan.web.api import dataspace, details, partners, records, search
+from samverkan.web.api import accounts, dataspace, details, digests, partners, postings, records, search, strategy
 from samverkan.web.api.schemas import ERRORS
 from samverkan.web.guard import Guard
 from samverkan.web.i18n import translations
 from samverkan.web.templating import language, render
+from samverkan.web.views import accounts as account_pages
+from samverkan.web.views import digests as digest_pages
 from samverkan.web.views import entities, places, sources
+from samverkan.web.views import postings as posting_pages
 from samverkan.web.views import search as search_pages
+from samverkan.web.views import strategy as strategy_pages
 
 log = logging.getLogger("samverkan.web")
 STATIC = Path(__file__).parent / "static"
@@ -60,7 +64,7 @@ def create_app(
     )
     web.state.samverkan = core
     web.add_middleware(Guard, settings=settings)
-    for api in (search, partners, details, records, dataspace):
+    for api in (search, partners, details, records, dataspace, accounts, postings, digests, strategy):
         web.include_router(api.router, prefix="/api/v1", responses=ERRORS)
     web.include_router(sta.router)
     web.include_router(dcat.router)
@@ -69,6 +73,8 @@ def create_app(
     web.include_router(entities.router)
     web.include_router(places.router)
     web.include_router(sources.router)
+    for pages in (account_pages, posting_pages, digest_pages, strategy_pages):
+        web.include_router(pages.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     def answer(request: Request, status: int, detail: str, code: str | None = None) -> Response:

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from samverkan.db import dataspace  # noqa: F401  (registers the data-space tables)
+from samverkan.db import community, dataspace  # noqa: F401  (registers the community and data-space tables)
 from samverkan.db.models import Base
 
 connection = context.config.attributes["connection"]

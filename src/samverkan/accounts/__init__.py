@@ -1,0 +1,1 @@
+"""People, their organisations and roles, sessions, sign-in and e-mail links."""

@@ -1,0 +1,1 @@
+"""Following searches and postings: digests by e-mail and private Atom feeds."""

@@ -1,0 +1,17 @@
+"""Follows, digests (e-mail) and private feeds."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from samverkan.core import Samverkan
+
+
+class Digests:
+    """Follows, digests (e-mail) and private feeds."""
+
+    def __init__(self, app: Samverkan) -> None:
+        self.app = app
+        self.engine = app.engine
+        self.settings = app.settings

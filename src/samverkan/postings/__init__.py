@@ -1,0 +1,1 @@
+"""Needs and solutions that organisations publish, their history, and matching both ways."""

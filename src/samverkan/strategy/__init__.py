@@ -1,0 +1,1 @@
+"""Regional strategies: focus areas, initiatives, updates, decisions, and the newsletter."""

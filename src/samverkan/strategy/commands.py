@@ -1,0 +1,5 @@
+"""The command line of strategy."""
+
+from __future__ import annotations
+
+COMMANDS: list = []  # click commands and groups added to `samverkan`

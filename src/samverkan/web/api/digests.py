@@ -1,0 +1,7 @@
+"""JSON API of digests."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["digests"])
