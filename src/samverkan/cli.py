@@ -152,6 +152,11 @@ def serve(
         click.echo(
             f"syncing the catalogue every {settings.sync_every_hours:g} h (SAMVERKAN_SYNC_EVERY_HOURS)", err=True
         )
+    from samverkan.digests.scheduler import DigestScheduler
+
+    digests = DigestScheduler(app)  # hourly: composes the digests that are due, delivers the outbox
+    digests.start()
+    stops.append(digests.stop)
     where = f"samverkan on http://{settings.host}:{settings.port}/ (database {settings.db})"
     # on SIGTERM, requests in flight get a few seconds, then the server stops anyway
     options: dict[str, Any] = {"host": settings.host, "port": settings.port, "timeout_graceful_shutdown": 5}
