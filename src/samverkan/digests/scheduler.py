@@ -1,7 +1,7 @@
 """Digests on a schedule: ``serve`` runs :meth:`Digests.run` every hour in a daemon thread of
 its parent process (never in web workers). A run composes only what is due (once a day for a
-daily follow, once a week for a weekly one) and delivers the outbox, which also retries mail
-that failed; running hourly rather than daily means a digest goes out within the hour of
+daily follow, once a week for a weekly one) into the outbox, which ``serve``'s postman
+(:class:`samverkan.mail.Postman`) delivers within seconds; running hourly rather than daily means a digest goes out within the hour of
 becoming due, and a server restarted at any time misses no day. The first run starts an hour
 after the server (tests and demos that start servers see no digest they did not ask for)."""
 
@@ -35,7 +35,7 @@ class DigestScheduler:
     def _run(self) -> None:
         while not self._stop.wait(self.every):
             try:
-                report = self.app.digests.run()
+                report = self.app.digests.run(deliver=False)
                 if report.due or report.sent:
                     log.info("digests: %s", report.as_dict())
             except Exception:

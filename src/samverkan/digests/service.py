@@ -284,9 +284,16 @@ class Digests:
             if (frequency is None or freq == frequency) and _is_due(freq, aware(since), today)
         ]
 
-    def run(self, frequency: str | None = None, dry_run: bool = False, now: dt.datetime | None = None) -> RunReport:
-        """Compose every due digest (each in its own transaction), then deliver the outbox.
-        ``dry_run``: say what would be sent, write and send nothing."""
+    def run(
+        self,
+        frequency: str | None = None,
+        dry_run: bool = False,
+        now: dt.datetime | None = None,
+        deliver: bool = True,
+    ) -> RunReport:
+        """Compose every due digest (each in its own transaction), then deliver the outbox
+        (unless ``deliver`` is false: ``serve``'s postman does). ``dry_run``: say what would be
+        sent, write and send nothing."""
         if frequency is not None:
             follows.check_choice(frequency, FREQUENCIES, "frequency")
         now = now or self.now()
@@ -301,7 +308,7 @@ class Digests:
                 report.failed += 1
                 report.errors.append(f"follow {follow_id}: {exc}")
                 log.warning("digest of follow %s: %s", follow_id, exc)
-        if not dry_run:
+        if deliver and not dry_run:
             delivery = self.app.deliver_mail()
             report.sent, report.send_failed = delivery.sent, delivery.failed
             report.errors += delivery.errors
