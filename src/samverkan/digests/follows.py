@@ -45,9 +45,10 @@ FILTER_NAMES = ("programme", "country", "region", "org_type", "sme", "hub_type",
 
 
 class FollowError(SamverkanError):
-    """A follow that cannot be made as asked (HTTP 422); ``field`` names the input."""
+    """A follow that cannot be made as asked (HTTP 400, the message starts with the field's
+    name, e.g. ``filters.region: …``); ``field`` names the input."""
 
-    status = 422
+    status = 400
     code = "follow"
 
     def __init__(self, message: str, field: str) -> None:

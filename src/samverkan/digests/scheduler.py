@@ -1,9 +1,10 @@
 """Digests on a schedule: ``serve`` runs :meth:`Digests.run` every hour in a daemon thread of
 its parent process (never in web workers). A run composes only what is due (once a day for a
 daily follow, once a week for a weekly one) into the outbox, which ``serve``'s postman
-(:class:`samverkan.mail.Postman`) delivers within seconds; running hourly rather than daily means a digest goes out within the hour of
-becoming due, and a server restarted at any time misses no day. The first run starts an hour
-after the server (tests and demos that start servers see no digest they did not ask for)."""
+(:class:`samverkan.mail.Postman`) delivers within seconds. Running hourly rather than daily,
+a digest goes out within the hour it becomes due, and a server restarted at any time misses
+no day. The first run starts an hour after the server (tests and demos that start servers see
+no digest they did not ask for)."""
 
 from __future__ import annotations
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from samverkan.bounds import INT32_MAX
-from samverkan.digests.follows import MAX_LABEL, MAX_TEXT
+from samverkan.digests.follows import MAX_FOLLOWS, MAX_LABEL, MAX_TEXT
+from samverkan.web.api.schemas import Problem
 from samverkan.web.deps import Acting, Core
 
 router = APIRouter(tags=["follows"])
@@ -24,73 +25,128 @@ class SearchFilters(BaseModel):
     """The filters of ``GET /api/v1/search`` (each narrows only the kinds that carry it)."""
 
     model_config = ConfigDict(extra="forbid")
-    programme: str | None = Field(None, max_length=200, examples=["Horizon Europe"])
-    country: str | None = Field(None, min_length=2, max_length=2, examples=["SE"])
-    region: str | None = Field(None, min_length=2, max_length=5, examples=["SE23"])
-    org_type: Literal["HES", "REC", "PRC", "PUB", "OTH"] | None = None
-    sme: bool | None = None
-    hub_type: Literal["EDIH", "SoE", "DIH"] | None = None
-    deadline_from: dt.date | None = None
-    deadline_to: dt.date | None = None
+    programme: str | None = Field(
+        None, max_length=200, description="Calls and projects: programme name.", examples=["Horizon Europe"]
+    )
+    country: str | None = Field(
+        None, min_length=2, max_length=2, description="Organisations, hubs, solutions: country code.", examples=["SE"]
+    )
+    region: str | None = Field(
+        None, min_length=2, max_length=5, description="NUTS 2021 region of any level.", examples=["SE23"]
+    )
+    org_type: Literal["HES", "REC", "PRC", "PUB", "OTH"] | None = Field(
+        None, description="Organisations: activity type.", examples=["PUB"]
+    )
+    sme: bool | None = Field(None, description="Organisations: only SMEs (true) or only non-SMEs.", examples=[True])
+    hub_type: Literal["EDIH", "SoE", "DIH"] | None = Field(None, description="Hubs: type of hub.", examples=["EDIH"])
+    deadline_from: dt.date | None = Field(
+        None, description="Calls: deadline on or after this day.", examples=["2026-09-01"]
+    )
+    deadline_to: dt.date | None = Field(
+        None, description="Calls: deadline on or before this day.", examples=["2026-12-31"]
+    )
+
+
+Target = Literal["search", "need", "solution"]
+Frequency = Literal["daily", "weekly"]
+Language = Literal["sv", "en"]
 
 
 class FollowIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    target: Literal["search", "need", "solution"] = Field(
-        "search", description="`search`: a saved search; `need` / `solution`: what is new among a posting's matches."
+    target: Target = Field(
+        "search",
+        description="`search`: a saved search; `need` / `solution`: what is new among a published posting's matches.",
+        examples=["search"],
     )
     text: str | None = Field(
         None, max_length=MAX_TEXT, description="search: what to look for, Swedish or English.", examples=["AI i vården"]
     )
     kind: Literal["call", "organisation", "hub", "platform", "working_group", "solution", "project", "need"] | None = (
-        Field(None, description="search: only this kind of record; omit for calls, partners, needs and solutions.")
+        Field(
+            None,
+            description="search: only this kind of record; omit for calls, partners, needs and solutions.",
+            examples=["call"],
+        )
     )
-    filters: SearchFilters | None = Field(None, description="search: as `GET /api/v1/search`.")
-    target_id: int | None = Field(None, ge=1, le=INT32_MAX, description="need / solution: the published posting.")
-    label: str | None = Field(None, max_length=MAX_LABEL, description="A name for it (default: the text or title).")
-    frequency: Literal["daily", "weekly"] = Field("weekly", description="How often a digest is sent.")
-    language: Literal["sv", "en"] | None = Field(None, description="The digest's language (default: yours).")
+    filters: SearchFilters | None = Field(None, description="search: the filters, as `GET /api/v1/search` takes them.")
+    target_id: int | None = Field(
+        None, ge=1, le=INT32_MAX, description="need / solution: the published posting's id.", examples=[12]
+    )
+    label: str | None = Field(
+        None,
+        max_length=MAX_LABEL,
+        description="A name for it (default: the text, or the posting's title).",
+        examples=["AI i vården, Sverige"],
+    )
+    frequency: Frequency = Field("weekly", description="How often a digest is sent.", examples=["weekly"])
+    language: Language | None = Field(None, description="The digest's language (default: yours).", examples=["sv"])
 
 
 class FollowPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    label: str | None = Field(None, max_length=MAX_LABEL)
-    frequency: Literal["daily", "weekly"] | None = None
-    language: Literal["sv", "en"] | None = None
-    active: bool | None = Field(None, description="false: stop the digests (the feed stays); true: resume from now.")
+    label: str | None = Field(None, max_length=MAX_LABEL, description="A new name.", examples=["AI i vården"])
+    frequency: Frequency | None = Field(None, description="How often a digest is sent.", examples=["daily"])
+    language: Language | None = Field(None, description="The digest's language.", examples=["en"])
+    active: bool | None = Field(
+        None,
+        description="false: stop the digests (the feed stays); true: resume, from now on.",
+        examples=[False],
+    )
 
 
 class FollowOut(BaseModel):
-    id: int = Field(examples=[7])
-    target: Literal["search", "need", "solution"]
+    id: int = Field(description="Follow id.", examples=[7])
+    target: Target = Field(
+        description="What is followed: a search, or a need's or solution's matches.", examples=["search"]
+    )
     query: dict[str, Any] | None = Field(
-        description="search: `text`, `kind` and `filters` as validated by the search service.",
+        description="search: `text`, `kind` and `filters`, as the search service validated them.",
         examples=[{"text": "AI i vården", "kind": None, "filters": {"country": "SE"}}],
     )
-    target_id: int | None = Field(description="need / solution: the posting followed.")
-    label: str
-    frequency: Literal["daily", "weekly"]
-    language: Literal["sv", "en"]
-    active: bool = Field(description="false once stopped (by you or the e-mail's unsubscribe link).")
-    created_at: str
-    since: str = Field(description="What is newer than this comes in the next digest (ISO 8601).")
-    stopped_at: str | None
-    url: str = Field(description="The search's results page, or the posting's page.")
+    target_id: int | None = Field(description="need / solution: the posting followed.", examples=[None])
+    label: str = Field(description="Its name.", examples=["AI i vården"])
+    frequency: Frequency = Field(description="How often a digest is sent.", examples=["weekly"])
+    language: Language = Field(description="The digest's language.", examples=["sv"])
+    active: bool = Field(description="false once stopped (by you, or the e-mail's unsubscribe link).", examples=[True])
+    created_at: str = Field(description="When it was made (ISO 8601).", examples=["2026-12-04T09:12:00+00:00"])
+    since: str = Field(
+        description="What is newer than this comes in the next digest (ISO 8601).",
+        examples=["2026-12-04T09:12:00+00:00"],
+    )
+    stopped_at: str | None = Field(description="When it was stopped (ISO 8601).", examples=[None])
+    url: str = Field(
+        description="The search's results page, or the posting's page.",
+        examples=["https://samverkan.example/search?q=AI+i+v%C3%A5rden"],
+    )
 
 
 class FollowCreated(FollowOut):
-    feed_key: str = Field(description="The private feed's key: shown now only (only its SHA-256 is stored).")
-    feed_url: str = Field(description="The private Atom feed; anyone with this address can read it.")
+    feed_key: str = Field(
+        description="The private feed's key: shown now only (only its SHA-256 is stored).",
+        examples=["q3W0bS3m1n2Yk0yJr9d8V4o0mZb0pS7dJ5fQ1xYtA2E"],
+    )
+    feed_url: str = Field(
+        description="The private Atom feed; anyone with this address can read it.",
+        examples=["https://samverkan.example/feeds/q3W0bS3m1n2Yk0yJr9d8V4o0mZb0pS7dJ5fQ1xYtA2E.atom"],
+    )
 
 
 class FeedKey(BaseModel):
-    id: int
-    feed_key: str
-    feed_url: str
+    id: int = Field(description="Follow id.", examples=[7])
+    feed_key: str = Field(description="The new key (the old address is 404 from now on).", examples=["Zx…"])
+    feed_url: str = Field(
+        description="The new private Atom feed.", examples=["https://samverkan.example/feeds/Zx….atom"]
+    )
 
 
 class Follows(BaseModel):
-    follows: list[FollowOut]
+    follows: list[FollowOut] = Field(description="Your follows, oldest first.")
+
+
+class Removed(BaseModel):
+    id: int = Field(description="The follow removed, with its ledger and its feed.", examples=[7])
+    removed: bool = Field(description="Always true.", examples=[True])
 
 
 @router.get("/follows", response_model=Follows, summary="Your follows")
@@ -98,7 +154,13 @@ async def list_follows(app: Core, actor: Acting) -> dict[str, Any]:
     return {"follows": await run_in_threadpool(app.digests.mine, actor)}
 
 
-@router.post("/follows", response_model=FollowCreated, status_code=201, summary="Follow a search or a posting")
+@router.post(
+    "/follows",
+    response_model=FollowCreated,
+    status_code=201,
+    summary="Follow a search or a posting",
+    responses={409: {"model": Problem, "description": f"You follow {MAX_FOLLOWS} things already, the most one may."}},
+)
 async def create_follow(app: Core, actor: Acting, body: FollowIn) -> dict[str, Any]:
     filters = body.filters.model_dump(exclude_none=True) if body.filters is not None else None
     return await run_in_threadpool(
@@ -130,10 +192,10 @@ async def update_follow(app: Core, actor: Acting, follow_id: FollowId, body: Fol
     )
 
 
-@router.delete("/follows/{follow_id}", status_code=204, summary="Remove a follow, its ledger and its feed")
-async def delete_follow(app: Core, actor: Acting, follow_id: FollowId) -> Response:
+@router.delete("/follows/{follow_id}", response_model=Removed, summary="Remove a follow, its ledger and its feed")
+async def delete_follow(app: Core, actor: Acting, follow_id: FollowId) -> dict[str, Any]:
     await run_in_threadpool(app.digests.delete, actor, follow_id)
-    return Response(status_code=204)
+    return {"id": follow_id, "removed": True}
 
 
 @router.post("/follows/{follow_id}/feed-key", response_model=FeedKey, summary="A new private feed address")
