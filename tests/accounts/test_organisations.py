@@ -274,3 +274,23 @@ def test_an_organisation_never_sees_or_changes_anothers_members_or_tokens(site: 
     assert two["beta"]["token"] not in anna.get("/api/v1/me").text
     with Session(site.core.engine) as session:
         assert session.scalar(select(Membership.role).where(Membership.user_id == cecilia)) == "member"
+
+
+def test_whom_to_write_to_confirmed_members_by_role_in_their_language(site: Site, two):
+    from samverkan.db.dataspace import Tenant
+
+    accounts = site.core.accounts
+    accounts.create_user("ny@beta.se", "Ny", PASSWORD, "en", confirmed=False)
+    accounts.add_member("beta", "ny@beta.se", "admin")
+    with Session(site.core.engine) as session:
+        beta = session.scalars(select(Tenant.id).where(Tenant.slug == "beta")).one()
+    admins = accounts.people_of(beta, "admin")
+    assert [(p["email"], p["language"]) for p in admins] == [(BO, "sv")]  # not the unconfirmed one
+    assert {p["email"] for p in accounts.people_of(beta)} == {BO, CECILIA}
+    assert accounts.contact(user_id(site, CECILIA)) == {
+        "id": user_id(site, CECILIA), "email": CECILIA, "name": "Cecilia Hemlig", "language": "sv"
+    }  # fmt: skip
+    assert accounts.contact(user_id(site, "ny@beta.se")) is None
+    accounts.disable_user(CECILIA)
+    assert accounts.contact(user_id(site, CECILIA)) is None
+    assert {p["email"] for p in accounts.people_of(beta)} == {BO}

@@ -103,6 +103,24 @@ def members(session: Session, tenant: Tenant) -> list[dict[str, Any]]:
     ]
 
 
+def people_of(session: Session, tenant_id: int, role: str = "member") -> list[dict[str, Any]]:
+    """Whom to write to for an organisation: its confirmed, enabled members holding at least
+    ``role``, with the language of their e-mails (for "we are interested", newsletters …)."""
+    held = ROLES[ROLES.index(role) :]
+    rows = session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.tenant_id == tenant_id,
+            Membership.role.in_(held),
+            User.confirmed_at.is_not(None),
+            User.disabled_at.is_(None),
+        )
+        .order_by(User.id)
+    )
+    return [{"id": u.id, "email": u.email, "name": u.name, "language": u.language} for u in rows]
+
+
 def join(session: Session, tenant: Tenant, user: User, role: str) -> Membership:
     """Make the person a member with ``role``, or raise their role to it (never lower it)."""
     membership = session.get(Membership, (user.id, tenant.id))

@@ -63,6 +63,15 @@ def registration(raw_email: str, raw_name: str, raw_password: str, raw_language:
     return str(address), str(person), str(secret), str(lang)
 
 
+def contact(session: Session, user_id: int) -> dict[str, Any] | None:
+    """Whom to write to: a confirmed, enabled person's address, name and language (None for
+    anyone else, so that no mail goes to an unconfirmed or disabled account)."""
+    user = session.get(User, user_id)
+    if user is None or user.confirmed_at is None or user.disabled_at is not None:
+        return None
+    return {"id": user.id, "email": user.email, "name": user.name, "language": user.language}
+
+
 def by_email(session: Session, address: str) -> User | None:
     return session.scalar(select(User).where(User.email == address.strip().lower()))
 

@@ -406,6 +406,21 @@ class Accounts:
         with self._write() as session:
             return orgs.revoke_token(session, self._organisation(session, actor, slug, "admin"), token_id)
 
+    # --- for the other parts of the community (whom to write to) --------------------------------
+
+    def contact(self, user_id: int) -> dict[str, Any] | None:
+        """A confirmed, enabled person's ``email``, ``name`` and ``language`` (None otherwise).
+        Inside your own transaction: :func:`samverkan.accounts.people.contact`."""
+        with Session(self.engine) as session:
+            return people.contact(session, user_id)
+
+    def people_of(self, tenant_id: int, role: str = "member") -> list[dict[str, Any]]:
+        """An organisation's confirmed, enabled members holding at least ``role``, each with
+        ``email``, ``name`` and ``language``. Inside your own transaction:
+        :func:`samverkan.accounts.organisations.people_of`."""
+        with Session(self.engine) as session:
+            return orgs.people_of(session, tenant_id, role)
+
     # --- the command line ---------------------------------------------------------------------------
 
     def create_user(
