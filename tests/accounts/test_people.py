@@ -227,3 +227,17 @@ def test_the_person_changes_name_and_language_and_her_mail_follows(site: Site):
     assert site.mail(ANNA)["Subject"] == "Choose a new password for samverkan"
     bad = post(browser, "/account/profile", {"name": " ", "language": "de"}, "/account")
     assert bad.status_code == 422 and 'href="#name"' in bad.text and 'href="#language"' in bad.text
+
+
+def test_guessing_the_current_password_on_the_account_page_is_throttled_too(site: Site):
+    browser = site.person(ANNA)
+    statuses = [
+        post(
+            browser, "/account/password", {"current": f"gissning {i}", "password": "nytt lösenord 2026"}, "/account"
+        ).status_code
+        for i in range(6)
+    ]
+    assert statuses == [422] * 5 + [429]
+    right = post(browser, "/account/password", {"current": PASSWORD, "password": "nytt lösenord 2026"}, "/account")
+    assert right.status_code == 429 and 'href="#current"' in right.text
+    assert browser.get("/api/v1/me").json()["via"] == "session"

@@ -112,14 +112,7 @@ class Accounts:
         :class:`AccountDisabled` only after the right password."""
         wanted = email.strip().lower()[:254]
         counted = throttle.keys(wanted, address)
-        with self._write() as session:
-            attempt = throttle.record(session, counted)
-        with self._write() as session:
-            wait = throttle.refusal(session, counted)
-            if wait is not None:
-                throttle.forget(session, attempt)
-        if wait is not None:
-            raise Throttled(wait)
+        attempt = self._attempt(counted)
         with Session(self.engine) as session:
             user = people.by_email(session, wanted) if wanted else None
             hashed = user.password_hash if user is not None else None
@@ -146,6 +139,19 @@ class Accounts:
         if refusal is not None:
             raise refusal
         return signed
+
+    def _attempt(self, counted: list[str]) -> list[int]:
+        """Count a password attempt (committed before the password is checked); its rows, or
+        :class:`Throttled` when a key is over its limit (see :mod:`samverkan.accounts.throttle`)."""
+        with self._write() as session:
+            attempt = throttle.record(session, counted)
+        with self._write() as session:
+            wait = throttle.refusal(session, counted)
+            if wait is not None:
+                throttle.forget(session, attempt)
+        if wait is not None:
+            raise Throttled(wait)
+        return attempt
 
     def sign_out(self, cookie: str | None) -> None:
         if cookie:
@@ -175,14 +181,18 @@ class Accounts:
             return people.user_json(user)
 
     def change_password(self, actor: Actor, current: str, new: str, keep: str | None = None) -> int:
-        """A new password, after the current one; every other session is revoked (how many)."""
+        """A new password, after the current one; every other session is revoked (how many).
+        Wrong current passwords count as failed sign-ins of the address (:class:`Throttled`)."""
         secret = _field("password", rules.password, new)
         with Session(self.engine) as session:
-            hashed = self._person(session, actor).password_hash
+            user = self._person(session, actor)
+            hashed, counted = user.password_hash, throttle.keys(user.email, None)
+        attempt = self._attempt(counted)
         if len(current) > rules.PASSWORD_MAX or not passwords.verify(hashed, current):
             raise InvalidInput.one("current", "password_wrong", "this is not your current password")
         rehashed = passwords.hash_password(secret)
         with self._write() as session:
+            throttle.forget(session, attempt, email_key=counted[0])
             user = self._person(session, actor)
             user.password_hash = rehashed
             return sessions.revoke_all(session, user.id, keep=keep)

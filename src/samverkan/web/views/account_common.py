@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from samverkan.accounts.rules import InvalidInput
+from samverkan.accounts.rules import InvalidInput, Throttled
 from samverkan.accounts.sessions import LIFETIME
 from samverkan.core import Samverkan
 from samverkan.errors import SamverkanError
@@ -65,6 +65,12 @@ def explain(error: SamverkanError, lang: str) -> str | None:
         "unsupported_media_type": _("The form was sent in a way we do not read. Reload the page and try again."),
     }
     return texts.get(error.code)
+
+
+def throttled(error: Throttled, lang: str) -> str:
+    _ = translations(lang).gettext
+    minutes = max(1, (error.retry_after + 59) // 60)
+    return _("Too many failed attempts to sign in. Wait %(minutes)s minutes and try again.") % {"minutes": minutes}
 
 
 def notices(lang: str) -> dict[str, str]:

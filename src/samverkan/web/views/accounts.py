@@ -39,6 +39,7 @@ from samverkan.web.views.account_common import (
     notice,
     notices,
     signed_in,
+    throttled,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -155,10 +156,7 @@ async def sign_in(request: Request, app: Core, actor: Acting) -> Response:
             app.accounts.sign_in, values["email"], text(form, "password"), client_address(request), agent
         )
     except Throttled as error:
-        minutes = max(1, (error.retry_after + 59) // 60)
-        message = _("Too many failed attempts to sign in. Wait %(minutes)s minutes and try again.") % {
-            "minutes": minutes
-        }
+        message = throttled(error, lang)
         page = render(
             request,
             "account_sign_in.html",
@@ -231,6 +229,10 @@ async def password(request: Request, app: Core, actor: Person) -> Response:
         )
     except InvalidInput as error:
         return await _account(request, app, actor, field_errors(error, language(request)), status=422)
+    except Throttled as error:
+        page = await _account(request, app, actor, {"current": throttled(error, language(request))}, status=429)
+        page.headers["Retry-After"] = str(error.retry_after)
+        return page
     return RedirectResponse("/account?done=password", status_code=303)
 
 
