@@ -16,6 +16,7 @@ SIGNED_OUT = [
     ("/account/confirm/resend", {"email": ANNA}),
     ("/account/reset", {"email": ANNA}),
     ("/account/reset/{reset}", {"password": "ett nytt lösenord"}),
+    ("/account/confirm/{confirm}", {}),
     ("/invitations/{invite}/register", {"name": "Ny", "password": PASSWORD, "language": "sv"}),
 ]
 SIGNED_IN = [
@@ -48,11 +49,13 @@ def world(site: Site) -> dict[str, str]:
     invitation = accounts.invite(Actor.operator(), "alfa", "ny@example.se", "member")
     accounts.request_reset(ANNA)
     reset = site.link(ANNA).rsplit("/", 1)[1]
+    accounts.register("ny2@example.se", "Ny", PASSWORD, "sv")
+    confirm = site.link("ny2@example.se").rsplit("/", 1)[1]
     invite = site.link("ny@example.se").rsplit("/", 1)[1]
     bo = accounts.members(Actor.operator(), "alfa")[1]["user"]
     token = accounts.tokens(Actor.operator(), "alfa")[0]["id"]
-    return {"reset": reset, "invite": invite, "invitation": invitation["id"], "bo": str(bo), "token": str(token),
-            "session": "0" * 16}  # fmt: skip
+    ids = {"invitation": invitation["id"], "bo": str(bo), "token": str(token), "session": "0" * 16}
+    return {"reset": reset, "confirm": confirm, "invite": invite, **ids}
 
 
 def fill(text: str, world: dict[str, str]) -> str:

@@ -29,7 +29,12 @@ def test_register_confirm_by_the_emailed_link_sign_in_and_out(site: Site):
     assert html is not None and "/account/confirm/" in html.get_content()
     link = site.link(ANNA)
 
-    confirmed = browser.get(link)
+    shown = browser.get(link)  # following the link only shows a button (mail filters open links)
+    assert shown.status_code == 200 and "Anna Svensson" in shown.text and f'action="{link}"' in shown.text
+    assert (
+        post(browser, "/account/sign-in", {"email": ANNA, "password": PASSWORD}, "/account/sign-in").status_code == 403
+    )
+    confirmed = post(browser, link, {}, link)
     assert confirmed.status_code == 200 and "Anna Svensson" in confirmed.text
     assert browser.get(link).status_code == 410  # used once
 
@@ -66,7 +71,8 @@ def test_signing_in_before_confirming_says_so_only_with_the_right_password(site:
     with Session(site.core.engine) as session, session.begin():
         session.execute(update(EmailToken).values(created_at=EmailToken.created_at - links.RESEND_AFTER))
     browser.post("/account/confirm/resend", data={"email": ANNA, "csrf": token})
-    assert browser.get(site.link(ANNA)).status_code == 200
+    link = site.link(ANNA)
+    assert post(browser, link, {}, link).status_code == 200
     sign_in(browser, ANNA)
 
 

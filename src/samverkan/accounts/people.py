@@ -141,12 +141,17 @@ def resend_confirmation(session: Session, base_url: str, address: str) -> None:
         send_confirmation(session, base_url, user)
 
 
-def confirm(session: Session, token: str) -> User:
-    """Confirm the address the link was sent to; the link and its siblings are used up."""
-    row = links.use(session, token, "confirm")
+def confirm(session: Session, token: str, peek_only: bool = False) -> User:
+    """Confirm the address the link was sent to; the link and its siblings are used up
+    (``peek_only``: only the person it is for). Following the link only shows a button that
+    confirms: a mail filter that opens links must not confirm an account someone else
+    registered with this address."""
+    row = links.peek(session, token, "confirm") if peek_only else links.use(session, token, "confirm")
     user = session.get(User, row.user_id) if row.user_id is not None else None
     if user is None or user.email != row.email:
         raise NotFound("the account of this link no longer exists")
+    if peek_only:
+        return user
     if user.confirmed_at is None:
         user.confirmed_at = now()
     links.retire(session, "confirm", user.email)

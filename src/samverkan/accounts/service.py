@@ -98,6 +98,12 @@ class Accounts:
             with self._write() as session:
                 people.resend_confirmation(session, self.base_url, address)
 
+    def confirm_target(self, token: str) -> dict[str, Any]:
+        """Whom a confirmation link is for, without using it."""
+        with Session(self.engine) as session:
+            user = people.confirm(session, token, peek_only=True)
+            return {"email": user.email, "name": user.name}
+
     def confirm(self, token: str) -> dict[str, Any]:
         """Confirm an address by its link; the person as JSON."""
         with self._write() as session:

@@ -2,7 +2,8 @@
 password, their details, password and sessions. The organisations' pages are in
 :mod:`samverkan.web.views.organisations` (included here).
 
-Every form is CSRF-checked first (:func:`samverkan.web.forms.submitted`); errors in fields
+E-mail links only show a page; a button on it acts (mail filters open links). Every form is
+CSRF-checked first (:func:`samverkan.web.forms.submitted`); errors in fields
 are shown above the form (a summary linking to each field) and beside each field, in the
 reader's language, with the values typed kept — never a password.
 """
@@ -81,25 +82,20 @@ async def register(request: Request, app: Core, actor: Acting) -> HTMLResponse:
     )
 
 
-@router.get("/account/confirm/{token}", response_class=HTMLResponse)
-async def confirm(request: Request, app: Core, token: Token) -> HTMLResponse:
+def _unconfirmed(request: Request, error: LinkError) -> HTMLResponse:
     _ = translations(language(request)).gettext
+    message = explain(error, language(request)) or str(error)
+    return notice(request, _("We could not confirm your address"), message, status=error.status, resend=True)
+
+
+@router.get("/account/confirm/{token}", response_class=HTMLResponse)
+async def confirm_page(request: Request, app: Core, token: Token) -> HTMLResponse:
+    """The link shows a button; only the button confirms (see :func:`people.confirm`)."""
     try:
-        person = await run_in_threadpool(app.accounts.confirm, token)
+        person = await run_in_threadpool(app.accounts.confirm_target, token)
     except LinkError as error:
-        return notice(
-            request,
-            _("We could not confirm your address"),
-            explain(error, language(request)) or str(error),
-            status=error.status,
-            resend=True,
-        )
-    return notice(
-        request,
-        _("Your e-mail address is confirmed"),
-        _("Welcome, %(name)s. You can now sign in.") % {"name": person["name"]},
-        links=[("/account/sign-in?" + urlencode({"email": person["email"]}), _("Sign in"))],
-    )
+        return _unconfirmed(request, error)
+    return render(request, "account_confirm.html", {"person": person, "token": token})
 
 
 @router.post("/account/confirm/resend", response_class=HTMLResponse)
@@ -123,6 +119,22 @@ async def resend(request: Request, app: Core, actor: Acting) -> HTMLResponse:
         _("Check your e-mail"),
         _("If %(email)s awaits confirmation, a new link is on its way. It works for 48 hours.")
         % {"email": text(form, "email").strip().lower()},
+    )
+
+
+@router.post("/account/confirm/{token}", response_class=HTMLResponse)
+async def confirm(request: Request, app: Core, actor: Acting, token: Token) -> HTMLResponse:
+    await submitted(request, actor)
+    _ = translations(language(request)).gettext
+    try:
+        person = await run_in_threadpool(app.accounts.confirm, token)
+    except LinkError as error:
+        return _unconfirmed(request, error)
+    return notice(
+        request,
+        _("Your e-mail address is confirmed"),
+        _("Welcome, %(name)s. You can now sign in.") % {"name": person["name"]},
+        links=[("/account/sign-in?" + urlencode({"email": person["email"]}), _("Sign in"))],
     )
 
 
