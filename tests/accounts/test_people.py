@@ -247,3 +247,15 @@ def test_guessing_the_current_password_on_the_account_page_is_throttled_too(site
     right = post(browser, "/account/password", {"current": PASSWORD, "password": "nytt lösenord 2026"}, "/account")
     assert right.status_code == 429 and 'href="#current"' in right.text
     assert browser.get("/api/v1/me").json()["via"] == "session"
+
+
+def test_signing_in_again_ends_the_session_it_replaces(site: Site):
+    browser = site.person(ANNA)
+    old = browser.cookies["samverkan_session"]
+    site.core.accounts.create_user("bo@boras.se", "Bo", PASSWORD, "sv", confirmed=True)
+    answer = post(browser, "/account/sign-in", {"email": "bo@boras.se", "password": PASSWORD}, "/account/register",
+                  follow_redirects=False)  # fmt: skip
+    assert answer.status_code == 303
+    assert browser.get("/api/v1/me").json()["person"]["email"] == "bo@boras.se"
+    assert site.core.accounts.actor_for_session(old).via == "public"
+    assert len(site.core.accounts.user_sessions(ANNA)) == 0

@@ -193,6 +193,7 @@ async def sign_in(request: Request, app: Core, actor: Acting) -> Response:
             "resend": isinstance(error, NotConfirmed),
         }
         return render(request, "account_sign_in.html", context, status=error.status)
+    await run_in_threadpool(app.accounts.sign_out, deps.cookie(request, deps.SESSION_COOKIE))  # the one replaced
     return signed_in(app, done.cookie, done.language, next_path)
 
 
