@@ -2,10 +2,8 @@
 writable copy of the demo catalogue with its own ``today``, and a web client whose requests
 carry a person's session.
 
-Sessions: until the accounts package signs people in (``app.accounts.actor_for_session``), the
-client's ``actor`` dependency reads the session row that :func:`sign_in` writes (the cookie's
-SHA-256 in ``user_sessions``, as the schema states); once accounts answers for the cookie
-itself, its actor is used and this stand-in does nothing.
+Sessions: :func:`sign_in` writes a session row (the cookie's SHA-256 in ``user_sessions``, as
+the schema states) and gives the client its cookie; the app's own accounts code resolves it.
 """
 
 from __future__ import annotations
@@ -17,7 +15,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi import Request
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -120,20 +117,9 @@ def sign_in(client: TestClient, app: Samverkan, user_id: int) -> str:
                 expires_at=now() + dt.timedelta(days=1),
             )
         )
+    client.cookies.clear()  # one person per client at a time
     client.cookies.set(deps.SESSION_COOKIE, cookie)
     return csrf
-
-
-def _actor_with_sessions(request: Request, app: deps.Core) -> Actor:
-    actor = deps.actor(request, app)
-    cookie = request.cookies.get(deps.SESSION_COOKIE)
-    if actor.signed_in or not cookie or request.headers.get("authorization"):
-        return actor
-    with Session(app.engine) as session:
-        row = session.get(UserSession, hashlib.sha256(cookie.encode()).hexdigest())
-        if row is None or row.revoked_at is not None:
-            return actor
-        return Actor(user_id=row.user_id, via="session", csrf=row.csrf)
 
 
 @pytest.fixture
@@ -141,7 +127,6 @@ def web(demo_copy: str) -> Iterator[tuple[TestClient, Samverkan]]:
     """A web client on a writable copy of the demo (today: the demo's day)."""
     app = make_app(demo_copy)
     web_app = create_app(app.settings, app=app)
-    web_app.dependency_overrides[deps.actor] = _actor_with_sessions
     with TestClient(web_app) as client:
         yield client, app
     app.close()

@@ -4,7 +4,8 @@ the request, whether something may be done.
 
 Roles rank ``member`` < ``editor`` < ``admin``. A token's scope stands for a role in its one
 organisation: ``read`` → member, ``write`` → editor, ``admin`` → admin (so the admin token that
-``samverkan tenant create`` prints may publish).
+``samverkan tenant create`` prints may publish). The operator at the command line
+(:meth:`Actor.operator`) may do anything: whoever runs ``samverkan`` holds the database anyway.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ SCOPE_ROLES = {"read": "member", "write": "editor", "admin": "admin"}
 
 @dataclass(frozen=True)
 class Actor:
-    """``roles``: organisation (tenant id) → role. ``via``: session, token or public."""
+    """``roles``: organisation (tenant id) → role. ``via``: session, token, operator or public."""
 
     user_id: int | None = None
     roles: Mapping[int, str] = field(default_factory=dict)
-    via: str = "public"
+    via: str = "public"  # session, token, operator or public
     csrf: str | None = None  # the session's CSRF secret (sessions only)
 
     @classmethod
@@ -35,15 +36,27 @@ class Actor:
     def token(cls, tenant_id: int, scope: str) -> Actor:
         return cls(roles={tenant_id: SCOPE_ROLES[scope]}, via="token")
 
+    @classmethod
+    def operator(cls) -> Actor:
+        """The command line: every right in every organisation."""
+        return cls(via="operator")
+
     @property
     def signed_in(self) -> bool:
         return self.via != "public"
+
+    @property
+    def person(self) -> bool:
+        """A signed-in person (a browser's session), not a script's token or the command line."""
+        return self.via == "session" and self.user_id is not None
 
     def role(self, tenant_id: int | None) -> str | None:
         return None if tenant_id is None else self.roles.get(tenant_id)
 
     def can(self, tenant_id: int | None, role: str) -> bool:
         """Whether the actor holds at least ``role`` in the organisation."""
+        if self.via == "operator":
+            return True
         held = self.role(tenant_id)
         return held is not None and ROLES.index(held) >= ROLES.index(role)
 

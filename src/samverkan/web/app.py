@@ -22,12 +22,13 @@ from samverkan.settings import Settings, load_settings
 from samverkan.web import dcat, docs, sta
 from samverkan.web.api import accounts, dataspace, details, digests, partners, postings, records, search, strategy
 from samverkan.web.api.schemas import ERRORS
+from samverkan.web.deps import SignInFirst
 from samverkan.web.guard import Guard
 from samverkan.web.i18n import translations
 from samverkan.web.templating import language, render
+from samverkan.web.views import account_common, entities, places, sources
 from samverkan.web.views import accounts as account_pages
 from samverkan.web.views import digests as digest_pages
-from samverkan.web.views import entities, places, sources
 from samverkan.web.views import postings as posting_pages
 from samverkan.web.views import search as search_pages
 from samverkan.web.views import strategy as strategy_pages
@@ -110,7 +111,12 @@ def create_app(
 
     @web.exception_handler(SamverkanError)
     async def _user_error(request: Request, exc: SamverkanError) -> Response:
-        response = answer(request, exc.status, str(exc), exc.code)
+        detail = str(exc)
+        if not request.url.path.startswith("/api/"):
+            if isinstance(exc, SignInFirst):  # a page for signed-in people: sign in, then come back
+                return account_common.sign_in_redirect(exc.next)
+            detail = account_common.explain(exc, language(request)) or detail
+        response = answer(request, exc.status, detail, exc.code)
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="samverkan"'
         elif exc.status == 503:

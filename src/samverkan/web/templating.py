@@ -15,7 +15,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from samverkan.web import i18n
+from samverkan.accounts.sessions import LIFETIME
+from samverkan.web import deps, forms, i18n
 
 ENTITY_PATHS = {
     "call": "/calls/",
@@ -28,6 +29,7 @@ ENTITY_PATHS = {
     "region": "/regions/",
     "municipality": "/municipalities/",
 }
+SESSION_SECONDS = int(LIFETIME.total_seconds())
 SECURITY_HEADERS = {
     # everything from our own origin; inline SVG needs no exception
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -112,26 +114,40 @@ def language(request: Request) -> str:
 
 
 def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
-    """The page ``template`` in the reader's language; an explicit ``?lang=`` is remembered."""
+    """The page ``template`` in the reader's language; an explicit ``?lang=`` is remembered.
+
+    Every page's context holds ``actor`` (who acts, :func:`samverkan.web.deps.page_actor`),
+    ``csrf`` (the form token) and ``csrf_field()`` (its hidden input; see
+    :mod:`samverkan.web.forms`), under whatever ``context`` gives. A page for a signed-in person
+    is never stored by caches, and renews the session cookie's lifetime as the session slides."""
     lang = language(request)
-    today = request.app.state.samverkan.settings.current_day()  # the day calls' statuses are for
+    core = request.app.state.samverkan
+    today = core.settings.current_day()  # the day calls' statuses are for
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     other = "en" if lang == "sv" else "sv"
-    page = (
-        environment(lang)
-        .get_template(template)
-        .render(
-            request=request,
-            path=request.url.path,
-            switch_url=request.url.path + "?" + urlencode([*params, ("lang", other)]),
-            other_lang=other,
-            days_until=lambda iso: (dt.date.fromisoformat(iso[:10]) - today).days if iso else None,
-            **context,
-        )
-    )
+    who = deps.page_actor(request)
+    token = forms.FormToken(request, who)
+    values = {
+        "request": request,
+        "path": request.url.path,
+        "switch_url": request.url.path + "?" + urlencode([*params, ("lang", other)]),
+        "other_lang": other,
+        "days_until": lambda iso: (dt.date.fromisoformat(iso[:10]) - today).days if iso else None,
+        "actor": who,
+        "csrf": token,
+        "csrf_field": token.field,
+    }
+    page = environment(lang).get_template(template).render({**values, **context})
     response = HTMLResponse(page, status_code=status, headers=SECURITY_HEADERS)
     response.headers["Content-Language"] = lang
     response.headers["Vary"] = "Accept-Language, Cookie"
     if request.query_params.get("lang") in i18n.LANGUAGES:
         response.set_cookie(i18n.COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
+    if token.new_cookie is not None:
+        deps.set_cookie(response, core.settings, deps.FORM_COOKIE, token.new_cookie)
+    if who.person:
+        response.headers["Cache-Control"] = "private, no-store"
+        held = deps.cookie(request, deps.SESSION_COOKIE)
+        if held:
+            deps.set_cookie(response, core.settings, deps.SESSION_COOKIE, held, SESSION_SECONDS)
     return response
