@@ -27,7 +27,7 @@ from samverkan.search.lexical import Hit
 from samverkan.search.names import matched_names, name_scores, query_names
 
 CANDIDATES = 100  # per method, before fusion
-PLACED = ("hub", "organisation")  # kinds whose records say where they are
+PLACED = ("hub", "organisation", "need", "solution")  # kinds whose records may say where they are
 
 Vectors = tuple[list[int], np.ndarray]  # index documents with a stored vector, and their vectors
 
