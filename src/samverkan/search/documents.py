@@ -282,6 +282,7 @@ def posting_documents(session: Session, kind: str) -> Iterator[tuple[dict[str, A
         country = iso_from_code(p.region[:2]) if p.region else None
         record = {
             "id": posting_key(p.id),
+            "posting_id": p.id,  # the posting's number (digests tell postings from catalogue records by it)
             "title": p.title,
             "organisation": organisation,
             "organisation_slug": slug,
