@@ -21,7 +21,7 @@ Per list:
 - ``solutions``, ``needs``: published postings of *other* organisations (and, for solutions, the
   catalogued JRC cases), re-ranked by a small bonus for shared focus areas and the same region,
   and kept only with evidence: a shared focus area, ``MIN_WORDS`` matched words, or a cosine of
-  at least ``MEANING_FLOOR`` (e5 cosines are compressed, related ≈ 0.85–0.9, unrelated ≈ 0.7-0.8:
+  at least ``MEANING_FLOOR`` (e5 cosines are compressed: related ≈ 0.87–0.9, unrelated ≈ 0.75–0.84;
   among a handful of postings the nearest is not necessarily near).
 
 Cost: one embedding of the text (search keeps the last query vectors), one search per kind, one
@@ -40,6 +40,7 @@ from samverkan.errors import QueryError
 from samverkan.match.partners import PartnerFilters
 from samverkan.search import reasons
 from samverkan.search.filters import FilterError, Filters
+from samverkan.search.hybrid import POSTING_COSINE
 
 if TYPE_CHECKING:
     from samverkan.core import Samverkan
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 NEARBY_PARTNERS = 2
 NEARBY_HUBS = 3
 COUNTRY_HUBS = 2
-MEANING_FLOOR = 0.82
+MEANING_FLOOR = POSTING_COSINE
 MIN_WORDS = 2
 FOCUS_BONUS = 0.15  # per shared focus area, at most two
 REGION_BONUS = 0.10

@@ -19,7 +19,9 @@ for these kinds (one small query); when it moved, the kind's index is rebuilt on
 database and analysed again, its vectors are taken from the snapshot). A withdrawn posting
 is gone from the very next search, in every process, because every process reads the state.
 
-Meaning: a published posting's text is embedded (``posting_text``) when the index is rebuilt and
+Found by meaning alone, a published posting must be close to the query
+(:data:`samverkan.search.hybrid.POSTING_COSINE`): among a handful of postings the dense scan ranks
+every one of them. Meaning: a published posting's text is embedded (``posting_text``) when the index is rebuilt and
 stored in ``embeddings`` under kind ``posting`` with the sha1 of its text, so it is embedded
 once per text; storing it does not move the vectors' revision (the catalogue's snapshot never
 reads kind ``posting``). With dense search off, postings are found by words alone.
@@ -88,6 +90,7 @@ class LiveKind:
     key: str
     built: KindIndex
     vectors: Vectors | None
+    strict: frozenset[int]  # the documents that are published postings (not catalogue records)
 
 
 class LivePostings:
@@ -139,7 +142,8 @@ class LivePostings:
         index = build_kind_index(loaded, self.analyzer())
         rows = [doc for doc, record in enumerate(index.records) if record["id"] in by_id]
         matrix = np.vstack([by_id[index.records[doc]["id"]] for doc in rows]).astype(np.float32) if rows else None
-        return LiveKind(key, index, (rows, matrix) if matrix is not None else None)
+        postings = frozenset(doc for doc, record in enumerate(index.records) if "posting_id" in record)
+        return LiveKind(key, index, (rows, matrix) if matrix is not None else None, postings)
 
     def _posting_vectors(self, texts: dict[str, str]) -> dict[str, np.ndarray]:
         """The stored vectors of the postings' texts (keyed by posting number), embedding and

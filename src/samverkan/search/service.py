@@ -286,7 +286,7 @@ class SearchService:
                 live = self.live(k, snapshot)
                 allowed = self._allowed(k, live.built.records, live.key, filters)
                 found, counts[k] = hybrid.answer(
-                    k, live.built, live.vectors, query, analysed, query_vector, allowed, limit
+                    k, live.built, live.vectors, query, analysed, query_vector, allowed, limit, live.strict
                 )
             else:
                 built = self._index(k, snapshot)
