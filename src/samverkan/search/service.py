@@ -2,6 +2,10 @@
 stored. What search reads is derived from one revision of the catalogue, a
 :class:`~samverkan.catalogue.snapshot.Snapshot`: built once per revision (or read from its
 files), so a search after an import sees the new records.
+
+The kinds ``need`` and ``solution`` are searched in the live postings index
+(:mod:`samverkan.search.postings`): the published needs, and the published solutions together with
+the catalogue's JRC cases, rebuilt when the postings change, without moving the catalogue revision.
 """
 
 from __future__ import annotations

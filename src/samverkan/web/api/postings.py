@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from samverkan.errors import NotFound
 from samverkan.postings.fields import FieldError
 from samverkan.web.api import posting_schemas as schemas
 from samverkan.web.api.schemas import Problem
@@ -102,8 +103,6 @@ def _routes(kind: Literal["need", "solution"]) -> None:
     async def read(app: Core, actor: Acting, id: PostingId) -> Any:
         """A draft or withdrawn one is 404 to everyone but its organisation."""
         if kind == "solution" and not id.startswith("p"):
-            from samverkan.errors import NotFound
-
             raise NotFound(f"solution {id!r} is a catalogued case: GET /api/v1/records/solution/{id}")
         return await answer("path", app.postings.get, actor, kind, id)
 
