@@ -16,10 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from samverkan.catalogue.countries import iso_from_code
 from samverkan.catalogue.hubs import hub_names, shown_hubs
 from samverkan.catalogue.places import Place, Places
 from samverkan.catalogue.programmes import PROGRAMME_NAMES
 from samverkan.catalogue.queries import COHESION_PREFIX
+from samverkan.db.community import Posting
+from samverkan.db.dataspace import Tenant
+from samverkan.db.engine import aware
 from samverkan.db.models import (
     Call,
     CohesionProject,
@@ -28,6 +32,7 @@ from samverkan.db.models import (
     Platform,
     Project,
     ProjectTopic,
+    Region,
     Solution,
     WorkingGroup,
 )
@@ -248,6 +253,73 @@ def _projects(session: Session, places: Places | None = None):
             "county": c.county,
         }
         yield record, [(c.name, 3), (c.beneficiary, 1), (c.description, 1), (c.thematic_objective, 1)]
+
+
+# --------------------------------------------------------------------------- published postings
+
+POSTING_PREFIX = "p"  # a published need's or solution's id in search and URLs (the JRC cases' ids are numbers)
+SUMMARY_CHARS = 300
+
+
+def posting_key(number: int) -> str:
+    """The public id of posting ``number``: ``p<number>``."""
+    return f"{POSTING_PREFIX}{number}"
+
+
+def posting_documents(session: Session, kind: str) -> Iterator[tuple[dict[str, Any], list[tuple[str | None, int]]]]:
+    """The *published* needs (``kind="need"``) or solutions (``"solution"``) that organisations
+    publish, as search shows them. Drafts and withdrawn postings are never read here: what is
+    not published is not found. Read by the live postings index (:mod:`samverkan.search.postings`),
+    not by the catalogue's snapshot."""
+    rows = session.execute(
+        select(Posting, Tenant.name, Tenant.slug)
+        .join(Tenant, Tenant.id == Posting.tenant_id)
+        .where(Posting.kind == kind, Posting.status == "published")
+    ).all()
+    codes = {p.region for p, _, _ in rows if p.region}
+    names = dict(session.execute(select(Region.id, Region.name).where(Region.id.in_(codes))).all()) if codes else {}
+    for p, organisation, slug in rows:
+        country = iso_from_code(p.region[:2]) if p.region else None
+        record = {
+            "id": posting_key(p.id),
+            "posting_id": p.id,  # the posting's number (digests tell postings from catalogue records by it)
+            "title": p.title,
+            "organisation": organisation,
+            "organisation_slug": slug,
+            "region": p.region,
+            "region_name": names.get(p.region) if p.region else None,
+            "country": country,
+            "countries": [country] if country else [],
+            "focus_areas": list(p.focus_areas or []),
+            "technologies": list(p.technologies or []),
+            "maturity": p.maturity,
+            "language": p.language,
+            "summary": _summary(p.text),
+            "published_at": aware(p.published_at).isoformat() if p.published_at else None,
+        }
+        yield (
+            record,
+            [
+                (p.title, 3),
+                (" \n".join(p.focus_areas or []), 2),
+                (" \n".join(p.technologies or []), 2),
+                (p.text, 1),
+                (organisation, 1),
+            ],
+        )
+
+
+def posting_text(p: Posting) -> str:
+    """The text a posting's meaning is embedded from."""
+    return _join(p.title, ", ".join(p.focus_areas or []), ", ".join(p.technologies or []), p.text)
+
+
+def _summary(text: str) -> str:
+    """The start of a text, cut at a word, for lists."""
+    text = " ".join(text.split())
+    if len(text) <= SUMMARY_CHARS:
+        return text
+    return text[:SUMMARY_CHARS].rsplit(" ", 1)[0] + " …"
 
 
 LOADERS: dict[str, Loader] = {

@@ -31,6 +31,7 @@ APPLIES = {
     "organisation": ("country", "region", "org_type", "sme"),
     "hub": ("country", "region", "hub_type"),
     "solution": ("country",),
+    "need": ("country", "region"),
     "platform": (),
 }
 FACETS = {  # "region" counts NUTS 2 regions
@@ -39,6 +40,7 @@ FACETS = {  # "region" counts NUTS 2 regions
     "organisation": ("country", "region", "activity_type", "sme"),
     "hub": ("hub_type", "country", "region"),
     "solution": ("countries",),
+    "need": ("region", "focus_areas"),
     "platform": (),
 }
 

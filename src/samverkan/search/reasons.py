@@ -58,6 +58,17 @@ def place(record: dict[str, Any]) -> Reason | None:
     }
 
 
+def near(region: str, region_name: str | None, scope: str) -> Reason:
+    """In or near the region of what is matched: ``scope`` is ``region`` (the same NUTS 2
+    region, or one inside it) or ``country``."""
+    return {"type": "near", "region": region, "region_name": region_name, "scope": scope}
+
+
+def focus_areas(shared: Iterable[str]) -> Reason:
+    """Focus areas in common with what is matched."""
+    return {"type": "focus_areas", "shared": list(shared)}
+
+
 def words(reason: Reason) -> str:
     """``kommun (municipality, local authority), ai``."""
     return ", ".join(f"{t['word']} ({', '.join(t['via'])})" if t["via"] else t["word"] for t in reason["terms"])
@@ -88,6 +99,11 @@ def english(reason: Reason) -> str:
         return f"{reason['count']} EU project{'s' if reason['count'] > 1 else ''}"
     if kind == "place":
         return f"in {where(reason)}"
+    if kind == "near":
+        named = f"{reason['region_name']}, {reason['region']}" if reason["region_name"] else reason["region"]
+        return f"in the same {'region' if reason['scope'] == 'region' else 'country'} ({named})"
+    if kind == "focus_areas":
+        return "shared focus areas: " + ", ".join(reason["shared"])
     raise ValueError(f"unknown reason type {kind!r}")
 
 

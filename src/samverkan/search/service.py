@@ -2,6 +2,10 @@
 stored. What search reads is derived from one revision of the catalogue, a
 :class:`~samverkan.catalogue.snapshot.Snapshot`: built once per revision (or read from its
 files), so a search after an import sees the new records.
+
+The kinds ``need`` and ``solution`` are searched in the live postings index
+(:mod:`samverkan.search.postings`): the published needs, and the published solutions together with
+the catalogue's JRC cases, rebuilt when the postings change, without moving the catalogue revision.
 """
 
 from __future__ import annotations
@@ -26,8 +30,13 @@ from samverkan.search.calls import CallFinder, VectorSource
 from samverkan.search.dense import E5Embedder, Embedder, embed_query, load_vectors
 from samverkan.search.documents import LOADERS, TEXTS, KindIndex, build_kind_index, call_documents
 from samverkan.search.filters import FilterError, Filters
+from samverkan.search.postings import Documents, LiveKind, LivePostings
 
-KINDS = ("call", "organisation", "hub", "platform", "working_group", "solution", "project")
+KINDS = ("call", "organisation", "hub", "platform", "working_group", "solution", "need", "project")
+# kinds searched in the live postings index (search/postings.py), not only in the catalogue's snapshot:
+# published needs; published solutions together with the catalogue's JRC cases
+LIVE = ("need", "solution")
+EMBEDDED_QUERIES = 32  # the last query vectors kept (matching a posting searches several kinds with one text)
 
 
 class Answer(TypedDict):
@@ -71,6 +80,10 @@ class SearchService:
         self._embedder: Embedder | None = embedder
         self._filtered: dict[tuple[str, str, Filters], set[int]] = {}
         self._timings: tuple[CallFinder, dt.date, list[Timing]] | None = None
+        self._queries: dict[str, np.ndarray] = {}  # the last query vectors, oldest first
+        self.live_postings = LivePostings(
+            engine, lambda: self.analyzer, (lambda: self.embedder) if dense else None, model
+        )
 
     @property
     def embedder(self) -> Embedder:
@@ -140,7 +153,35 @@ class SearchService:
             return (snapshot or self.snapshot()).part("places", build)
 
     def _embed(self, query: str) -> np.ndarray:
-        return embed_query(self.embedder, query)
+        """The query's vector; the last ``EMBEDDED_QUERIES`` are kept (a text matched against
+        several kinds, one search each, is embedded once)."""
+        with self._lock:
+            vector = self._queries.get(query)
+        if vector is None:
+            vector = embed_query(self.embedder, query)
+            with self._lock:
+                self._queries[query] = vector
+                while len(self._queries) > EMBEDDED_QUERIES:
+                    del self._queries[next(iter(self._queries))]
+        return vector
+
+    def live(self, kind: str, snapshot: Snapshot | None = None) -> LiveKind:
+        """The live index of ``need`` or ``solution`` (published postings, and for solutions the
+        catalogue's JRC cases of the current revision, or of ``snapshot``'s)."""
+        snapshot = snapshot or self.snapshot()
+        if kind != "solution":
+            return self.live_postings.index(kind, snapshot.key)
+
+        def catalogue() -> tuple[Documents, dict[str, np.ndarray]]:
+            places = self.places(snapshot)
+            with Session(self.engine) as session:
+                documents = list(LOADERS[kind](session, places))
+            built = self._index(kind, snapshot)
+            vectors = self._vectors(kind, built, snapshot)
+            by_id = {} if vectors is None else {built.records[d]["id"]: vectors[1][r] for r, d in enumerate(vectors[0])}
+            return documents, by_id
+
+        return self.live_postings.index(kind, snapshot.key, catalogue)
 
     def call_timings(self, today: dt.date | None = None, finder: CallFinder | None = None) -> list[Timing]:
         """Where each call (as :meth:`records` lists them, or as ``finder`` holds them) stands on
@@ -188,11 +229,12 @@ class SearchService:
         self.places(snapshot)
         self.call_finder(snapshot)
         for kind in KINDS:
-            if kind != "call":
+            if kind in LOADERS and kind != "call":
                 self._vectors(kind, self._index(kind, snapshot), snapshot)
 
     def record(self, kind: str, record_id: str) -> dict[str, Any] | None:
-        """One record of a kind other than calls as search returns it (placed), if it exists."""
+        """One catalogue record of a kind other than calls as search returns it (placed), if it
+        exists (published postings are not catalogue records: see :meth:`live`)."""
         return self._index(kind, self.snapshot()).record(record_id)
 
     def records(self, kind: str, snapshot: Snapshot | None = None) -> list[dict[str, Any]]:
@@ -244,6 +286,12 @@ class SearchService:
                 timings = self.call_timings(today, finder)  # the same revision's calls, whatever moved since
                 allowed = self._allowed(k, finder.records, snapshot.key, filters, by_status(timings), status)
                 found, counts[k] = finder.answer(analysed, query_vector, allowed, timings, status, limit)
+            elif k in LIVE:
+                live = self.live(k, snapshot)
+                allowed = self._allowed(k, live.built.records, live.key, filters)
+                found, counts[k] = hybrid.answer(
+                    k, live.built, live.vectors, query, analysed, query_vector, allowed, limit, live.strict
+                )
             else:
                 built = self._index(k, snapshot)
                 allowed = self._allowed(k, built.records, snapshot.key, filters)

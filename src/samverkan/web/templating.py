@@ -25,6 +25,7 @@ ENTITY_PATHS = {
     "platform": "/platforms/",
     "working_group": "/working-groups/",
     "solution": "/solutions/",
+    "need": "/needs/",
     "project": "/projects/",
     "region": "/regions/",
     "municipality": "/municipalities/",

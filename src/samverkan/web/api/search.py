@@ -16,7 +16,7 @@ from samverkan.web.deps import Core
 
 router = APIRouter(tags=["search"])
 
-Kind = Literal["call", "organisation", "hub", "platform", "working_group", "solution", "project"]
+Kind = Literal["call", "organisation", "hub", "platform", "working_group", "solution", "need", "project"]
 
 
 class MatchedTerm(BaseModel):
@@ -30,11 +30,14 @@ class MatchedTerm(BaseModel):
 class Reason(BaseModel):
     """One checkable reason; which fields are set depends on ``type``."""
 
-    type: Literal["matched", "meaning", "similar_project", "deadline", "projects", "place"] = Field(
-        description="matched: words in common; meaning: close in meaning (dense similarity); similar_project: "
-        "the call funded a similar project; deadline: the call's deadline; projects: number of EU projects; "
-        "place: where the record is.",
-        examples=["matched"],
+    type: Literal["matched", "meaning", "similar_project", "deadline", "projects", "place", "near", "focus_areas"] = (
+        Field(
+            description="matched: words in common; meaning: close in meaning (dense similarity); similar_project: "
+            "the call funded a similar project; deadline: the call's deadline; projects: number of EU projects; "
+            "place: where the record is; near (matches of a need or solution): in its NUTS 2 region or country; "
+            "focus_areas (matches of a need or solution): focus areas in common.",
+            examples=["matched"],
+        )
     )
     terms: list[MatchedTerm] | None = Field(None, description="matched: the words in common.")
     cosine: float | None = Field(None, description="meaning: cosine similarity of the e5 vectors.", examples=[0.86])
@@ -45,15 +48,22 @@ class Reason(BaseModel):
     count: int | None = Field(None, description="projects: how many EU projects.", examples=[3])
     city: str | None = Field(None, description="place: city.", examples=["Luleå"])
     country: str | None = Field(None, description="place: country code.", examples=["SE"])
-    region: str | None = Field(None, description="place: NUTS 2021 code.", examples=["SE332"])
-    region_name: str | None = Field(None, description="place: NUTS region name.", examples=["Norrbottens län"])
+    region: str | None = Field(None, description="place, near: NUTS 2021 code.", examples=["SE332"])
+    region_name: str | None = Field(None, description="place, near: NUTS region name.", examples=["Norrbottens län"])
+    scope: Literal["region", "country"] | None = Field(
+        None, description="near: the same NUTS 2 region, or the same country.", examples=["region"]
+    )
+    shared: list[str] | None = Field(
+        None, description="focus_areas: the focus areas in common.", examples=[["E-hälsa"]]
+    )
 
 
 class SearchResult(BaseModel):
     model_config = ConfigDict(extra="allow")
     kind: Kind = Field(description="Kind of record.", examples=["organisation"])
     id: str = Field(
-        description="Record id: topic code for calls, CORDIS organisationID (PIC) for organisations.",
+        description="Record id: topic code for calls, CORDIS organisationID (PIC) for organisations; a published "
+        "need or solution is `p<number>` (`p12`), a catalogued (JRC) solution a number.",
         examples=["999905974"],
     )
     title: str = Field(description="Name or title to show.", examples=["THE WELLCOME TRUST LIMITED"])

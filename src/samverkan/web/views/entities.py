@@ -1,5 +1,6 @@
-"""Entity pages: call, organisation, hub, platform and working groups, solution, project.
-Each page is built from the same library call as its JSON counterpart."""
+"""Entity pages: call, organisation, hub, platform and working groups, project. Each page is
+built from the same library call as its JSON counterpart. A solution's page (a catalogued JRC
+case or a published solution, with its matches) is in ``web/views/postings.py``."""
 
 from __future__ import annotations
 
@@ -140,12 +141,6 @@ async def working_group(group_id: str, app: Core) -> RedirectResponse:
     """A working group lives on its platform's page: sent there, to the group."""
     record = await run_in_threadpool(app.record, "working_group", group_id)
     return RedirectResponse(entity_url("platform", record["platform_id"]) + "#" + quote(group_id, safe="/"), 303)
-
-
-@router.get("/solutions/{solution_id}", response_class=HTMLResponse)
-async def solution(request: Request, solution_id: str, app: Core) -> HTMLResponse:
-    record = await run_in_threadpool(app.record, "solution", solution_id)
-    return render(request, "solution.html", {"solution": record})
 
 
 @router.get("/projects/{project_id}", response_class=HTMLResponse)  # CORDIS, or se-… for Swedish ERDF/ESF

@@ -57,6 +57,7 @@ def _labels(lang: str) -> dict[str, Any]:
             "platform": _("EU platforms to join"),
             "working_group": _("Working groups to join"),
             "solution": _("Reusable solutions"),
+            "need": _("Needs of other organisations"),
             "project": _("Similar past projects"),
         },
         "calls_by_status": {
