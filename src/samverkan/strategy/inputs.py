@@ -75,6 +75,16 @@ Line = Annotated[
 ]
 Prose = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_PROSE), AfterValidator(_storable)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")]
+RESERVED = {"new"}  # /strategies/new is the page that defines one
+
+
+def _free(value: str) -> str:
+    if value in RESERVED:
+        raise ValueError(f"{value!r} is reserved; choose another slug")
+    return value
+
+
+StrategySlug = Annotated[Slug, AfterValidator(_free)]
 Nuts = Annotated[str, StringConstraints(max_length=10), AfterValidator(_nuts)]
 Currency = Annotated[str, StringConstraints(max_length=3), AfterValidator(_currency)]
 Link = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_link)]
@@ -107,7 +117,7 @@ def _currency_with(amount: str) -> Any:
 
 
 class StrategyIn(Input):
-    slug: Slug = Field(
+    slug: StrategySlug = Field(
         description="Address of the board: lower-case words joined by hyphens.", examples=["vgr-digital"]
     )
     name: Line = Field(description="Name of the strategy.", examples=["Västsvensk kraftsamling digitalisering"])
