@@ -53,9 +53,10 @@ class Inbox:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[Inbox, dict[str, Any]]]:
-    """A running SMTP server and the settings that point samverkan at it."""
-    inbox = Inbox()
+def smtp_server(inbox: Inbox | None = None) -> Iterator[tuple[Inbox, dict[str, Any]]]:
+    """A running SMTP server (with ``inbox`` as its handler, default a new :class:`Inbox`) and
+    the settings that point samverkan at it."""
+    inbox = inbox or Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()

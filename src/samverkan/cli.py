@@ -143,6 +143,14 @@ def serve(
     # the broker and the scheduled sync run here, in this process only, whatever the workers
     broker = _start_mqtt(app, settings)
     stops = [broker.stop] if broker is not None else []
+    if settings.mail_every_seconds:
+        from samverkan.mail import Postman
+
+        postman = Postman(app.engine, settings, settings.mail_every_seconds)
+        postman.start()
+        stops.append(postman.stop)
+        where_mail = f"SMTP {settings.smtp_host}:{settings.smtp_port}" if settings.smtp_host else settings.mail_folder
+        click.echo(f"e-mail: sent every {settings.mail_every_seconds:g} s to {where_mail}", err=True)
     if settings.sync_every_hours:
         from samverkan.sync import Scheduler
 
@@ -152,6 +160,11 @@ def serve(
         click.echo(
             f"syncing the catalogue every {settings.sync_every_hours:g} h (SAMVERKAN_SYNC_EVERY_HOURS)", err=True
         )
+    from samverkan.digests.scheduler import DigestScheduler
+
+    digests = DigestScheduler(app)  # hourly: composes the digests that are due, delivers the outbox
+    digests.start()
+    stops.append(digests.stop)
     where = f"samverkan on http://{settings.host}:{settings.port}/ (database {settings.db})"
     # on SIGTERM, requests in flight get a few seconds, then the server stops anyway
     options: dict[str, Any] = {"host": settings.host, "port": settings.port, "timeout_graceful_shutdown": 5}

@@ -27,6 +27,7 @@ import os
 import re
 import smtplib
 import ssl
+import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
@@ -224,6 +225,30 @@ def deliver(engine: Engine, settings: Settings, limit: int | None = None) -> Del
     return report
 
 
+class Postman:
+    """Delivers the outbox every ``seconds`` in a daemon thread until :meth:`stop` (``serve`` runs
+    one, in its parent process only, whatever the number of web workers). A failed round is
+    logged; what failed stays in the outbox for the next."""
+
+    def __init__(self, engine: Engine, settings: Settings, seconds: float) -> None:
+        self.engine, self.settings, self.seconds = engine, settings, seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="postman", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.seconds):
+            try:
+                deliver(self.engine, self.settings)
+            except Exception:
+                log.exception("delivering the outbox failed (tried again in %s s)", self.seconds)
+
+
 def unsent(engine: Engine) -> int:
     """How many e-mails wait in the outbox."""
     from sqlalchemy import func
@@ -243,4 +268,4 @@ def read_folder(folder: Path) -> list[EmailMessage]:
     return [parser.parsebytes(p.read_bytes()) for p in files]  # type: ignore[misc]
 
 
-__all__ = ["Delivery", "MailError", "deliver", "enqueue", "message", "read_folder", "unsent", "valid_address"]
+__all__ = ["Delivery", "MailError", "Postman", "deliver", "enqueue", "message", "read_folder", "unsent"]

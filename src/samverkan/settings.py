@@ -210,6 +210,12 @@ class Settings(BaseSettings):
         description="Where e-mail goes when no SMTP server is set: one .eml file per message "
         "(default: `mail` under the user data directory, one folder per database).",
     )
+    mail_every_seconds: float = Field(
+        default=5,
+        ge=0,
+        description="How often `serve` delivers the outbox (e-mail waiting to be sent); 0: never "
+        "(then `samverkan mail send` does).",
+    )
     secret_key: str | None = Field(
         default=None,
         repr=False,

@@ -96,3 +96,23 @@ def test_the_server_key_is_made_once_and_shared(db_url):
     assert not two.signer("unsubscribe").valid("follow:8", signature)
     one.close()
     two.close()
+
+
+def test_the_postman_delivers_what_is_queued_while_it_runs(db_url):
+    import time
+
+    with smtp_server() as (inbox, smtp):
+        app = Samverkan(load_settings(db=db_url, **smtp))
+        postman = mail.Postman(app.engine, app.settings, 0.05)
+        postman.start()
+        try:
+            _queue(app, "test:postman")
+            (received,) = inbox.wait_for(1)
+            deadline = time.monotonic() + 5
+            while mail.unsent(app.engine) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert mail.unsent(app.engine) == 0
+        finally:
+            postman.stop()
+        app.close()
+    assert received["Subject"] == "Ämne: hej"

@@ -18,6 +18,7 @@ from samverkan.search.service import KINDS
 from samverkan.web.deps import Core
 from samverkan.web.i18n import translations
 from samverkan.web.templating import hub_type_labels, language, org_type_labels, render
+from samverkan.web.views.digests import follow_url
 
 router = APIRouter(include_in_schema=False)
 
@@ -232,6 +233,7 @@ async def results(request: Request, app: Core) -> HTMLResponse:
         "forthcoming_url": url(kind="call", status="forthcoming"),
         "clear_url": "/search?" + urlencode([(k, v) for k, v in (("q", query), ("kind", kind)) if v]),
         "share_url": request.app.state.samverkan.settings.base_url + url(page=page if page > 1 else None),
+        "follow_url": follow_url(query, kind, params),
     }
     return render(request, "results.html", context)
 
