@@ -17,9 +17,10 @@ from samverkan.db.models import Meta
 from samverkan.importers import ImportReport, input_size
 from samverkan.importers.platforms import bundled_path
 from samverkan.search.dense import E5Embedder, import_vectors
+from samverkan.strategy.demo import load_demo_strategy
 
 # Bump when the bundled files change, so existing databases load the new demo once.
-DEMO_VERSION = "2026-12-04.2"
+DEMO_VERSION = "2026-12-04.3"
 DEMO_KEY = "demo_version"
 
 # (source, path inside samverkan/data/demo), imported in this order
@@ -62,7 +63,8 @@ def load_demo(
     app: Samverkan, progress: ProgressFactory | None = None, force: bool = False, sensors: bool = True
 ) -> list[ImportReport]:
     """Import the bundled demo data (idempotent; skipped when this version is already loaded):
-    the catalogue, then (``sensors``) the demo tenants of the data space with their real series."""
+    the catalogue, then (``sensors``) the demo organisations: the data space's tenants with their
+    real series, and Västra Götalandsregionen with its strategy board (``samverkan.strategy.demo``)."""
     if not force and demo_loaded(app):
         return []
     reports = []
@@ -79,6 +81,8 @@ def load_demo(
         context = progress("sensor series (data space)", 0) if progress else nullcontext(None)
         with context:
             load_demo_dataspace(partial(Session, app.engine))
+        with Session(app.engine) as session, session.begin():
+            load_demo_strategy(session)
     with Session(app.engine) as session, session.begin():
         session.merge(Meta(key=DEMO_KEY, value=DEMO_VERSION))
     return reports

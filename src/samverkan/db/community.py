@@ -254,6 +254,7 @@ class FocusArea(Base):
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str | None] = mapped_column(Text, comment="where its name and focus text come from")
 
 
 class Initiative(Base):
@@ -309,6 +310,7 @@ class Decision(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     amount: Mapped[Any | None] = mapped_column(Numeric(16, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
+    document: Mapped[str | None] = mapped_column(Text, comment="the document's reference as given, e.g. 3369318.PDF")
     document_url: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -225,6 +225,7 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("source", sa.Text(), nullable=True, comment="where its name and focus text come from"),
         sa.ForeignKeyConstraint(
             ["parent_id"], ["focus_areas.id"], name=op.f("fk_focus_areas_parent_id_focus_areas"), ondelete="CASCADE"
         ),
@@ -358,6 +359,7 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("amount", sa.Numeric(precision=16, scale=2), nullable=True),
         sa.Column("currency", sa.String(length=3), nullable=True),
+        sa.Column("document", sa.Text(), nullable=True, comment="the document's reference as given, e.g. 3369318.PDF"),
         sa.Column("document_url", sa.Text(), nullable=True),
         sa.Column("source", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
