@@ -2,11 +2,10 @@
 platforms and working groups, reusable solutions — each with the reasons search gives.
 
 :meth:`Opportunities.find` is the one place the strategy board and its newsletter ask. It
-searches the catalogue with the text that describes the initiative (the title and text of its
-published need, else its own title and description) or the focus area. When the needs and
-solutions package is merged, an initiative with a need should take that need's own matches
-(``app.postings.matches(actor, "need", need_id, limit)``, same keys) here, and ``needs`` then
-lists similar needs of other regions; until then ``needs`` is empty.
+takes an initiative's published need's own matches (:meth:`Postings.matches`, the same lists
+the need's page shows, ``needs`` among them: similar needs of other organisations), and
+otherwise searches the catalogue with the text that describes the initiative (its title and
+description) or the focus area.
 
 Invariants: calls are those one can still apply to on ``today`` (open first, then
 forthcoming), as search's default status gives; an organisation listed in ``exclude`` (the
@@ -23,7 +22,8 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from samverkan.errors import QueryError
+from samverkan.accounts.actor import Actor
+from samverkan.errors import NotFound, QueryError
 
 if TYPE_CHECKING:
     from samverkan.core import Samverkan
@@ -57,7 +57,7 @@ class Opportunities:
         limit: int = 5,
         exclude: Iterable[str] = (),
         since: dt.date | None = None,
-        need_id: int | None = None,  # noqa: ARG002 (see the module's note: the need's own matches)
+        need_id: int | None = None,
     ) -> dict[str, list[dict[str, Any]]]:
         """``{"calls", "partners", "hubs", "platforms", "solutions", "needs"}`` for ``text``, at most
         ``limit`` of each; each a search result (``kind``, ``id``, ``title``, ``score``, ``why``,
@@ -66,13 +66,23 @@ class Opportunities:
         if not text or limit < 1:
             return empty()
         excluded = set(exclude)
-        found = self._search(text, limit + len(excluded))
+        found = self._of_need(need_id, limit + len(excluded)) if need_id is not None else None
+        if found is None:
+            found = self._search(text, limit + len(excluded))
         today = self.app.settings.current_day()
         out = empty()
         for key, results in found.items():
             kept = [r for r in results if not (key == "partners" and r["id"] in excluded)][:limit]
             out[key] = [dict(r, new=_new(r, since, today)) if key == "calls" else dict(r) for r in kept]
         return out
+
+    def _of_need(self, need_id: int, limit: int) -> dict[str, list[dict[str, Any]]] | None:
+        """The published need's own matches (None when it is not published: then its text)."""
+        try:
+            matched = self.app.postings.matches(Actor.public(), "need", need_id, limit)
+        except NotFound:
+            return None
+        return {key: [{k: r[k] for k in KEEP if k in r} for r in matched.get(key, [])] for key in KEYS}
 
     def _search(self, text: str, limit: int) -> dict[str, list[dict[str, Any]]]:
         today = self.app.settings.current_day().isoformat()
