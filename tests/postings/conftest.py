@@ -7,7 +7,7 @@ import datetime as dt
 import itertools
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -15,9 +15,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from samverkan.accounts.actor import Actor
+from samverkan.accounts import sessions
 from samverkan.dataspace.tenants import tenant_by_slug
-from samverkan.db.community import Membership, User
+from samverkan.db.community import Membership, User, UserSession
 from samverkan.settings import load_settings
 from samverkan.web import create_app
 from samverkan.web.deps import SESSION_COOKIE
@@ -39,11 +39,10 @@ class Organisation:
 
 @dataclass
 class Site:
-    """The app, its HTTP client, and the people signed in to it (by session cookie)."""
+    """The app and its HTTP client; people sign in through real sessions (:meth:`person`)."""
 
     web: FastAPI
     client: TestClient
-    sessions: dict[str, Actor] = field(default_factory=dict)
 
     @property
     def core(self) -> Any:
@@ -80,8 +79,8 @@ class Site:
                 Membership(user_id=user.id, tenant_id=organisation.id, role=role, created_at=dt.datetime.now(dt.UTC))
             )
             user_id = user.id
-        cookie, csrf = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
-        self.sessions[cookie] = Actor(user_id=user_id, roles={organisation.id: role}, via="session", csrf=csrf)
+            cookie = sessions.open_session(session, user_id, "tests")
+            csrf = session.get_one(UserSession, sessions.digest(cookie)).csrf
         return user_id, {"Cookie": f"{SESSION_COOKIE}={cookie}"}, csrf
 
 
@@ -89,9 +88,9 @@ def serve(url: str, **settings: Any) -> Iterator[Site]:
     web = create_app(load_settings(db=url, public_url=TESTSERVER, **settings))
     with TestClient(web) as client:
         site = Site(web, client)
-        # Signing in is the accounts package's (its own tests cover sessions); here a session
-        # cookie stands for a person prepared by Site.person, through the one seam pages use.
-        site.core.accounts.actor_for_session = lambda cookie: site.sessions.get(cookie, Actor.public())
+        # each request says who it is (a person's headers, or none: the public), so the cookies
+        # pages set (a session's sliding expiry, the form cookie) are not kept between requests
+        client.event_hooks["response"].append(lambda response: client.cookies.clear())
         yield site
     web.state.samverkan.close()
 

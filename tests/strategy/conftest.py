@@ -13,10 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from samverkan.accounts import sessions
 from samverkan.accounts.actor import Actor
 from samverkan.core import Samverkan
 from samverkan.dataspace.tenants import create_tenant, issue_token
-from samverkan.db.community import Membership, User
+from samverkan.db.community import Membership, User, UserSession
 from samverkan.settings import load_settings
 from samverkan.strategy.demo import load_demo_strategy
 from samverkan.web import create_app
@@ -92,9 +93,18 @@ def person(
 
 
 def acting(web: FastAPI, user_id: int | None, roles: dict[int, str] | None = None) -> Actor:
-    """Make every request of ``web`` come from this signed-in person (or the public with
-    ``None``). This stands in for the accounts package's session cookie, which is not merged on
-    this branch; everything after "who acts" is the real code."""
-    who = Actor.public() if user_id is None else Actor(user_id=user_id, roles=roles or {}, via="session", csrf=CSRF)
-    web.dependency_overrides[actor_dependency] = lambda: who
+    """Make every request of ``web`` come from this person, signed in through a real session
+    (the accounts package's: its roles are the person's memberships in the database, ``roles``
+    only says what the test expects), or from the public with ``None``. Only carrying the cookie
+    is simulated; the session's CSRF secret is set to :data:`CSRF` so forms can name it."""
+    if user_id is None:
+        web.dependency_overrides[actor_dependency] = Actor.public
+        return Actor.public()
+    core = web.state.samverkan
+    with Session(core.engine) as session, session.begin():
+        cookie = sessions.open_session(session, user_id, "tests")
+        session.get_one(UserSession, sessions.digest(cookie)).csrf = CSRF
+    who = core.accounts.actor_for_session(cookie)
+    assert who.user_id == user_id and dict(who.roles) == (roles or {}), (who, roles)
+    web.dependency_overrides[actor_dependency] = lambda: core.accounts.actor_for_session(cookie)
     return who
