@@ -117,8 +117,8 @@ def test_new_postings_come_withdrawn_ones_never(demo_copy, tmp_path):
     assert "Kvantdatorer som tjänst" not in raw and "Cykelvägar" not in raw
     with Session(app.engine) as session:
         keys = set(session.scalars(select(DigestItem.item).where(DigestItem.digest != "")))
-    assert f"need:{shown}:published" in keys and f"solution:{gone}:published" not in keys
-    assert f"need:{other}:published" not in keys
+    assert f"need:p{shown}:published" in keys and f"solution:p{gone}:published" not in keys
+    assert f"need:p{other}:published" not in keys
 
     feed = app.digests.feed(follow["feed_key"])
     assert b"Kvantdatorer &lt;script&gt;" in feed

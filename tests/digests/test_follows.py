@@ -122,7 +122,7 @@ def test_a_published_need_can_be_followed_but_not_a_draft(web):
     draft = publish(app, tenant, "need", "Utkast", "Inte publicerat.", now(), status="draft")
     made = client.post("/api/v1/follows", json={"target": "need", "target_id": need})
     assert made.status_code == 201 and made.json()["label"] == "Kvantdatorer i regionens HPC"
-    assert made.json()["url"] == f"http://testserver/needs/{need}"
+    assert made.json()["url"] == f"http://testserver/needs/p{need}"
     assert client.post("/api/v1/follows", json={"target": "need", "target_id": draft}).status_code == 404
     assert client.post("/api/v1/follows", json={"target": "solution", "target_id": need}).status_code == 404
 

@@ -39,6 +39,7 @@ from samverkan.db.community import Follow, Posting
 from samverkan.digests.follows import POSTING_KINDS, FollowedSearch, aware
 from samverkan.search import KINDS, reasons
 from samverkan.search.analysis import UnsupportedLanguage
+from samverkan.search.documents import posting_key
 from samverkan.search.filters import Filters
 
 if TYPE_CHECKING:
@@ -244,10 +245,10 @@ class Finder:
     def _posting_item(self, posting: Posting, why: str, found: list[dict[str, Any]]) -> Item:
         return Item(
             kind=posting.kind,
-            id=str(posting.id),
+            id=posting_key(posting.id),
             event="published",
             title=posting.title,
-            url=f"{self.base}/{posting.kind}s/{posting.id}",
+            url=f"{self.base}/{posting.kind}s/{posting_key(posting.id)}",
             why=why,
             reasons=found,
             details={

@@ -46,6 +46,7 @@ from samverkan.digests.follows import (
 from samverkan.digests.news import Finder, Item
 from samverkan.errors import Forbidden, NotFound, SamverkanError, Unauthorized
 from samverkan.search import KINDS
+from samverkan.search.documents import posting_key
 from samverkan.search.filters import FilterError
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ class Digests:
         """The page of what is followed: the search's results, or the posting."""
         base = self.settings.base_url
         if follow.target in POSTING_KINDS:
-            return f"{base}/{follow.target}s/{follow.target_id}"
+            return f"{base}/{follow.target}s/{posting_key(follow.target_id or 0)}"
         query = follow.query or {}
         params = [("q", query.get("text", "")), ("kind", query.get("kind"))]
         params += [(k, v) for k, v in (query.get("filters") or {}).items() if not k.startswith("deadline")]
