@@ -420,8 +420,9 @@ def _is_due(frequency: str, since: dt.datetime, today: dt.date) -> bool:
 
 def _withdrawn(session: Session, entries: list[dict[str, Any]]) -> set[tuple[str, str]]:
     """The postings among ``entries`` that are no longer published (never shown again)."""
-    ids = {int(e["id"]) for e in entries if e.get("kind") in POSTING_KINDS and str(e.get("id", "")).isdigit()}
+    keys = {str(e.get("id", "")) for e in entries if e.get("kind") in POSTING_KINDS}
+    ids = {int(k[1:]) for k in keys if k[:1] == "p" and k[1:].isdigit()}
     if not ids:
         return set()
     published = set(session.scalars(select(Posting.id).where(Posting.id.in_(ids), Posting.status == "published")))
-    return {(kind, str(i)) for i in ids - published for kind in POSTING_KINDS}
+    return {(kind, posting_key(i)) for i in ids - published for kind in POSTING_KINDS}
