@@ -22,7 +22,10 @@ lazily) and ``csrf_field()`` (the hidden input) in every page's context, so a fo
 
 Forms are sent as ``application/x-www-form-urlencoded`` (a form's default ``enctype``) and
 parsed here, bounded (:data:`MAX_FIELDS`, the guard's body limit); any other media type is
-``415``. FastAPI's ``Form()`` parameters are not used: they need ``python-multipart``.
+``415``. A form is UTF-8 throughout — its bytes and what its ``%XX`` escapes decode to — and no
+field's name or value holds a NUL character (no database stores one): otherwise ``400``, before
+its token is checked or anything is done. FastAPI's ``Form()`` parameters are not used: they
+need ``python-multipart``.
 """
 
 from __future__ import annotations
@@ -92,7 +95,8 @@ class FormToken:
 
 async def read_form(request: Request) -> FormData:
     """The fields of an urlencoded form (none for an empty body; ``415`` for another media
-    type, ``400`` when not UTF-8 or with more than :data:`MAX_FIELDS` fields)."""
+    type, ``400`` when not UTF-8, with more than :data:`MAX_FIELDS` fields or with a NUL
+    character)."""
     body = await request.body()
     if not body:
         return FormData()
@@ -102,10 +106,13 @@ async def read_form(request: Request) -> FormData:
     try:
         decoded = body.decode("utf-8")
         pairs: list[tuple[str, str | UploadFile]] = list(
-            parse_qsl(decoded, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+            parse_qsl(decoded, keep_blank_values=True, max_num_fields=MAX_FIELDS, errors="strict")
         )
     except (UnicodeDecodeError, ValueError):
         raise SamverkanError("the form is not UTF-8 or has too many fields", code="form") from None
+    for name, value in pairs:
+        if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+            raise SamverkanError(f"{name[:40].replace(chr(0), '')}: holds a NUL character", code="form")
     return FormData(pairs)
 
 

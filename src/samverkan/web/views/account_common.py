@@ -63,6 +63,9 @@ def explain(error: SamverkanError, lang: str) -> str | None:
         "last_admin": _("An organisation keeps at least one administrator. Make someone else administrator first."),
         "has_account": _("This address already has an account: sign in to accept the invitation."),
         "unsupported_media_type": _("The form was sent in a way we do not read. Reload the page and try again."),
+        "form": _(
+            "The form could not be read: it must be UTF-8 text without NUL characters. Reload the page and try again."
+        ),
     }
     return texts.get(error.code)
 
