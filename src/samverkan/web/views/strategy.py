@@ -13,13 +13,14 @@ import datetime as dt
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from samverkan.accounts.actor import Actor
+from samverkan.bounds import INT32_MAX
 from samverkan.errors import SamverkanError
 from samverkan.strategy.amounts import amount_text
 from samverkan.strategy.inputs import (
@@ -42,8 +43,14 @@ from samverkan.web.templating import language, render
 router = APIRouter(include_in_schema=False)
 M = TypeVar("M", bound=BaseModel)
 Since = Annotated[dt.date | None, Query()]
-FollowId = Annotated[int, Query(ge=1, le=2**31 - 1)]
+FollowId = Annotated[int, Query(ge=1, le=INT32_MAX)]
 Signature = Annotated[str, Query(max_length=64)]
+# the addresses' parts, bounded as the API's (an id beyond the database's integers is a 422, not a 500)
+Slug = Annotated[str, Path(max_length=60)]
+AreaId = Annotated[int, Path(ge=1, le=INT32_MAX)]
+InitiativeId = Annotated[int, Path(ge=1, le=INT32_MAX)]
+DecisionId = Annotated[int, Path(ge=1, le=INT32_MAX)]
+Number = Annotated[int, Path(ge=1, le=100_000)]
 
 
 def read_form(model: type[M], form: FormData, fields: tuple[str, ...]) -> M:
@@ -116,7 +123,7 @@ async def create_strategy(request: Request, app: Core, actor: Acting) -> Respons
 
 
 @router.get("/strategies/{slug}", response_class=HTMLResponse)
-async def board(request: Request, app: Core, actor: Acting, slug: str, since: Since = None) -> HTMLResponse:
+async def board(request: Request, app: Core, actor: Acting, slug: Slug, since: Since = None) -> HTMLResponse:
     shown = await run_in_threadpool(app.strategies.board, slug, actor, since, 3)
     new_calls = {
         call["id"]
@@ -131,7 +138,9 @@ async def board(request: Request, app: Core, actor: Acting, slug: str, since: Si
 
 
 @router.get("/strategies/{slug}/initiatives/{initiative_id}", response_class=HTMLResponse)
-async def initiative(request: Request, app: Core, actor: Acting, slug: str, initiative_id: int) -> HTMLResponse:
+async def initiative(
+    request: Request, app: Core, actor: Acting, slug: Slug, initiative_id: InitiativeId
+) -> HTMLResponse:
     shown = await run_in_threadpool(app.strategies.initiative, slug, initiative_id, actor)
     areas = await _areas(app, slug) if shown["permissions"]["edit"] else []
     return _page(request, actor, "strategy_initiative.html", {"i": shown, "areas": areas, "today": _today(app)})
@@ -156,7 +165,7 @@ async def _areas(app: Core, slug: str) -> list[dict[str, Any]]:
 
 
 @router.get("/strategies/{slug}/edit", response_class=HTMLResponse)
-async def edit_page(request: Request, app: Core, actor: Acting, slug: str) -> HTMLResponse:
+async def edit_page(request: Request, app: Core, actor: Acting, slug: Slug) -> HTMLResponse:
     shown = await run_in_threadpool(app.strategies.board, slug, actor, None, 0)
     if not (shown["permissions"]["edit"] or shown["permissions"]["define"]):
         actor.require(-1, "editor")  # 401 signed out, else 403
@@ -167,7 +176,7 @@ async def edit_page(request: Request, app: Core, actor: Acting, slug: str) -> HT
 
 
 @router.post("/strategies/{slug}/edit")
-async def change_strategy(request: Request, app: Core, actor: Acting, slug: str) -> Response:
+async def change_strategy(request: Request, app: Core, actor: Acting, slug: Slug) -> Response:
     form = await submitted(request, actor)
     patch = read_form(StrategyPatch, form, ("name", "region", "language", "description", "newsletter_title", "source"))
     await run_in_threadpool(app.strategies.change, actor, slug, patch)
@@ -175,7 +184,7 @@ async def change_strategy(request: Request, app: Core, actor: Acting, slug: str)
 
 
 @router.post("/strategies/{slug}/focus-areas")
-async def add_focus_area(request: Request, app: Core, actor: Acting, slug: str) -> Response:
+async def add_focus_area(request: Request, app: Core, actor: Acting, slug: Slug) -> Response:
     form = await submitted(request, actor)
     data = read_form(FocusAreaIn, form, ("name", "description", "parent_id", "position"))
     await run_in_threadpool(app.strategies.add_focus_area, actor, slug, data)
@@ -183,7 +192,7 @@ async def add_focus_area(request: Request, app: Core, actor: Acting, slug: str) 
 
 
 @router.post("/strategies/{slug}/focus-areas/{area_id}")
-async def change_focus_area(request: Request, app: Core, actor: Acting, slug: str, area_id: int) -> Response:
+async def change_focus_area(request: Request, app: Core, actor: Acting, slug: Slug, area_id: AreaId) -> Response:
     form = await submitted(request, actor)
     if form.get("action") == "delete":
         await run_in_threadpool(app.strategies.remove_focus_area, actor, slug, area_id)
@@ -200,7 +209,7 @@ INITIATIVE_FIELDS = (
 
 
 @router.post("/strategies/{slug}/initiatives")
-async def add_initiative(request: Request, app: Core, actor: Acting, slug: str) -> Response:
+async def add_initiative(request: Request, app: Core, actor: Acting, slug: Slug) -> Response:
     form = await submitted(request, actor)
     data = read_form(InitiativeIn, form, INITIATIVE_FIELDS)
     made = await run_in_threadpool(app.strategies.add_initiative, actor, slug, data)
@@ -208,7 +217,9 @@ async def add_initiative(request: Request, app: Core, actor: Acting, slug: str) 
 
 
 @router.post("/strategies/{slug}/initiatives/{initiative_id}")
-async def change_initiative(request: Request, app: Core, actor: Acting, slug: str, initiative_id: int) -> Response:
+async def change_initiative(
+    request: Request, app: Core, actor: Acting, slug: Slug, initiative_id: InitiativeId
+) -> Response:
     form = await submitted(request, actor)
     if form.get("action") == "delete":
         await run_in_threadpool(app.strategies.remove_initiative, actor, slug, initiative_id)
@@ -219,7 +230,7 @@ async def change_initiative(request: Request, app: Core, actor: Acting, slug: st
 
 
 @router.post("/strategies/{slug}/initiatives/{initiative_id}/updates")
-async def add_update(request: Request, app: Core, actor: Acting, slug: str, initiative_id: int) -> Response:
+async def add_update(request: Request, app: Core, actor: Acting, slug: Slug, initiative_id: InitiativeId) -> Response:
     form = await submitted(request, actor)
     data = read_form(UpdateIn, form, ("text", "on", "status"))
     await run_in_threadpool(app.strategies.add_update, actor, slug, initiative_id, data)
@@ -227,7 +238,7 @@ async def add_update(request: Request, app: Core, actor: Acting, slug: str, init
 
 
 @router.post("/strategies/{slug}/decisions")
-async def add_decision(request: Request, app: Core, actor: Acting, slug: str) -> Response:
+async def add_decision(request: Request, app: Core, actor: Acting, slug: Slug) -> Response:
     form = await submitted(request, actor)
     fields = ("body", "on", "title", "text", "amount", "currency", "initiative_id", "document", "document_url")
     data = read_form(DecisionIn, form, fields)
@@ -236,7 +247,7 @@ async def add_decision(request: Request, app: Core, actor: Acting, slug: str) ->
 
 
 @router.post("/strategies/{slug}/decisions/{decision_id}")
-async def change_decision(request: Request, app: Core, actor: Acting, slug: str, decision_id: int) -> Response:
+async def change_decision(request: Request, app: Core, actor: Acting, slug: Slug, decision_id: DecisionId) -> Response:
     form = await submitted(request, actor)
     if form.get("action") != "delete":
         raise FieldError("action", "only 'delete' is done here; change a decision through the API")
@@ -248,7 +259,7 @@ async def change_decision(request: Request, app: Core, actor: Acting, slug: str,
 
 
 @router.get("/strategies/{slug}/newsletters", response_class=HTMLResponse)
-async def newsletters(request: Request, app: Core, actor: Acting, slug: str) -> HTMLResponse:
+async def newsletters(request: Request, app: Core, actor: Acting, slug: Slug) -> HTMLResponse:
     listed = await run_in_threadpool(app.strategies.newsletters, slug, actor)
     shown = await run_in_threadpool(app.strategies.board, slug, actor, None, 0)
     context = {"listed": listed, "board": shown, "subscription": await _subscription(app, actor, slug)}
@@ -256,21 +267,21 @@ async def newsletters(request: Request, app: Core, actor: Acting, slug: str) -> 
 
 
 @router.post("/strategies/{slug}/newsletters")
-async def draft(request: Request, app: Core, actor: Acting, slug: str) -> Response:
+async def draft(request: Request, app: Core, actor: Acting, slug: Slug) -> Response:
     form = await submitted(request, actor)
     made, _written = await run_in_threadpool(app.strategies.draft, actor, slug, form.get("regenerate") == "yes")
     return _back(f"{_strategy_path(slug)}/newsletters/{made['number']}")
 
 
 @router.get("/strategies/{slug}/newsletters/{number}", response_class=HTMLResponse)
-async def newsletter(request: Request, app: Core, actor: Acting, slug: str, number: int) -> HTMLResponse:
+async def newsletter(request: Request, app: Core, actor: Acting, slug: Slug, number: Number) -> HTMLResponse:
     shown = await run_in_threadpool(app.strategies.newsletter, slug, number, actor)
     context = {"n": shown, "content": shown["content"], "base": "", "slug": slug}
     return _page(request, actor, "newsletter.html", context)
 
 
 @router.post("/strategies/{slug}/newsletters/{number}")
-async def edit_newsletter(request: Request, app: Core, actor: Acting, slug: str, number: int) -> Response:
+async def edit_newsletter(request: Request, app: Core, actor: Acting, slug: Slug, number: Number) -> Response:
     form = await submitted(request, actor)
     sections = []
     for key in ("status", "decisions", "calls", "postings", "notes"):
@@ -293,7 +304,7 @@ async def edit_newsletter(request: Request, app: Core, actor: Acting, slug: str,
 
 
 @router.post("/strategies/{slug}/newsletters/{number}/send")
-async def send(request: Request, app: Core, actor: Acting, slug: str, number: int) -> Response:
+async def send(request: Request, app: Core, actor: Acting, slug: Slug, number: Number) -> Response:
     await submitted(request, actor)
     await run_in_threadpool(app.strategies.send, actor, slug, number)
     return _back(f"{_strategy_path(slug)}/newsletters/{number}?sent=1")
@@ -303,7 +314,7 @@ async def send(request: Request, app: Core, actor: Acting, slug: str, number: in
 
 
 @router.post("/strategies/{slug}/subscription")
-async def subscription(request: Request, app: Core, actor: Acting, slug: str) -> Response:
+async def subscription(request: Request, app: Core, actor: Acting, slug: Slug) -> Response:
     form = await submitted(request, actor)
     if form.get("action") == "unsubscribe":
         await run_in_threadpool(app.strategies.unsubscribe, actor, slug)
@@ -314,7 +325,7 @@ async def subscription(request: Request, app: Core, actor: Acting, slug: str) ->
 
 @router.get("/strategies/{slug}/unsubscribe", response_class=HTMLResponse)
 async def unsubscribe_page(
-    request: Request, actor: Acting, slug: str, follow: FollowId, sig: Signature
+    request: Request, actor: Acting, slug: Slug, follow: FollowId, sig: Signature
 ) -> HTMLResponse:
     """The link of an e-mail: a button, so that a mail scanner opening links unsubscribes nobody."""
     return _page(
@@ -327,7 +338,7 @@ async def unsubscribe(
     request: Request,
     app: Core,
     actor: Acting,
-    slug: str,
+    slug: Slug,
     follow: FollowId,
     sig: Signature,
 ) -> HTMLResponse:
