@@ -105,7 +105,7 @@ async def create_follow(request: Request, app: Core, actor: Acting) -> HTMLRespo
                 text=values.get("q") if target == "search" else None,
                 kind=(values.get("kind") or None) if target == "search" else None,
                 filters=filters if target == "search" else None,
-                target_id=int(target_id) if target_id.isdigit() and len(target_id) < 10 else None,
+                target_id=_number(target_id),
                 label=values.get("label") or None,
                 frequency=values.get("frequency", "weekly"),
                 language=values.get("language") or language(request),
@@ -118,6 +118,11 @@ async def create_follow(request: Request, app: Core, actor: Acting) -> HTMLRespo
         page |= {"csrf": csrf_field(actor), "target": target, "error": str(exc)}
         return render(request, "follow_new.html", page, status=exc.status)
     return render(request, "follow_created.html", {"follow": created}, status=201)
+
+
+def _number(text: str) -> int | None:
+    """A form's id: ASCII digits only (``"²".isdigit()`` is true, but no ``int``), at most 9."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
 @router.post("/follows/{follow_id}", response_class=HTMLResponse)
