@@ -9,11 +9,21 @@
 Cookies of the web app (:func:`set_cookie`) are ``HttpOnly`` and ``SameSite=Lax``; when the
 app's ``public_url`` is https they are ``Secure`` and named with the ``__Host-`` prefix (only
 that name is read then, so no other site or subdomain can plant one).
+
+The JSON API's writes (``POST``, ``PUT``, ``PATCH``, ``DELETE`` under ``/api/``) carried by a
+session cookie must come from our own pages: one that a browser marks as sent from another
+site (``Sec-Fetch-Site: cross-site`` or ``same-site``) or from another origin (an ``Origin``
+that is neither the app's ``public_url`` nor the address asked) is ``403`` (code ``csrf``).
+Forms carry their own token (:mod:`samverkan.web.forms`); a JSON body already needs a media type
+no other site can send without CORS; this closes the rest — a write without a body, which a
+form of another site could post with the cookie where ``SameSite`` is not enforced. Scripts
+with a bearer token and clients that send no ``Origin`` (curl) are not concerned.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
@@ -23,7 +33,7 @@ from sqlalchemy.orm import Session
 from samverkan.accounts.actor import Actor
 from samverkan.core import Samverkan
 from samverkan.dataspace.tenants import authenticate, bearer
-from samverkan.errors import SamverkanError, Unauthorized
+from samverkan.errors import Forbidden, SamverkanError, Unauthorized
 from samverkan.settings import Settings
 
 
@@ -87,8 +97,30 @@ def actor(request: Request, app: Core) -> Actor:
     else:
         value = cookie(request, SESSION_COOKIE)
         found = app.accounts.actor_for_session(value) if value else Actor.public()
+        if found.person and request.method in UNSAFE and request.url.path.startswith("/api/"):
+            if from_elsewhere(request, app.settings):
+                raise Forbidden("a write with a session cookie must come from this site's own pages", code="csrf")
     request.state.actor = found
     return found
+
+
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def from_elsewhere(request: Request, settings: Settings) -> bool:
+    """Whether the browser says the request was sent by another site or origin."""
+    if request.headers.get("sec-fetch-site", "").lower() in ("cross-site", "same-site"):
+        return True
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    ours = {origin_of(settings.base_url), origin_of(f"{request.url.scheme}://{request.headers.get('host', '')}")}
+    return origin.strip().lower() not in ours
 
 
 Acting = Annotated[Actor, Depends(actor)]
