@@ -6,7 +6,8 @@ organisation (an ``admin`` token, or a person who administers it); anyone else g
 and never another organisation's data. Bodies are checked at the door: a 422 names the field.
 Writes with the session cookie are safe from other sites: the API reads only
 ``application/json`` (which no form of another site can send without CORS, which we do not
-allow) and the cookie is ``SameSite=Lax``.
+allow) and the cookie is ``SameSite=Lax``; besides, a cookie-carried write sent from another
+origin is refused (:func:`samverkan.web.deps.actor`). A body's unknown field is a 422 naming it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from samverkan.accounts import rules
 from samverkan.bounds import INT32_MAX
@@ -28,6 +29,7 @@ router = APIRouter(tags=["accounts"])
 Slug = Annotated[str, Path(max_length=40, description="The organisation's short name (its tenant slug).")]
 UserId = Annotated[int, Path(ge=1, le=INT32_MAX, description="The member's person id.")]
 Role = Literal["member", "editor", "admin"]
+FORBID = ConfigDict(extra="forbid")  # a field we do not know is a 422 naming it, never silently ignored
 LAST_ADMIN: dict[int | str, dict[str, Any]] = {
     409: {"model": Problem, "description": "The organisation's last administrator (code `last_admin`)."}
 }
@@ -70,6 +72,7 @@ class InvitationOut(BaseModel):
 
 
 class InviteRequest(BaseModel):
+    model_config = FORBID
     email: str = Field(max_length=254, description="Whom to invite.", examples=["bo@boras.se"])
     role: Role = Field(default="member", description="The role the invitation gives.", examples=["editor"])
     language: Literal["sv", "en"] | None = Field(
@@ -88,10 +91,12 @@ class InviteRequest(BaseModel):
 
 
 class RoleRequest(BaseModel):
+    model_config = FORBID
     role: Role = Field(description="The member's new role.", examples=["admin"])
 
 
 class TokenRequest(BaseModel):
+    model_config = FORBID
     scope: Literal["read", "write", "admin"] = Field(description="What the token may do.", examples=["write"])
     label: str | None = Field(
         default=None, max_length=200, description="A note to recognise it by.", examples=["publishing script"]
@@ -104,6 +109,17 @@ class TokenRequest(BaseModel):
         description="Lifetime in days (at most 100 years); none: until revoked.",
         examples=[365],
     )
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, value: str | None) -> str | None:
+        """Checked here, so a bad label is the 422 this API documents (naming ``label``)."""
+        if value is None:
+            return None
+        try:
+            return rules.label(value)
+        except rules.FieldError as error:
+            raise ValueError(error.message) from None
 
 
 @router.get("/me", response_model=Me, summary="Who you are, with your organisations and roles")
