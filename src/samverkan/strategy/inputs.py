@@ -2,7 +2,8 @@
 pages' forms read the same models).
 
 Invariants of every accepted input: texts are storable (no NUL, no half surrogate) and bounded
-(a line ≤ 300 characters, prose ≤ 10,000); slugs are lower-case words joined by hyphens; a NUTS
+(a line ≤ 300 characters, prose ≤ 10,000); a line is one line (no line break or other control
+character); slugs are lower-case words joined by hyphens; a NUTS
 code has the NUTS shape; statuses are one of :data:`STATUSES`; a period does not end before it
 starts; an amount is ≥ 0 with at most two decimals and carries a three-letter currency; a
 document link is http(s). What depends on the database (a focus area of this strategy, a
@@ -28,6 +29,7 @@ MAX_LINE = 300
 MAX_PROSE = 10_000
 MAX_AMOUNT = Decimal("10") ** 13
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class FieldError(SamverkanError):
@@ -47,6 +49,15 @@ def _storable(value: str) -> str:
     bad = _UNSTORABLE.search(value)
     if bad is not None:
         raise ValueError(f"holds an unstorable character at position {bad.start() + 1}")
+    return value
+
+
+def _one_line(value: str) -> str:
+    """A line holds no line break nor other control character (a newsletter's title, and the
+    strategy's name in it, become an e-mail's subject, where a line break would start a header)."""
+    bad = _BREAKS.search(value)
+    if bad is not None:
+        raise ValueError(f"holds a line break or control character at position {bad.start() + 1}; write one line")
     return value
 
 
@@ -71,7 +82,10 @@ def _link(value: str) -> str:
 
 
 Line = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_LINE), AfterValidator(_storable)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_LINE),
+    AfterValidator(_storable),
+    AfterValidator(_one_line),
 ]
 Prose = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_PROSE), AfterValidator(_storable)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")]
