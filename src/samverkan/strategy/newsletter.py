@@ -17,7 +17,8 @@ with updates after that day (each with those updates, newest first); the decisio
 decisions dated after it; the calls section, per top-level focus area, the calls open or opening
 on ``today`` that match the area (its name, its sub-areas' names and texts), with their reasons;
 the postings section the needs and solutions published after that day whose region lies in the
-strategy's region. Item ids are unique within a number. A sent number is never changed again.
+strategy's region — and only those still published when a number is shown or sent
+(:func:`without_withdrawn`). Item ids are unique within a number. A sent number is never changed again.
 """
 
 from __future__ import annotations
@@ -163,6 +164,33 @@ def posting_items(session: Session, strategy: Strategy, since: dt.date | None) -
             }
         )
     return items
+
+
+def without_withdrawn(session: Session, content: dict[str, Any]) -> dict[str, Any]:
+    """``content`` without the needs and solutions that are no longer published (withdrawn
+    since the draft was made): a withdrawn posting is never shown or sent again, as in the
+    digests. A new dict when something goes; ``content`` itself is left as it is."""
+    listed = {
+        item.get("posting_id")
+        for part in content.get("sections", [])
+        if part.get("key") == "postings"
+        for item in part.get("items", [])
+    }
+    ids = {i for i in listed if isinstance(i, int)}
+    if not ids:
+        return content
+    live = set(session.scalars(select(Posting.id).where(Posting.id.in_(ids), Posting.status == "published")))
+    if live == ids:
+        return content
+    return {
+        **content,
+        "sections": [
+            dict(part, items=[i for i in part["items"] if i.get("posting_id") in live])
+            if part.get("key") == "postings"
+            else part
+            for part in content["sections"]
+        ],
+    }
 
 
 def generate(session: Session, loaded: Loaded, calls_for: CallsFor) -> tuple[dict[str, Any], dt.date | None]:

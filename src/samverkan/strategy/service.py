@@ -323,9 +323,14 @@ class Strategies:
         with Session(self.engine) as session:
             strategy = boards.strategy_by_slug(session, slug)
             row = self._newsletter(session, strategy, number, actor)
-            out = letters.newsletter_json(strategy, row)
+            out = self._json(session, strategy, row)
             out["permissions"] = self._permissions(actor, strategy.tenant_id)
             return out
+
+    @staticmethod
+    def _json(session: Session, strategy: Strategy, row: Newsletter) -> Json:
+        """A number as shown: without the postings withdrawn since it was made."""
+        return letters.newsletter_json(strategy, row) | {"content": letters.without_withdrawn(session, row.content)}
 
     def draft(self, actor: Actor | None, slug: str, regenerate: bool = False) -> tuple[Json, bool]:
         """The open draft (made from the board when there is none, or ``regenerate``d); and
@@ -335,7 +340,7 @@ class Strategies:
             loaded = boards.load(session, strategy)
             existing = letters.open_draft(loaded)
             if existing is not None and not regenerate:
-                return letters.newsletter_json(strategy, existing), False
+                return self._json(session, strategy, existing), False
             exclude = [loaded.tenant.organisation_id] if loaded.tenant.organisation_id else []
             content, since = letters.generate(
                 session, loaded, lambda text: self.opportunities.find(text, letters.CALLS_PER_AREA, exclude)["calls"]
@@ -366,7 +371,7 @@ class Strategies:
             row = self._newsletter(session, strategy, number, actor)
             if row.status == "sent":
                 raise Conflict(f"number {number} was sent: it is archived as it went out")
-            row.content = letters.edit(row.content, change)
+            row.content = letters.edit(letters.without_withdrawn(session, row.content), change)
             if change.title is not None:
                 row.title = change.title
             row.updated_at = mailing.now()
@@ -379,6 +384,8 @@ class Strategies:
             strategy = self._strategy(session, slug, actor, "editor")
             row = self._newsletter(session, strategy, number, actor)
             before = row.status == "sent"
+            if not before:  # what goes out, and is archived, holds no posting withdrawn since the draft
+                row.content = letters.without_withdrawn(session, row.content)
             signer = self.app.signer(mailing.UNSUBSCRIBE)
             written = mailing.send(session, strategy, row, self.settings.base_url, signer)
             return {"number": number, "enqueued": written, "already_sent": before, "sent_at": boards.iso(row.sent_at)}
