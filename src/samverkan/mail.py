@@ -7,8 +7,10 @@ once only, so a second run that would write the same mail writes nothing, and a 
 transaction leaves no mail behind.
 
 :func:`deliver` sends what is unsent, oldest first, each row in its own transaction: the row is
-locked while it is sent (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two deliverers never take
-the same row; SQLite has one writer), and marked sent in that transaction. A process killed
+locked while it is sent, and marked sent in that transaction. Two deliverers (``serve``'s postman
+and a command line) never take the same row: on PostgreSQL each row is locked (``FOR UPDATE SKIP
+LOCKED``); on SQLite, which reads outside its one write lock (both would read a row as unsent and
+send it), one deliverer works at a time, by a file lock beside the database (:func:`alone`). A process killed
 between the SMTP server's acceptance and that commit would send the row again on the next run;
 its ``Message-ID`` is derived from the row, so the copy is recognisable as the same message.
 This window is the only one; everything acknowledged by the outbox is sent.
@@ -21,6 +23,7 @@ holds whole messages.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import logging
 import os
@@ -28,6 +31,8 @@ import re
 import smtplib
 import ssl
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
@@ -182,8 +187,29 @@ class Transport:
             self.smtp = None
 
 
+@contextmanager
+def alone(engine: Engine) -> Iterator[None]:
+    """On a SQLite database file, wait until no other deliverer (of any process) is at work, and
+    hold that until the block ends: a lock on ``<database>.outbox-lock``. Elsewhere, nothing."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    with open(f"{database}.outbox-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def deliver(engine: Engine, settings: Settings, limit: int | None = None) -> Delivery:
     """Send every unsent row of the outbox (at most ``limit``), each in its own transaction."""
+    with alone(engine):
+        return _deliver(engine, settings, limit)
+
+
+def _deliver(engine: Engine, settings: Settings, limit: int | None) -> Delivery:
     report = Delivery()
     transport = Transport(settings)
     skipped: set[int] = set()

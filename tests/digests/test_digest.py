@@ -98,6 +98,7 @@ def test_new_postings_come_withdrawn_ones_never(demo_copy, tmp_path):
     later = now() + dt.timedelta(minutes=1)
     shown = publish(app, tenant, "need", "Kvantdatorer <script>alert(1)</script> & HPC", "Vi behöver HPC.", later)
     gone = publish(app, tenant, "solution", "Kvantdatorer som tjänst", "HPC och kvantdatorer för regionen.", later)
+    kept = publish(app, tenant, "solution", "HPC-tjänst med kvantdatorer", "Kvantdatorer och HPC i regionen.", later)
     other = publish(app, tenant, "need", "Cykelvägar", "Fler cykelvägar i staden.", later)
     withdraw(app, gone)
     app.close()
@@ -114,6 +115,8 @@ def test_new_postings_come_withdrawn_ones_never(demo_copy, tmp_path):
     text = message.get_body(("plain",)).get_content()
     assert "Kvantdatorer &lt;script&gt;alert(1)&lt;/script&gt; &amp; HPC" in html and "<script>" not in html
     assert "Kvantdatorer <script>alert(1)</script> & HPC" in text and "NYA BEHOV" in text
+    # each posting's own address (p…): a bare number under /solutions/ is a catalogued JRC case
+    assert f"http://testserver/needs/p{shown}" in text and f"http://testserver/solutions/p{kept}" in text
     assert "Kvantdatorer som tjänst" not in raw and "Cykelvägar" not in raw
     with Session(app.engine) as session:
         keys = set(session.scalars(select(DigestItem.item).where(DigestItem.digest != "")))

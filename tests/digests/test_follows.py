@@ -133,7 +133,8 @@ def test_pages_follow_with_csrf_and_show_the_feed_once(web):
     link = re.search(r'href="(/follows/new\?[^"]+)"', results.text)
     assert link and "country=SE" in link.group(1)
     signed_out = client.get(link.group(1).replace("&amp;", "&"))
-    assert signed_out.status_code == 401 and "/sign-in?next=" in signed_out.text
+    assert signed_out.status_code == 401  # and the button leads to the accounts' sign-in page, back here after
+    assert 'class="button" href="/account/sign-in?next=%2Ffollows%2Fnew%3Fq%3D' in signed_out.text
 
     csrf = sign_in(client, app, add_user(app, "anna@example.se"))
     form = client.get(link.group(1).replace("&amp;", "&"))

@@ -116,3 +116,37 @@ def test_the_postman_delivers_what_is_queued_while_it_runs(db_url):
             postman.stop()
         app.close()
     assert received["Subject"] == "Ämne: hej"
+
+
+def test_two_deliverers_at_once_send_each_mail_once(db_url):
+    """``serve``'s postman and a command line (``digest run``, ``mail send``) may deliver at the
+    same moment: each mail still goes out once."""
+    from collections import Counter
+    from threading import Barrier, Thread
+
+    from samverkan.db import make_engine
+
+    with smtp_server() as (inbox, smtp):
+        settings = load_settings(db=db_url, **smtp)
+        app = Samverkan(settings)
+        for i in range(30):
+            _queue(app, f"test:{i}")
+        start = Barrier(2)
+        reports: list[mail.Delivery] = []
+
+        def deliverer() -> None:
+            engine = make_engine(db_url)  # its own connections, as another process has
+            start.wait()
+            reports.append(mail.deliver(engine, settings))
+            engine.dispose()
+
+        threads = [Thread(target=deliverer) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sum(r.sent for r in reports) == 30 and sum(r.failed for r in reports) == 0
+        inbox.wait_for(31, timeout=1)  # one more would be a copy
+        app.close()
+    sent = Counter(m["Message-ID"] for m in inbox.messages)
+    assert len(sent) == 30 and set(sent.values()) == {1}

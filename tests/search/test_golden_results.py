@@ -73,8 +73,26 @@ def test_fifty_queries_answer_as_before(demo_db) -> None:
         app.close()
     assert [a["query"] for a in got] == [e["query"] for e in expected]
     for answer, before in zip(got, expected, strict=True):
-        assert [r[:2] for r in answer["results"]] == [r[:2] for r in before["results"]], answer["query"]
-        assert [r[2] for r in answer["results"]] == pytest.approx([r[2] for r in before["results"]], abs=2e-4)
+        same_ranking(answer["results"], before["results"], answer["query"])
+
+
+TIE = 2e-4  # scores are rounded to 4 decimals; results this close may swap with the floating point of a library
+
+
+def same_ranking(got: list[list[Any]], before: list[list[Any]], query: str) -> None:
+    """The same results with the same scores, in the same order — but two results whose scores
+    were within :data:`TIE` of each other may come in either order (a near-tie that a newer numpy
+    or BLAS breaks the other way is not a change of the search)."""
+    assert [r[0] for r in got] == [r[0] for r in before], query  # the kinds, in order
+    assert sorted(tuple(r[:2]) for r in got) == sorted(tuple(r[:2]) for r in before), query
+    scores = {tuple(r[:2]): r[2] for r in before}
+    place = {tuple(r[:2]): n for n, r in enumerate(before)}
+    for kind, record, score in got:
+        assert score == pytest.approx(scores[(kind, record)], abs=TIE), (query, kind, record)
+    for first, second in zip(got, got[1:], strict=False):
+        a, b = tuple(first[:2]), tuple(second[:2])
+        if place[a] > place[b]:  # swapped: only allowed for a near-tie
+            assert abs(scores[a] - scores[b]) <= TIE, (query, a, b)
 
 
 if __name__ == "__main__":

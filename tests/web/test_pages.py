@@ -10,6 +10,8 @@ import re
 
 import pytest
 
+from samverkan.search.reasons import why
+
 NEED = "Vi söker partner och finansiering för att använda AI och sensordata i äldreomsorgen i vår kommun"
 SV = {"Accept-Language": "sv-SE,sv;q=0.9"}
 EN = {"Accept-Language": "en-GB,en;q=0.9"}
@@ -35,8 +37,6 @@ def test_results_page_shows_each_kind_with_reasons_and_links_the_api_results(cli
 
 def test_reasons_are_structured_in_the_api_and_match_why(client):
     results = client.get("/api/v1/search", params={"q": NEED, "limit": 3}).json()["results"]
-    from samverkan.search.reasons import why
-
     for r in results:
         assert r["reasons"] and why(r["reasons"]) == r["why"]
         assert all(None not in reason.values() or reason["type"] == "place" for reason in r["reasons"])
@@ -101,6 +101,11 @@ def test_call_page_shows_the_eligibility_rule_and_suggested_partners_from_the_li
     assert detail["eligibility"]["kind"] == "consortium" and detail["eligibility"]["text"] in page
     assert detail["partners"] and all(f'href="/organisations/{p["id"]}"' in page for p in detail["partners"])
     assert "Where the suggested partners are" in page  # the partner map
+    # each partner's reasons, structured in the API and worded in the reader's language on the page
+    assert all(p["reasons"] and why(p["reasons"]) == p["why"] for p in detail["partners"])
+    swedish = client.get("/calls/HORIZON-CL5-2026-09-D3-03", headers=SV).text
+    partners = swedish.split('id="partners-h"', 1)[1].split("</ol>", 1)[0]
+    assert "Har koordinerat" in partners and "coordinated" not in partners and "projects under" not in partners
 
 
 def test_organisation_page_agrees_with_its_profile_and_csv(client):

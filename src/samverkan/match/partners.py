@@ -37,9 +37,11 @@ from samverkan.catalogue.places import load_places
 from samverkan.catalogue.programmes import call_strand
 from samverkan.db.models import Call, Organisation, Participation, Project, ProjectTopic
 from samverkan.errors import NotFound
+from samverkan.search import reasons as why
 from samverkan.search.analysis import Analyzer
 from samverkan.search.filters import FilterError, Filters
 from samverkan.search.lexical import LexicalIndex
+from samverkan.search.reasons import Reason
 
 FEATURES = (
     "partners",
@@ -500,6 +502,46 @@ class PartnerFinder:
         return keep
 
 
+def partner_reasons(
+    finder: PartnerFinder, team: Team, partner: Partner, projects: dict[str, np.ndarray]
+) -> list[Reason]:
+    """Why ``partner`` is suggested, strongest first, as structured reasons
+    (:mod:`samverkan.search.reasons`, worded in the reader's language by the pages)."""
+    h = finder.history
+    s = partner.signals
+
+    def project(index: int | None) -> dict[str, str] | None:
+        return None if index is None else {"id": h.project_ids[index], "title": h.project_titles[index]}
+
+    out = []
+    if s["partners"] > 0:
+        best = h.best_project(partner.org, projects["team"])
+        names = [h.orgs[m]["short_name"] or h.orgs[m]["name"] for m in team.members[:3]]
+        out.append(why.worked_with(names, int(round(np.expm1(s["partners"]))), project(best)))
+    elif s["partners2"] > 0.05:
+        out.append(why.partners_partners())
+    if s["topic"] > 0:
+        best = h.best_project(partner.org, projects["topic"])
+        out.append(why.call_projects(int(round(np.expm1(s["topic"]))), project(best)))
+    elif s["family"] > 0:
+        out.append(why.call_family(int(round(np.expm1(s["family"])))))
+    for name in ("text", "meaning", "funded"):
+        if s[name] > 0 and name in projects and projects[name].any():
+            found = project(h.best_project(partner.org, projects[name]))
+            if found is not None:
+                out.append(why.project_work(name, found))
+                break
+    organisation = h.orgs[partner.org]
+    if team.members and organisation["country"] and organisation["country"] not in team.countries:
+        out.append(why.adds_country(organisation["country"]))
+    if team.members and organisation["activity_type"] and organisation["activity_type"] not in team.roles:
+        out.append(why.adds_role(organisation["activity_type"], bool(organisation["sme"])))
+    coordinated = int(h.coordinated[partner.org])
+    if coordinated:
+        out.append(why.coordinated(coordinated))
+    return out
+
+
 def reasons(
     finder: PartnerFinder,
     team: Team,
@@ -507,48 +549,8 @@ def reasons(
     projects: dict[str, np.ndarray],
     terms_origin: Iterable[str] = (),
 ) -> list[str]:
-    """Short reasons a person can check, strongest first."""
-    h = finder.history
-    s = partner.signals
-    out = []
-    if s["partners"] > 0:
-        best = h.best_project(partner.org, projects["team"])
-        names = ", ".join(h.orgs[m]["short_name"] or h.orgs[m]["name"] for m in team.members[:3])
-        count = int(round(np.expm1(s["partners"])))
-        out.append(f"worked with {names} in {count} project{'s' if count > 1 else ''}" + _titled(h, best))
-    elif s["partners2"] > 0.05:
-        out.append("worked with your partners' partners")
-    if s["topic"] > 0:
-        count = int(round(np.expm1(s["topic"])))
-        best = h.best_project(partner.org, projects["topic"])
-        out.append(f"{count} project{'s' if count > 1 else ''} under this call" + _titled(h, best))
-    elif s["family"] > 0:
-        count = int(round(np.expm1(s["family"])))
-        out.append(f"{count} project{'s' if count > 1 else ''} in the same call family")
-    for name in ("text", "meaning", "funded"):
-        if s[name] > 0 and name in projects and projects[name].any():
-            best = h.best_project(partner.org, projects[name])
-            if best is not None:
-                label = {
-                    "text": "matching words in",
-                    "meaning": "similar work",
-                    "funded": "work like the call's projects",
-                }
-                out.append(f"{label[name]}: {h.project_titles[best]} ({h.project_ids[best]})")
-                break
-    organisation = h.orgs[partner.org]
-    if team.members and organisation["country"] and organisation["country"] not in team.countries:
-        out.append(f"adds a country: {organisation['country']}")
-    if team.members and organisation["activity_type"] and organisation["activity_type"] not in team.roles:
-        out.append(f"adds a role: {organisation['activity_type']}" + (" (SME)" if organisation["sme"] else ""))
-    coordinated = int(h.coordinated[partner.org])
-    if coordinated:
-        out.append(f"coordinated {coordinated} project{'s' if coordinated > 1 else ''}")
-    return out
-
-
-def _titled(h: History, project: int | None) -> str:
-    return f", e.g. {h.project_titles[project]} ({h.project_ids[project]})" if project is not None else ""
+    """Short reasons a person can check, strongest first (in English)."""
+    return [why.english(r) for r in partner_reasons(finder, team, partner, projects)]
 
 
 def call_text(session: Session, call_id: str) -> tuple[str, str | None]:

@@ -11,10 +11,11 @@ from samverkan import budget
 from samverkan.catalogue.calls import of_call
 from samverkan.db.models import Call
 from samverkan.match.consortium import ConsortiumBuilder
-from samverkan.match.partners import History, PartnerFilters, PartnerFinder, call_text, reasons
+from samverkan.match.partners import History, PartnerFilters, PartnerFinder, call_text, partner_reasons
 from samverkan.match.profile import organisation_profile
 from samverkan.search.analysis import UnsupportedLanguage
 from samverkan.search.dense import embed_query
+from samverkan.search.reasons import why
 from samverkan.search.service import QueryError, SearchService
 
 
@@ -110,12 +111,9 @@ class PartnerService:
         ranked, projects = finder.rank(team, call=call, call_text=words, text=text, filters=filters, limit=limit)
         results = []
         for partner in ranked:
+            found = partner_reasons(finder, team, partner, projects)
             results.append(
-                h.summary(partner.org)
-                | {
-                    "score": round(partner.score, 4),
-                    "why": "; ".join(reasons(finder, team, partner, projects)),
-                }
+                h.summary(partner.org) | {"score": round(partner.score, 4), "why": why(found), "reasons": found}
             )
         return PartnerAnswer(
             call=call_record,

@@ -178,9 +178,8 @@ class Matcher:
     def _partner(self, result: dict[str, Any], origin: Origin) -> dict[str, Any]:
         """A partner finder's organisation as a search result (``kind``, ``id``, ``title`` …)."""
         where = self._near(origin, result.get("region"))
-        found = [where] if where is not None else []
-        why = "; ".join(p for p in (result["why"], reasons.why(found)) if p)
-        return {"kind": "organisation", **result, "title": result["name"], "why": why, "reasons": found}
+        found = [*result.get("reasons", []), *([where] if where is not None else [])]
+        return {"kind": "organisation", **result, "title": result["name"], "why": reasons.why(found), "reasons": found}
 
 
 # --- reasons ------------------------------------------------------------------------------------

@@ -69,6 +69,55 @@ def focus_areas(shared: Iterable[str]) -> Reason:
     return {"type": "focus_areas", "shared": list(shared)}
 
 
+# --- why an organisation is a good partner (the partner finder, :mod:`samverkan.match.partners`) ---------
+
+WORK_SIGNALS = {"text": "matching words in", "meaning": "similar work", "funded": "work like the call's projects"}
+
+
+def worked_with(names: list[str], count: int, project: dict[str, Any] | None) -> Reason:
+    """It worked with these members of the team in ``count`` projects (``project``: the best one)."""
+    return {"type": "worked_with", "names": names, "count": count, "project": project}
+
+
+def partners_partners() -> Reason:
+    return {"type": "partners_partners"}
+
+
+def call_projects(count: int, project: dict[str, Any] | None) -> Reason:
+    """It has ``count`` projects funded under the call asked about."""
+    return {"type": "call_projects", "count": count, "project": project}
+
+
+def call_family(count: int) -> Reason:
+    return {"type": "call_family", "count": count}
+
+
+def project_work(signal: str, project: dict[str, Any]) -> Reason:
+    """Its project closest to the need or call by ``signal``: ``text`` (the words), ``meaning`` or
+    ``funded`` (like the call's funded projects)."""
+    return {"type": "project_work", "signal": signal, "project": project}
+
+
+def adds_country(country: str) -> Reason:
+    return {"type": "adds_country", "country": country}
+
+
+def adds_role(role: str, sme: bool) -> Reason:
+    return {"type": "adds_role", "role": role, "sme": sme}
+
+
+def coordinated(count: int) -> Reason:
+    return {"type": "coordinated", "count": count}
+
+
+def _projects(count: int) -> str:
+    return f"{count} project{'s' if count > 1 else ''}"
+
+
+def _example(project: dict[str, Any] | None) -> str:
+    return f", e.g. {project['title']} ({project['id']})" if project else ""
+
+
 def words(reason: Reason) -> str:
     """``kommun (municipality, local authority), ai``."""
     return ", ".join(f"{t['word']} ({', '.join(t['via'])})" if t["via"] else t["word"] for t in reason["terms"])
@@ -104,6 +153,24 @@ def english(reason: Reason) -> str:
         return f"in the same {'region' if reason['scope'] == 'region' else 'country'} ({named})"
     if kind == "focus_areas":
         return "shared focus areas: " + ", ".join(reason["shared"])
+    if kind == "worked_with":
+        names = ", ".join(reason["names"])
+        return f"worked with {names} in {_projects(reason['count'])}{_example(reason['project'])}"
+    if kind == "partners_partners":
+        return "worked with your partners' partners"
+    if kind == "call_projects":
+        return f"{_projects(reason['count'])} under this call{_example(reason['project'])}"
+    if kind == "call_family":
+        return f"{_projects(reason['count'])} in the same call family"
+    if kind == "project_work":
+        project = reason["project"]
+        return f"{WORK_SIGNALS[reason['signal']]}: {project['title']} ({project['id']})"
+    if kind == "adds_country":
+        return f"adds a country: {reason['country']}"
+    if kind == "adds_role":
+        return f"adds a role: {reason['role']}" + (" (SME)" if reason["sme"] else "")
+    if kind == "coordinated":
+        return f"coordinated {_projects(reason['count'])}"
     raise ValueError(f"unknown reason type {kind!r}")
 
 

@@ -128,7 +128,8 @@ def newsletter_send(obj: Context, slug: str, number: int, no_deliver: bool) -> N
     if sent["already_sent"]:
         click.echo(f"nr {number} was sent before ({sent['sent_at']}): nothing sent")
         return
-    click.echo(f"nr {number} sent: {sent['enqueued']} e-mails written to the outbox")
+    count = sent["enqueued"]
+    click.echo(f"nr {number} sent: {count} e-mail{'' if count == 1 else 's'} written to the outbox")
     if delivery is not None:
         click.echo(f"delivered: {delivery.sent}, failed: {delivery.failed}")
         for error in delivery.errors:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from samverkan.match.partners import PartnerFilters
 from samverkan.web.api.schemas import OrganisationProfile
+from samverkan.web.api.search import Reason
 from samverkan.web.deps import Core
 
 router = APIRouter(tags=["partners"])
@@ -32,6 +33,10 @@ class PartnerResult(BaseModel):
     )
     why: str = Field(description="Reasons a person can check.",
                      examples=["worked with KTH in 3 projects, e.g. ELSA (633411); adds a country: FI"])  # fmt: skip
+    reasons: list[Reason] = Field(
+        description="The same reasons, structured (`type` and its values), for programs and for pages that word "
+        "them in the reader's language."
+    )
 
 
 class PartnerAnswer(BaseModel):

@@ -27,27 +27,54 @@ class MatchedTerm(BaseModel):
     )
 
 
+class ProjectRef(BaseModel):
+    id: str = Field(description="CORDIS project id.", examples=["633411"])
+    title: str = Field(description="Its acronym, or its title.", examples=["ELSA"])
+
+
 class Reason(BaseModel):
     """One checkable reason; which fields are set depends on ``type``."""
 
-    type: Literal["matched", "meaning", "similar_project", "deadline", "projects", "place", "near", "focus_areas"] = (
-        Field(
-            description="matched: words in common; meaning: close in meaning (dense similarity); similar_project: "
-            "the call funded a similar project; deadline: the call's deadline; projects: number of EU projects; "
-            "place: where the record is; near (matches of a need or solution): in its NUTS 2 region or country; "
-            "focus_areas (matches of a need or solution): focus areas in common.",
-            examples=["matched"],
-        )
-    )
+    type: Literal[
+        "matched", "meaning", "similar_project", "deadline", "projects", "place", "near", "focus_areas",
+        "worked_with", "partners_partners", "call_projects", "call_family", "project_work", "adds_country",
+        "adds_role", "coordinated",
+    ] = Field(
+        description="matched: words in common; meaning: close in meaning (dense similarity); similar_project: "
+        "the call funded a similar project; deadline: the call's deadline; projects: number of EU projects; "
+        "place: where the record is; near (matches of a need or solution): in its NUTS 2 region or country; "
+        "focus_areas (matches of a need or solution): focus areas in common. A suggested partner's reasons: "
+        "worked_with: it worked with members of the team; partners_partners: with their partners; "
+        "call_projects: projects funded under the call; call_family: projects in the same family of calls; "
+        "project_work: its project closest to the need or call; adds_country, adds_role: what it adds to the "
+        "team; coordinated: how many EU projects it coordinated.",
+        examples=["matched"],
+    )  # fmt: skip
     terms: list[MatchedTerm] | None = Field(None, description="matched: the words in common.")
     cosine: float | None = Field(None, description="meaning: cosine similarity of the e5 vectors.", examples=[0.86])
     id: str | None = Field(None, description="similar_project: CORDIS project id.", examples=["823383"])
     title: str | None = Field(None, description="similar_project: its title.", examples=["AI4EMS"])
     similarity: float | None = Field(None, description="similar_project: its similarity to the query.", examples=[0.71])
     date: str | None = Field(None, description="deadline: the day, ISO 8601.", examples=["2026-09-16"])
-    count: int | None = Field(None, description="projects: how many EU projects.", examples=[3])
+    count: int | None = Field(
+        None,
+        description="projects, worked_with, call_projects, call_family, coordinated: how many projects.",
+        examples=[3],
+    )
+    names: list[str] | None = Field(None, description="worked_with: the team members.", examples=[["KTH"]])
+    project: ProjectRef | None = Field(
+        None, description="worked_with, call_projects, project_work: the project that shows it best."
+    )
+    signal: Literal["text", "meaning", "funded"] | None = Field(
+        None,
+        description="project_work: how the project is close: its words, its meaning, or like the call's funded "
+        "projects.",
+        examples=["text"],
+    )
+    role: str | None = Field(None, description="adds_role: the CORDIS activity type it adds.", examples=["PRC"])
+    sme: bool | None = Field(None, description="adds_role: it is an SME.", examples=[True])
     city: str | None = Field(None, description="place: city.", examples=["Luleå"])
-    country: str | None = Field(None, description="place: country code.", examples=["SE"])
+    country: str | None = Field(None, description="place, adds_country: country code.", examples=["SE"])
     region: str | None = Field(None, description="place, near: NUTS 2021 code.", examples=["SE332"])
     region_name: str | None = Field(None, description="place, near: NUTS region name.", examples=["Norrbottens län"])
     scope: Literal["region", "country"] | None = Field(

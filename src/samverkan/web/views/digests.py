@@ -28,7 +28,7 @@ from samverkan.web.templating import language, render
 
 router = APIRouter(include_in_schema=False)
 
-SIGN_IN = "/sign-in"  # the accounts pages' sign-in, which returns to ``next``
+SIGN_IN = "/account/sign-in"  # the accounts pages' sign-in, which returns to ``next``
 ONE_CLICK = "List-Unsubscribe=One-Click"
 FollowId = Annotated[int, Path(ge=1, le=INT32_MAX)]
 Signature = Annotated[str, Path(max_length=64)]
