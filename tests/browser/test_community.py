@@ -404,3 +404,40 @@ def test_the_demo_strategy_board_and_its_newsletter_as_a_page_and_as_an_email(sw
     page.set_content(html)
     assert heading(page) == "Uppdatering från Västsvensk kraftsamling digitalisering nr 9"
     screenshot(page, "newsletter-email-sv")
+
+
+def test_the_other_new_pages_have_no_serious_accessibility_violation(swedish, community):
+    """The pages the journeys above do not pass through: reset, sessions, an organisation's public
+    and settings pages, a strategy's edit page, an initiative, a newsletter number, in both
+    languages for an administrator of the region's organisation."""
+    page = swedish
+    email = "eva.strand@vgregion.example"
+    community.samverkan(
+        "user", "create", email, "--name", "Eva Strand", "--language", "sv", "--confirmed", "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    community.samverkan("org", "add", "vgr", email, "--role", "admin")
+    page.goto("/account/reset")
+    checked(page, "community-reset")
+    page.goto("/account/sign-in")
+    page.get_by_label("E-postadress").fill(email)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Logga in").click()
+    page.wait_for_url("**/account")
+    page.goto(f"/strategies/{STRATEGY}")
+    initiative = page.locator("main a[href*='/initiatives/']").first.get_attribute("href")
+    assert initiative is not None
+    for path, name in [
+        ("/account/sessions", "community-sessions"),
+        ("/orgs/vgr", "community-org"),
+        ("/orgs/vgr/settings", "community-org-settings-vgr"),
+        (f"/strategies/{STRATEGY}/edit", "community-strategy-edit"),
+        (initiative, "community-initiative"),
+        (f"/strategies/{STRATEGY}/newsletters/8", "community-newsletter-8"),
+        ("/solutions/new", "community-solution-form"),
+    ]:
+        for lang in ("sv", "en"):
+            response = page.goto(f"{path}?lang={lang}")
+            assert response is not None and response.status == 200, (path, lang)
+            assert page.locator("html").get_attribute("lang") == lang
+            checked(page, f"{name}-{lang}")
