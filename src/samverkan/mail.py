@@ -22,7 +22,6 @@ holds whole messages.
 
 from __future__ import annotations
 
-import datetime as dt
 import fcntl
 import hashlib
 import logging
@@ -43,6 +42,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from samverkan.dataspace.times import now
 from samverkan.db.community import Outbox
 from samverkan.errors import SamverkanError
 from samverkan.settings import Settings
@@ -63,10 +63,6 @@ class MailError(SamverkanError):
 def valid_address(address: str) -> bool:
     """Whether ``address`` is a plain e-mail address (no display name, no header tricks)."""
     return len(address) <= 254 and ADDRESS.match(address) is not None
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def enqueue(

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from samverkan.accounts.rules import LinkError
+from samverkan.dataspace.times import now
 from samverkan.db.community import EmailToken
 from samverkan.db.engine import aware
 
@@ -32,10 +33,6 @@ LIFETIMES = {
 }
 RESEND_AFTER = dt.timedelta(minutes=1)
 MAX_TOKEN_CHARS = 100  # a link's token is 43 characters; anything much longer is not one of ours
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def digest(token: str) -> str:

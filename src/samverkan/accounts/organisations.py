@@ -30,6 +30,7 @@ from samverkan.accounts import letters, links
 from samverkan.accounts.actor import ROLES
 from samverkan.dataspace import tenants
 from samverkan.dataspace.service import token_json
+from samverkan.dataspace.times import now
 from samverkan.db.community import EmailToken, Membership, User
 from samverkan.db.dataspace import Tenant, Token
 from samverkan.db.engine import aware
@@ -37,10 +38,6 @@ from samverkan.db.models import Organisation
 from samverkan.errors import Conflict, NotFound
 
 MAX_TOKEN_DAYS = 36_500
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def organisation_json(tenant: Tenant) -> dict[str, Any]:

@@ -18,7 +18,6 @@ Invariants:
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -28,15 +27,12 @@ from sqlalchemy.orm import Session
 from samverkan import mail
 from samverkan.accounts import letters, links
 from samverkan.accounts.rules import Problems, email, language, name, password
+from samverkan.dataspace.times import now
 from samverkan.db.community import User
 from samverkan.db.engine import aware
 from samverkan.errors import Conflict, NotFound
 
 NOTICE_EVERY_HOURS = 1  # "you already have an account": at most one such mail an hour
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def user_json(user: User) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from samverkan.accounts.actor import Actor
+from samverkan.dataspace.times import now
 from samverkan.db.community import Membership, User, UserSession
 from samverkan.db.engine import aware
 
@@ -32,10 +33,6 @@ LIFETIME = dt.timedelta(days=14)
 TOUCH_EVERY = dt.timedelta(minutes=10)
 MAX_COOKIE_CHARS = 100
 USER_AGENT_CHARS = 200
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def digest(cookie: str) -> str:

@@ -23,15 +23,12 @@ import math
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from samverkan.dataspace.times import now
 from samverkan.db.community import SignInFailure
 from samverkan.db.engine import aware
 
 LIMIT = 5
 WINDOW = dt.timedelta(minutes=15)
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def keys(email: str, address: str | None) -> list[str]:

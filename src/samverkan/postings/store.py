@@ -23,6 +23,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from samverkan.accounts.actor import Actor
+from samverkan.dataspace.times import now
 from samverkan.db.community import Posting, PostingVersion
 from samverkan.db.dataspace import Tenant
 from samverkan.db.engine import aware
@@ -45,10 +46,6 @@ from samverkan.search.postings import bump
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 LIST_STATUSES = ("published", "draft", "withdrawn", "all")
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def visible(actor: Actor, posting: Posting) -> bool:

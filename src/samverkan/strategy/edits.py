@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from samverkan.dataspace.times import now
 from samverkan.db.community import Decision, FocusArea, Initiative, InitiativeUpdate, Posting, Strategy
 from samverkan.db.dataspace import Tenant
 from samverkan.db.models import Region
@@ -37,10 +38,6 @@ from samverkan.strategy.inputs import (
 from samverkan.strategy.newsletter import DEFAULT_TITLES
 
 REQUIRED = {"name", "title", "body", "on", "status", "language"}
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _no_clearing(given: dict[str, Any]) -> None:

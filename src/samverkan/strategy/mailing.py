@@ -12,7 +12,6 @@ signed one-click unsubscribe link (RFC 8058 headers).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import quote
 
@@ -20,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from samverkan import mail
+from samverkan.dataspace.times import now
 from samverkan.db.community import Follow, Newsletter, Strategy, User
 from samverkan.signing import Signer
 from samverkan.strategy.amounts import amount_text
@@ -27,10 +27,6 @@ from samverkan.strategy.amounts import amount_text
 TARGET = "strategy"
 FREQUENCY = "issue"  # a newsletter follow is sent per number, not by the digests' daily or weekly runs
 UNSUBSCRIBE = "newsletter-unsubscribe"  # the signer's purpose
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def follow_of(session: Session, user_id: int, strategy_id: int) -> Follow | None:
