@@ -117,6 +117,7 @@ def test_the_owners_journey_and_another_organisations_interest(site: Site):
     assert re.fullmatch(r"/needs/p\d+", url)
     page = c.get(url, headers=browser)
     assert "Hälsodata på distans" in page.text and 'action="' + url + '/withdraw"' in page.text
+    assert "Calls as of Aug 22, 2026." in page.text  # how current the matched calls are
     assert "Calls you can apply for" in page.text or "Utlysningar" in page.text
     edited = c.post(
         url + "/edit",

@@ -109,9 +109,16 @@ def test_the_board_page_in_swedish_and_english(board_client):
     for text in (*AREAS, "Läget per fokusområde", "34,6 miljoner kr", "3369318.PDF", "Industry in West", "planerat"):
         assert text in sv.text, text
     assert "Vad som hänt sedan 5 sep. 2023" in sv.text
+    assert "Utlysningarna gäller per den 22 aug. 2026." in sv.text  # how current the matched calls are
     en = board_client.get(f"/strategies/{SLUG}?lang=en")
     assert en.status_code == 200 and en.headers["content-language"] == "en"
-    for text in ("Progress per focus area", "SEK 34.6 million", "What changed since Sep 5, 2023", "planned"):
+    for text in (
+        "Progress per focus area",
+        "SEK 34.6 million",
+        "What changed since Sep 5, 2023",
+        "planned",
+        "Calls as of Aug 22, 2026.",
+    ):
         assert text in en.text, text
     assert '<h1 lang="sv">Västsvensk kraftsamling digitalisering</h1>' in en.text  # its own language, marked
     listed = board_client.get("/strategies?lang=sv")

@@ -296,6 +296,7 @@ async def _page(
         "labels": labels(language(request)),
         "problem": problem,
         "sign_in": SIGN_IN,
+        "calls_as_of": await call(app.calls_freshness) if matches.get("calls") else None,
     }
     return render(request, "postings/page.html", context, status=status)
 

@@ -134,6 +134,7 @@ async def board(request: Request, app: Core, actor: Acting, slug: Slug, since: S
         if call.get("new")
     }
     context = {"board": shown, "new_calls": len(new_calls), "subscription": await _subscription(app, actor, slug)}
+    context["calls_as_of"] = await run_in_threadpool(app.calls_freshness)
     return _page(request, actor, "strategy.html", context)
 
 
