@@ -362,6 +362,14 @@ def _call_texts(session: Session) -> Iterator[tuple[str, str]]:
         yield c.id, _join(c.title, c.keywords, c.description)
 
 
+def _call_title_texts(session: Session) -> Iterator[tuple[str, str]]:
+    """A call's title alone: most closed topics are known only by it, and a title's vector is
+    not drowned by a long description's (the ``title meaning`` of :mod:`samverkan.search.calls`)."""
+    for call_id, title in session.execute(select(Call.id, Call.title)):
+        if title:
+            yield call_id, title
+
+
 def _project_texts(session: Session) -> Iterator[tuple[str, str]]:
     for p in session.execute(select(Project).where(Project.title.is_not(None))).scalars():
         yield p.id, _join(p.title, p.objective)
@@ -385,6 +393,7 @@ def _solution_texts(session: Session) -> Iterator[tuple[str, str]]:
 
 TEXTS: dict[str, Callable[[Session], Iterable[tuple[str, str]]]] = {
     "call": _call_texts,
+    "call_title": _call_title_texts,
     "project": _project_texts,
     "hub": _hub_texts,
     "platform": _platform_texts,
