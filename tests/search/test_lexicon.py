@@ -61,10 +61,10 @@ def test_frequent_words_are_not_looked_up(lexicon):
     assert lexicon.senses("göra") == []
 
 
-def test_untranslated_verbs_get_english_terms_at_the_dictionary_weight(analyzer):
+def test_untranslated_verbs_get_english_terms_sharing_the_dictionary_weight(analyzer):
     found = analyzer.analyse_query("Vi vill minska utsläppen och förbättra luften")
-    assert found.terms.get("reduc") == DICTIONARY_WEIGHT
-    assert found.terms.get("improv") == DICTIONARY_WEIGHT
+    assert found.terms.get("reduc") == pytest.approx(DICTIONARY_WEIGHT / 3)  # decrease, diminish, reduce
+    assert found.terms.get("improv") == pytest.approx(DICTIONARY_WEIGHT / 2)  # improve, be improved
     assert "minska (reduce)" in found.origin.values()
 
 
@@ -86,7 +86,8 @@ def test_compounds_split_into_dictionary_words_with_a_vowel_joint(analyzer):
 
 
 @pytest.mark.parametrize(
-    ("word", "head"), [("elflygplanen", "el"), ("itsäkerhetsarbetet", "it"), ("ehälsotjänster", "e"), ("elmotorer", "el")]
+    ("word", "head"),
+    [("elflygplanen", "el"), ("itsäkerhetsarbetet", "it"), ("ehälsotjänster", "e"), ("elmotorer", "el")],
 )
 def test_short_heads_begin_compounds(analyzer, word, head):
     stem = analyzer._stemmers["sv"].stemWord(word)

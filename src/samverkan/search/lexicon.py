@@ -30,6 +30,9 @@ import Stemmer
 # The most frequent Swedish word forms are not looked up: "göra", "stor", "ny" translate to
 # words that match anything. svlang's estimated frequency list, its first ``FREQUENT`` forms.
 FREQUENT = 1000
+# an inflected form is at most this many letters longer than its headword ("bostäderna",
+# "-erna"); "leveranser" shares the stem "lever" (liver) but is no form of it
+MAX_ENDING = 4
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 
 
@@ -76,6 +79,14 @@ def _senses(text: str) -> list[str]:
     return out
 
 
+def _chosen(senses: list[str], domain: frozenset[str]) -> list[str]:
+    """Of a word's senses, those whose words the domain knows, or all if it knows none."""
+    if len(senses) <= 1 or not domain:
+        return senses
+    known = [s for s in senses if domain & set(s.split())]
+    return known or senses
+
+
 class Lexicon:
     """Swedish headwords with their English senses, found by stem."""
 
@@ -104,9 +115,13 @@ class Lexicon:
         return cls(((p[0], p[1]) for p in pairs if len(p) == 2), frequent, stem)
 
     def headwords(self, word: str, stem: str | None = None) -> list[str]:
-        """The headwords ``word`` is a form of (by stem, then by its start)."""
+        """The headwords ``word`` is a form of (by stem, then by its start and length)."""
         stem = stem if stem is not None else self._stem(word)
-        return [h for h in self.by_stem.get(stem, []) if word.startswith(h[: max(len(stem), len(h) - 1)])]
+        return [
+            h
+            for h in self.by_stem.get(stem, [])
+            if word.startswith(h[: max(len(stem), len(h) - 1)]) and len(word) - len(h) <= MAX_ENDING
+        ]
 
     def dictionary_forms(self, word: str, stem: str | None = None) -> list[str]:
         """The headwords of a word form: itself or one of its :func:`forms` if a headword, else
@@ -133,10 +148,7 @@ class Lexicon:
         found: list[str] = []
         for head in self.dictionary_forms(word, stem):
             found += [s for s in self.entries[head] if s not in found]
-        if len(found) > 1 and domain:
-            known = [s for s in found if domain & set(s.split())]
-            return known or found
-        return found
+        return _chosen(found, domain)
 
     def part_senses(self, stem: str, domain: frozenset[str] = frozenset()) -> list[str]:
         """Senses of a compound part: a headword's own, or a stem's headwords'."""
@@ -144,7 +156,4 @@ class Lexicon:
         for head in [stem] if stem in self.entries else self.by_stem.get(stem, []):
             if head not in self.frequent:
                 found += [s for s in self.entries[head] if s not in found]
-        if len(found) > 1 and domain:
-            known = [s for s in found if domain & set(s.split())]
-            return known or found
-        return found
+        return _chosen(found, domain)
