@@ -90,6 +90,24 @@ class LexicalIndex:
         postings = self._postings(term)
         return None if postings is None else postings[0]
 
+    def frequencies(self, terms: Iterable[str], doc: int) -> list[float]:
+        """How often each term occurs in document ``doc`` (each field's weight counted; 0 where
+        it does not), recovered from the stored BM25 parts (:func:`bm25.tf_from_part`; exact to
+        ~1e-4 for the small counts it is asked about)."""
+        average = float(self.lengths.mean()) if len(self.lengths) else 0.0
+        length = float(self.lengths[doc]) if doc < len(self.lengths) else 0.0
+        out = []
+        for term in terms:
+            t = self.vocabulary.get(term)
+            if t is None:
+                out.append(0.0)
+                continue
+            start, end = int(self.offsets[t]), int(self.offsets[t + 1])
+            at = start + int(np.searchsorted(self.docs[start:end], doc))
+            found = at < end and self.docs[at] == doc
+            out.append(bm25.tf_from_part(float(self.parts[at]), length, average) if found else 0.0)
+        return out
+
     def scores(self, terms: list[str] | Mapping[str, float]) -> np.ndarray:
         """The BM25 score of every document (float32, 0 where nothing matched)."""
         return self._scores(terms)[0]
