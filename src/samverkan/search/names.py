@@ -66,8 +66,10 @@ def beyond_name(text: LexicalIndex, name_terms: LexicalIndex | None, terms: Sequ
     than in the names alone."""
     if name_terms is None or not terms:
         return list(terms)
-    counts = zip(text.frequencies(terms, doc), name_terms.frequencies(terms, doc), strict=True)
-    return [term for term, (everywhere, named) in zip(terms, counts, strict=True) if everywhere > named + 0.5]
+    named = dict(zip(terms, name_terms.frequencies(terms, doc), strict=True))
+    in_name = [term for term in terms if named[term] > 0]  # few: the text index is asked only about these
+    everywhere = dict(zip(in_name, text.frequencies(in_name, doc), strict=True))
+    return [term for term in terms if not named[term] or everywhere[term] > named[term] + 0.5]
 
 
 def query_names(query: str) -> dict[str, str]:

@@ -6,8 +6,8 @@ reader's language, and ``why``, the same reasons as one English line a person ca
 Matched words hold up (:func:`matched_terms`, the one place that decides them). A word of the
 user's is shown as matched only if
 
-- it is a real content word of the query: two letters or more and not a stop word of the
-  query's language (the "e" of "e-hälsa", the "för" of a name are not);
+- it is a real content word of the query: two letters or more and not a stop word (the "e" of
+  "e-hälsa", the "för" of a name are not; :func:`content_word`);
 - the record's text carries it beyond its name (the callers pass only such terms: see
   :func:`samverkan.search.names.beyond_name`), unless the query names the record — more than
   half of the query's content words are in the record's name ("Chalmers tekniska högskola",
@@ -20,6 +20,7 @@ user's is shown as matched only if
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Collection, Iterable
 from typing import Any
@@ -31,6 +32,11 @@ from samverkan.search.text import tokens
 
 Reason = dict[str, Any]
 STEMMERS = {"sv": "swedish", "en": "english"}
+# Words no reason shows, besides the stop words of both languages (analysis.STOP): Swedish
+# prepositions, particles and light verbs the stop list lacks, each seen shown as "matched"
+# over the 20 real needs of tests/search/test_reasons_honest.py ("ta fram", "bland", "vid").
+NOT_CONTENT = frozenset("bland vid fram emot kvar fler ta tar får gör göra ge se vet haft ha even get".split())
+NOT_SHOWN = STOP["sv"] | STOP["en"] | NOT_CONTENT
 NAMED_SHARE = 0.5  # a query names a record when more than this share of its content words are in the name
 _local = threading.local()  # PyStemmer's stemmers are not shared between threads
 
@@ -42,21 +48,30 @@ def _stem(language: str, word: str) -> str:
     return stemmers[language].stemWord(word)
 
 
-def content_word(word: str, language: str) -> bool:
-    """Whether a user's word (or glossary phrase) is a real content word of a query in
-    ``language``: some piece of it that is not a stop word has two letters or more."""
-    return any(len(piece) >= 2 for piece in tokens(word) if piece not in STOP[language])
+@functools.lru_cache(maxsize=65536)
+def content_word(word: str) -> bool:
+    """Whether a user's word (or glossary phrase) is a real content word of a query: some
+    piece of it has two letters or more and is no stop word of either language (a Swedish
+    query's "in", an English one's "men" are not) nor in ``NOT_CONTENT``."""
+    return any(len(piece) >= 2 and piece not in NOT_SHOWN for piece in tokens(word))
 
 
 def checkable(phrase: str, terms: Collection[str]) -> bool:
     """Whether a shown word or phrase can be checked in a record's analysed text ``terms``: in
     Swedish or in English, each of its words but the stop words has its Snowball stem among the
     terms, and none of them is a one-letter piece (a lone "e" says nothing: "e.g." has one)."""
+    return any(stems and all(stem in terms for stem in stems) for stems in _stems(phrase))
+
+
+@functools.lru_cache(maxsize=65536)
+def _stems(phrase: str) -> tuple[tuple[str, ...], ...]:
+    """The stems :func:`checkable` looks for, in Swedish and in English (none where a piece has
+    one letter): computed once per phrase, as a long query's words recur in every result."""
+    out = []
     for language in STEMMERS:
         words = [w for w in tokens(phrase) if w not in STOP[language]]
-        if words and all(len(w) >= 2 for w in words) and all(_stem(language, w) in terms for w in words):
-            return True
-    return False
+        out.append(tuple(_stem(language, w) for w in words) if all(len(w) >= 2 for w in words) else ())
+    return tuple(out)
 
 
 def matched_terms(
@@ -70,13 +85,12 @@ def matched_terms(
     the module). ``terms``: the query's index terms the record's text carries beyond its name;
     ``in_name``: the user's words found in the record's name; ``asked``: the user's words looked
     for in names (for the share that makes the query name the record)."""
-    language = analysed.language
     carried = list(dict.fromkeys(terms))
     have = set(carried)
     grouped: dict[str, list[str]] = {}
     for term in carried:
         word, _, phrase = analysed.origin.get(term, "").partition(" (")
-        if not word or not content_word(word, language):
+        if not word or not content_word(word):
             continue
         via = phrase[:-1] if phrase else None
         if via is None and not checkable(word, have):
@@ -88,9 +102,8 @@ def matched_terms(
         shown = grouped.setdefault(word, [])
         if via is not None and via not in shown:
             shown.append(via)
-    named = list(dict.fromkeys(w for w in in_name if content_word(w, language)))
-    wanted = set(w for w in asked if content_word(w, language))
-    if named and len(named) > NAMED_SHARE * len(wanted):
+    named = list(dict.fromkeys(w for w in in_name if content_word(w)))
+    if named and len(named) > NAMED_SHARE * len({w for w in asked if content_word(w)}):
         for word in named:
             grouped.setdefault(word, [])
     if not grouped:
