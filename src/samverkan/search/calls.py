@@ -356,8 +356,8 @@ class CallFinder:
 def match_reasons(match: CallMatch, record: dict[str, Any], analysed: Analysed) -> list[reasons.Reason]:
     """Why a call was found: the words, the meaning, its closest funded project, its deadline."""
     found = []
-    if match.matched:
-        found.append(reasons.matched(analysed.origin[t] for t in match.matched))
+    if match.matched and (words := reasons.matched_terms(match.matched, analysed)) is not None:
+        found.append(words)
     if match.cosine is not None:
         found.append(reasons.meaning(match.cosine))
     if match.project:

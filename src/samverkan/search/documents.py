@@ -38,7 +38,7 @@ from samverkan.db.models import (
 )
 from samverkan.search.analysis import Analyzer
 from samverkan.search.lexical import LexicalIndex
-from samverkan.search.names import Name, build_name_index
+from samverkan.search.names import Name, build_name_index, build_name_terms
 
 
 @dataclass
@@ -49,6 +49,7 @@ class KindIndex:
     records: list[dict[str, Any]]
     names: LexicalIndex | None = None  # the records' names, folded (search/names.py)
     position: dict[str, int] = field(default_factory=dict)  # record id → document
+    name_terms: LexicalIndex | None = None  # the names as the text index has them (search/names.py)
 
     def record(self, record_id: str) -> dict[str, Any] | None:
         """The record with this id, if any (a lookup, not a scan)."""
@@ -347,6 +348,7 @@ def build_kind_index(
         records,
         build_name_index(docs),
         {record["id"]: i for i, record in enumerate(records)},
+        build_name_terms(docs, analyzer.index_terms),
     )
 
 
