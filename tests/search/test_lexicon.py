@@ -110,3 +110,10 @@ def test_known_false_splits_are_gone(analyzer, text, word, wrong, right):
     found = translations(analyzer, text)
     assert right in found[word]
     assert not wrong & found[word]
+
+
+def test_a_glossary_sense_is_chosen_by_the_words_around_it(analyzer):
+    teaching = translations(analyzer, "digitala hjälpmedel för lärare i skolan")["hjälpmedel"]
+    care = translations(analyzer, "hjälpmedel för äldre i hemtjänsten")["hjälpmedel"]
+    assert "assistive technology" not in teaching and "tools" in teaching
+    assert "assistive technology" in care and "tools" not in care

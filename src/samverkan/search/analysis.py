@@ -102,17 +102,33 @@ class UnsupportedLanguage(ValueError):
 class Glossary:
     """sv → en pairs and extra Swedish compound parts, loaded from a TOML file."""
 
-    def __init__(self, sv_en: dict[str, list[str]], parts: list[str], whole: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        sv_en: dict[str, list[str]],
+        parts: list[str],
+        whole: Iterable[str] = (),
+        senses: dict[str, dict[str, list[str]]] | None = None,
+    ) -> None:
         self.sv_en = {k.lower(): [v.lower() for v in vs] for k, vs in sv_en.items()}
         self.parts = [p.lower() for p in parts]
         self.whole = [w.lower() for w in whole]  # words never split into compound parts
+        # words whose sense depends on the words around them: ``en`` when one of ``when`` is in
+        # the query, ``otherwise`` when none is ("hjälpmedel" among care words is assistive
+        # technology, elsewhere tools and aids)
+        self.senses = {
+            k.lower(): {part: [w.lower() for w in v.get(part, [])] for part in ("when", "en", "otherwise")}
+            for k, v in (senses or {}).items()
+        }
+        for term, sense in self.senses.items():
+            self.sv_en.setdefault(term, [])
+            self.sv_en[term] += [t for t in sense["en"] + sense["otherwise"] if t not in self.sv_en[term]]
 
     @classmethod
     def bundled(cls) -> Glossary:
         path = resources.files("samverkan") / "data" / "glossary.toml"
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         parts = data.get("parts", {})
-        return cls(data.get("sv_en", {}), parts.get("words", []), parts.get("whole", []))
+        return cls(data.get("sv_en", {}), parts.get("words", []), parts.get("whole", []), data.get("senses", {}))
 
 
 def language_model() -> tuple[Any, ...]:
@@ -169,6 +185,14 @@ class Analyzer:
             if len(sv_key) == 1 and " " not in sv_term:
                 self.sv_heads.setdefault(sv_key, set()).add(sv_term)
         self.whole = frozenset(sv.stemWords(self.glossary.whole))
+        # (Swedish key, English key) → (stems of the context words, whether one must be there)
+        self.conditions: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[frozenset[str], bool]] = {}
+        for sv_term, sense in self.glossary.senses.items():
+            sv_key = tuple(sv.stemWords(_content_words(sv_term, "sv")))
+            when = frozenset(sv.stemWords(sense["when"]))
+            for part, present in (("en", True), ("otherwise", False)):
+                for en_term in sense[part]:
+                    self.conditions[(sv_key, tuple(en.stemWords(_content_words(en_term, "en"))))] = (when, present)
         # the domain's English words: of a dictionary word's senses, those with one of them win
         self.domain = frozenset(w for terms in self.glossary.sv_en.values() for t in terms for w in tokens(t))
         self.sv_words = frozenset(w for term in self.glossary.sv_en for w in tokens(term)) | STOP["sv"]
@@ -271,14 +295,25 @@ class Analyzer:
                 for part in self.split_compound(stem) or []:
                     units.append(((part,), word, 0.8, range(i, i + 1)))
         covered: set[int] = set()  # positions of the words the glossary translated
+        context = frozenset(stems)
         for key, word, weight, span in units:
             for translation, phrase in table.get(key, []):
+                if language == "sv" and not self._fits(key, translation, context):
+                    continue
                 covered.update(span)
                 for term in translation:
                     result.add(term, weight, f"{word} ({phrase})")
         if language == "sv" and self.lexicon_fallback:
             self._dictionary(result, words, stems, covered)
         return result
+
+    def _fits(self, key: tuple[str, ...], translation: tuple[str, ...], context: frozenset[str]) -> bool:
+        """Whether a translation of ``key`` suits a query with these stems (see ``Glossary.senses``)."""
+        condition = self.conditions.get((key, translation))
+        if condition is None:
+            return True
+        when, present = condition
+        return bool(when & context) == present
 
     def _dictionary(self, result: Analysed, words: list[str], stems: list[str], covered: set[int]) -> None:
         """Folkets lexikon for the Swedish words the glossary left untranslated: the word's
