@@ -217,6 +217,7 @@ class History:
         self.index = self._project_index(projects, analyzer, terms_cache)
         self.project_vectors: np.ndarray | None = None
         self.call_vectors: dict[str, np.ndarray] = {}
+        self.title_vectors: dict[str, np.ndarray] = {}  # a call's title alone (``call_title``)
         self.subject_vectors: np.ndarray | None = None  # centred, unit; zero where a project has none
         self.call_mean: np.ndarray | None = None
         if vectors is not None:
@@ -307,6 +308,8 @@ class History:
         self.call_vectors = {cid: matrix[row] for row, cid in enumerate(ids)}
         if len(ids):
             self._subjects(matrix)
+        ids, matrix = vectors("call_title")
+        self.title_vectors = {cid: matrix[row] for row, cid in enumerate(ids)}
 
     def _subjects(self, calls: np.ndarray) -> None:
         """Each project's subject vector, centred: its own, else its topics' (module docstring)."""
@@ -524,18 +527,23 @@ class PartnerFinder:
     def subject(
         self, call: str | None = None, call_title: str | None = None, text: str | None = None
     ) -> np.ndarray | None:
-        """The vector of what the partners should have worked on: the need's text, else the
-        call's title (embedded once per title), else the call's stored vector."""
+        """The vector of what the partners should have worked on: the need's text (embedded), else
+        the call's stored title vector, else its stored vector, else its title embedded here (once
+        per title: calls synced since the last ``samverkan embed``)."""
         if text and self.embed is not None:
             return self.embed(text)
-        if call_title and self.embed is not None:
-            vector = self._titles.get(call_title)
-            if vector is None:
-                if len(self._titles) > TITLE_CACHE:
-                    self._titles.clear()
-                vector = self._titles[call_title] = self.embed(call_title)
-            return vector
-        return self.history.call_vectors.get(call) if call else None
+        h = self.history
+        stored = getattr(h, "title_vectors", {}).get(call) if call else None  # older snapshots have none
+        if stored is None and call:
+            stored = h.call_vectors.get(call)
+        if stored is not None or not call_title or self.embed is None:
+            return stored
+        vector = self._titles.get(call_title)
+        if vector is None:
+            if len(self._titles) > TITLE_CACHE:
+                self._titles.clear()
+            vector = self._titles[call_title] = self.embed(call_title)
+        return vector
 
     def signals(
         self,
