@@ -47,7 +47,9 @@ from samverkan.errors import NotFound
 from samverkan.match.partners import (
     COORDINATOR_ROLES,
     FEATURES,
+    LEANING,
     NEAR,
+    STRICT_TOP,
     WEIGHTS,
     History,
     PartnerFinder,
@@ -294,7 +296,7 @@ def fit(
     """Tune the signal weights on the dev split by coordinate ascent on recall@20: the
     metric itself, measured on every dev case's signals (computed once)."""
     vectors = (lambda kind: load_vectors(engine, kind, model)) if model else None
-    cases: list[tuple[np.ndarray, np.ndarray, list[int]]] = []
+    cases: list[tuple[np.ndarray, np.ndarray, list[int], np.ndarray]] = []
     texts: dict[str, tuple[str | None, str | None]] = {}
 
     def visit(finder: PartnerFinder, case: PartnerCase, team: Team, real: set[str]) -> None:
@@ -305,19 +307,25 @@ def fit(
         title, words = texts[case.topic]
         signals, projects = finder.signals(team, case.topic, words, call_title=title)
         matrix = np.stack([signals[n] for n in FEATURES], axis=1).astype(np.float32)
-        if "closeness" in projects:
-            matrix[~on_subject(signals)] = -1e3  # no evidence of work on the subject: never suggested
-        matrix[team.members] = -1e3  # never suggested: sinks below everyone
-        cases.append((matrix, np.array([h.org_at[o] for o in real]), team.members))
+        near = leaning = np.ones(len(h), dtype=bool)
+        if "closeness" in projects:  # the on-topic rule, as ``PartnerFinder.rank`` applies it
+            near, leaning = on_subject(signals), on_subject(signals, LEANING)
+        matrix[~leaning] = -1e3  # never suggested: sinks below everyone
+        matrix[team.members] = -1e3
+        cases.append((matrix, np.array([h.org_at[o] for o in real]), team.members, near))
 
     run_folds(engine, "dev", visit, vectors, max_cases, progress, embed=_embedder(model))
     names = list(FEATURES)
 
     def recall(w: np.ndarray) -> float:
         total = 0.0
-        for matrix, real, members in cases:
+        for matrix, real, members, near in cases:
             score = matrix @ w
             score[members] = -np.inf
+            masked = np.where(near, score, -np.inf)
+            first = np.argpartition(-masked, STRICT_TOP)[:STRICT_TOP]
+            first = first[np.isfinite(masked[first])]
+            score[first] = np.inf
             top = np.argpartition(-score, K)[:K]
             total += np.isin(real, top).mean()
         return total / len(cases)
