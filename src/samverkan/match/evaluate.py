@@ -47,9 +47,6 @@ from samverkan.errors import NotFound
 from samverkan.match.partners import (
     COORDINATOR_ROLES,
     FEATURES,
-    LEANING,
-    NEAR,
-    STRICT_TOP,
     WEIGHTS,
     History,
     PartnerFinder,
@@ -57,9 +54,9 @@ from samverkan.match.partners import (
     VectorSource,
     best_first,
     call_text,
-    on_subject,
     topic_popularity,
 )
+from samverkan.match.topicality import LEANING, NEAR, STRICT_TOP, on_subject
 from samverkan.search.analysis import Analyzer
 from samverkan.search.dense import E5Embedder, embed_query, load_vectors
 from samverkan.search.evaluate import split_of

@@ -17,17 +17,9 @@ few measurable signals, computed for all organisations at once with numpy:
 - ``projects``, ``recent``: how active it is, and how lately;
 - ``lead_country``, ``new_country``, ``new_role``: where and what it adds to the team.
 
-**On topic.** A project's subject is its own e5 vector (title and objective) or, for the many
-projects CORDIS gives no text for, the vector of the topic that funded it. A call's subject is
-the query vector of its title (its long description drifts: on the demo catalogue it pulls in
-food and ocean projects for a call on disability), a need's the query vector of its text. Both
-sides are centred (the mean call vector, the mean project vector subtracted: uncentred e5
-cosines sit at 0.8–0.9 for related and unrelated texts alike) and compared by cosine: the
-*closeness*. An organisation's topical similarity is the closeness of its closest project.
-A need's partners, a consortium's proposed members and a call's first ``STRICT_TOP`` partners must
-reach ``NEAR`` (or have a project in the same strand of calls) — evidence of work on the subject,
-never a graph path alone; a call's later partners need only lean toward it (``LEANING``).
-``on_topic`` words it as a number, a label and the project.
+**On topic** (:mod:`samverkan.match.topicality`): a need's partners and a call's first ten need
+past work near the subject (``topical``), never a graph path alone; a call's later ones work
+leaning toward it.
 
 The score is a weighted sum of the signals (``WEIGHTS``: tuned on the development split by
 coordinate ascent on recall@20, ``samverkan eval-partners --fit``). Duplicate organisations (the same
@@ -50,6 +42,8 @@ from samverkan.catalogue.places import load_places
 from samverkan.catalogue.programmes import call_strand
 from samverkan.db.models import Call, Organisation, Participation, Project, ProjectTopic
 from samverkan.errors import NotFound
+from samverkan.match import topicality
+from samverkan.match.topicality import LEANING, NEAR, STRICT_TOP, on_subject
 from samverkan.search import reasons as why
 from samverkan.search.analysis import Analyzer
 from samverkan.search.filters import FilterError, Filters
@@ -95,18 +89,6 @@ WEIGHTS = dict.fromkeys(FEATURES, 0.0) | {
 # Not tuned (there are no held-out needs with known partners); checked by hand on the demo.
 NEED_WEIGHTS = WEIGHTS | {"text": 1.0, "meaning": 0.5}
 
-# Closeness (centred cosine, see the module's docstring) at which a project is near the subject,
-# and at which it is close. Measured on the demo catalogue: projects under the topics that fit a
-# call or need by hand ("ICT solutions for independent living" for a call on disability and
-# independent living) reach 0.27–0.40, the 99th percentile of all projects is 0.15–0.30.
-NEAR = 0.25
-CLOSE = 0.35
-# A call's first STRICT_TOP partners need work near its subject (``on_subject``); those after them
-# only work leaning toward it (closest project ≥ LEANING, or the same strand of calls). Chosen on
-# dev (recall@20, 1,549 cases): all 20 near 0.179, the first 10 near and then ≥ 0.05 0.186, then
-# anyone 0.186, then ≥ 0.10 0.179, 0.15 0.178.
-STRICT_TOP = 10
-LEANING = 0.05
 COORDINATOR_ROLES = ("coordinator",)
 CALL_TEXT_WORDS = 300  # words of a call's text used as its lexical query
 TITLE_CACHE = 2_000  # call titles' vectors kept per finder
@@ -320,31 +302,18 @@ class History:
         self.title_vectors = {cid: matrix[row] for row, cid in enumerate(ids)}
 
     def _subjects(self, calls: np.ndarray) -> None:
-        """Each project's subject vector, centred: its own, else its topics' (module docstring)."""
+        """Each project's subject vector (:mod:`topicality`)."""
         self.call_mean = calls.mean(axis=0)
-        dim = calls.shape[1]
-        subjects = np.zeros((len(self.project_ids), dim), dtype=np.float32)
-        if self.project_vectors is not None and self.has_vector.any():
-            own = self.project_vectors[self.has_vector] - self.project_vectors[self.has_vector].mean(axis=0)
-            subjects[self.has_vector] = _unit(own)
-        centred = {cid: _unit(v - self.call_mean) for cid, v in self.call_vectors.items()}
-        for call_id, positions in self.topics.items():
-            vector = centred.get(call_id)
-            if vector is not None:
-                rows = [p for p in positions if self.project_vectors is None or not self.has_vector[p]]
-                subjects[rows] += vector
-        self.subject_vectors = _unit(subjects)
+        self.subject_vectors = topicality.subject_vectors(
+            len(self.project_ids), self.project_vectors, self.has_vector, self.topics, self.call_vectors, self.call_mean
+        )
 
     def closeness(self, vector: np.ndarray | None) -> np.ndarray | None:
         """Per project, the centred cosine of its subject to ``vector`` (−1 without a subject);
         ``None`` when there are no vectors to compare."""
         if vector is None or self.subject_vectors is None or self.call_mean is None:
             return None
-        query = vector - self.call_mean
-        query = query / (np.linalg.norm(query) or 1.0)
-        out = (self.subject_vectors @ query).astype(np.float64)
-        out[~self.subject_vectors.any(axis=1)] = -1.0
-        return out
+        return topicality.closeness(self.subject_vectors, self.call_mean, vector)
 
     def topical(self, closeness: np.ndarray) -> np.ndarray:
         """Per organisation, the closeness of its closest project (−1 without any)."""
@@ -477,13 +446,6 @@ class History:
         return out, projects
 
 
-def on_subject(signals: dict[str, np.ndarray], near: float = NEAR) -> np.ndarray:
-    """Organisations with evidence of work on the subject: a project near it in meaning, or one
-    funded in the same strand of calls (``family``). Words alone are not evidence: for a need on
-    older people's digital inclusion they matched energy-grid and air-traffic projects."""
-    return (signals["topical"] >= near) | (signals["family"] > 0)
-
-
 def strict_first(score: np.ndarray, keep: np.ndarray, signals: dict[str, np.ndarray], limit: int) -> np.ndarray:
     """The best ``limit`` among ``keep`` for a call: the first ``STRICT_TOP`` with work near its
     subject, those after with work at least leaning toward it (``LEANING``)."""
@@ -491,11 +453,6 @@ def strict_first(score: np.ndarray, keep: np.ndarray, signals: dict[str, np.ndar
     rest = keep & on_subject(signals, LEANING)
     rest[first] = False
     return np.concatenate([first, best_first(score, rest, limit - len(first))]).astype(int)
-
-
-def _unit(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
-    return (matrix / np.where(norms == 0, 1.0, norms)).astype(np.float32)
 
 
 def best_first(score: np.ndarray, keep: np.ndarray, limit: int) -> np.ndarray:
@@ -683,34 +640,6 @@ def partner_reasons(
     if coordinated:
         out.append(why.coordinated(coordinated))
     return out
-
-
-ON_TOPIC_LABELS = {
-    "close": "close to the subject",
-    "related": "related work",
-    "distant": "no work near the subject",
-    "unknown": "not measured (no vectors)",
-}
-
-
-def on_topic(history: History, org: int, projects: dict[str, np.ndarray]) -> dict[str, Any]:
-    """How well ``org``'s past work fits the subject: the closeness of its closest project
-    (``similarity``), a plain ``label`` (``close`` ≥ ``CLOSE``, ``related`` ≥ ``NEAR``, else
-    ``distant``; ``unknown`` without vectors), how many of its projects are near, and which is closest."""
-    closeness = projects.get("closeness")
-    best = None if closeness is None else history.best_project(org, closeness)
-    if closeness is None or best is None:
-        return {"similarity": None, "label": "unknown", "text": ON_TOPIC_LABELS["unknown"], "near_projects": 0,
-                "project": None}  # fmt: skip
-    similarity = float(closeness[best])
-    label = "close" if similarity >= CLOSE else "related" if similarity >= NEAR else "distant"
-    return {
-        "similarity": round(similarity, 3),
-        "label": label,
-        "text": ON_TOPIC_LABELS[label],
-        "near_projects": history.near_projects(org, closeness),
-        "project": {"id": history.project_ids[best], "title": history.project_titles[best]},
-    }
 
 
 def reasons(
