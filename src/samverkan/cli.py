@@ -376,6 +376,11 @@ def consortium(
         for fill in m["fills"]:
             click.echo(f"      fills: {fill}")
         click.echo(f"      why: {m['why']}")
+        fit = m["on_topic"]
+        if fit["similarity"] is not None:
+            closest = f"{fit['project']['title']} ({fit['project']['id']})"
+            click.echo(f"      on topic: {fit['label']} ({fit['similarity']:.2f}), {fit['near_projects']} project(s)"
+                       f" near the call's subject, closest {closest}")  # fmt: skip
     click.echo("")
     marks = {True: "ok  ", False: "MISS", None: "hand"}
     for check in answer["checks"]:
