@@ -86,6 +86,7 @@ class Analysed:
     language: str
     terms: dict[str, float] = field(default_factory=dict)
     origin: dict[str, str] = field(default_factory=dict)  # index term → the user's word (+ translation)
+    words: int = 0  # content words of the query (its length, as the call finder weighs it)
 
     def add(self, term: str, weight: float, word: str) -> None:
         if weight > self.terms.get(term, 0.0):
@@ -268,7 +269,7 @@ class Analyzer:
         if language not in SUPPORTED:
             raise UnsupportedLanguage(language)
         words = [w for w in tokens(text) if w not in STOP[language]] or tokens(text)
-        result = Analysed(language)
+        result = Analysed(language, words=len(words))
         own = self._stemmers[language]
         table = self.sv_to_en if language == "sv" else self.en_to_sv
         stems = own.stemWords(words)

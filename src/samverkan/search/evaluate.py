@@ -224,7 +224,9 @@ class HeldOut:
                 allowed = set().union(*(statuses[s] for s in wanted(status)))
             vector = self.vector(query) if set(signals) & set(DENSE) else None
             analysed = self.analyzer.analyse_query(query)
-            found = finder.find(analysed.terms, vector, allowed, 100, signals, analysed.language, explain=0)
+            found = finder.find(
+                analysed.terms, vector, allowed, 100, signals, analysed.language, explain=0, words=analysed.words
+            )
             return [finder.records[m.doc]["id"] for m in found]
 
         return rank
