@@ -42,6 +42,7 @@ CONVERTER = 1  # the graph's version: part of the cached file's name
 PREFIX = {False: "passage: ", True: "query: "}
 # A batch holds at most this many padded tokens (measured: ...)
 BATCH_TOKENS = 4096
+PER_CHANNEL = True  # int8 scales per output channel (measured: ...)
 THREADS = 2  # onnxruntime's intra-op threads (the deployment has 2 cores)
 
 
@@ -58,18 +59,36 @@ def convert(weights: E5Weights, target: Path) -> Path:
         if target.exists():  # another process converted while we waited
             return target
         started = time.perf_counter()
+        from onnx import TensorProto
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         with tempfile.TemporaryDirectory(dir=target.parent, prefix=".convert-") as work:
             plain = Path(work) / "float.onnx"
             quantised = Path(work) / "int8.onnx"
             _save(build_graph(weights), plain)
-            quantize_dynamic(
-                plain, quantised, weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"]
-            )
+            with _quiet():  # the quantiser logs every tensor and advice to the root logger
+                quantize_dynamic(
+                    plain,
+                    quantised,
+                    weight_type=QuantType.QInt8,
+                    per_channel=PER_CHANNEL,
+                    op_types_to_quantize=["MatMul", "Attention"],
+                    # the fused operators have no ONNX shape inference: their outputs are float
+                    extra_options={"DefaultTensorType": TensorProto.FLOAT},
+                )
             os.replace(quantised, target)
         log.info("converted %s to %s in %.1f s", weights.path.name, target.name, time.perf_counter() - started)
     return target
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    previous = logging.root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        yield
+    finally:
+        logging.disable(previous)
 
 
 @contextlib.contextmanager
@@ -95,99 +114,84 @@ def _save(model: Any, path: Path) -> None:
 
 def build_graph(weights: E5Weights) -> Any:
     """The float32 encoder: ``embeddings`` [batch, tokens, hidden] (word + position + type),
-    ``mask`` [batch, tokens] (1 for a token, 0 for padding) → ``pooled`` [batch, hidden], the
-    masked mean of the last layer's token states."""
-    import onnx
+    ``mask`` [batch, tokens] (int32, 1 for a token, 0 for padding) → ``pooled`` [batch, hidden],
+    the masked mean of the last layer's token states.
+
+    Written with onnxruntime's transformer operators (``Attention``, ``SkipLayerNormalization``,
+    ``BiasGelu``, exact erf GELU as the C engine), which onnxruntime does not fuse from plain ONNX
+    operators by itself: on 160 catalogue windows, int8 of the plain graph ran 2.96× the 4-bit
+    engine, of this one 4.78×, with the same cosine to the 4-bit vectors (mean 0.9961)."""
     from onnx import TensorProto, helper, numpy_helper
 
     shape = weights.shape
-    hidden, heads = shape.hidden, shape.heads
-    head = hidden // heads
+    hidden = shape.hidden
     nodes: list[Any] = []
     inits: list[Any] = []
 
     def const(name: str, value: np.ndarray) -> str:
-        inits.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
+        inits.append(numpy_helper.from_array(np.ascontiguousarray(value, dtype=np.float32), name))
         return name
 
     def node(op: str, inputs: list[str], output: str, **attrs: Any) -> str:
         nodes.append(helper.make_node(op, inputs, [output], name=output, **attrs))
         return output
 
-    def linear(x: str, name: str, rows: int, columns: int, out: str) -> str:
-        w = weights.matrix(f"{name}.w", columns).reshape(rows, columns)
-        product = node("MatMul", [x, const(f"{name}.wt", w.T)], f"{out}.mm")
-        return node("Add", [product, const(f"{name}.b", weights.vector(f"{name}.b"))], out)
+    def ms(op: str, inputs: list[str], output: str, **attrs: Any) -> str:
+        return node(op, inputs, output, domain="com.microsoft", **attrs)
 
-    def layernorm(x: str, name: str, out: str) -> str:
-        return node(
-            "LayerNormalization",
-            [x, const(f"{name}.w", weights.vector(f"{name}.w")), const(f"{name}.b", weights.vector(f"{name}.b"))],
-            out,
-            axis=-1,
-            epsilon=shape.eps,
-        )
+    def matrix(name: str, rows: int, columns: int) -> np.ndarray:
+        """``name``'s weights transposed, [in, out], for ``x @ w``."""
+        return weights.matrix(f"{name}.w", columns).reshape(rows, columns).T
 
-    const("split_heads", np.array([0, 0, heads, head], dtype=np.int64))
-    const("merge_heads", np.array([0, 0, hidden], dtype=np.int64))
-    const("scale", np.array(1.0 / np.sqrt(head), dtype=np.float32))
-    const("one", np.array(1.0, dtype=np.float32))
-    const("half", np.array(0.5, dtype=np.float32))
-    const("sqrt2", np.array(np.sqrt(2.0), dtype=np.float32))
-    const("neg", np.array(-1e4, dtype=np.float32))
-    const("mask_axes", np.array([1, 2], dtype=np.int64))
-    const("last", np.array([-1], dtype=np.int64))
+    def product(x: str, name: str, rows: int, columns: int) -> str:
+        return node("MatMul", [x, const(f"{name}.wt", matrix(name, rows, columns))], f"{name}.mm")
 
-    # padding → a large negative attention bias, [batch, 1, 1, tokens]
-    keep = node("Sub", ["one", "mask"], "unmasked")
-    bias = node("Unsqueeze", [node("Mul", [keep, "neg"], "bias2d"), "mask_axes"], "bias")
+    def vector(name: str) -> str:
+        return const(name, weights.vector(name))
 
-    x = layernorm("embeddings", "emb.ln", "x0")
+    def add_norm(x: str, residual: str, name: str, bias: str) -> str:
+        """LayerNorm(x + bias + residual)."""
+        inputs = [x, residual, vector(f"{name}.w"), vector(f"{name}.b"), bias]
+        return ms("SkipLayerNormalization", inputs, f"{name}.out", epsilon=shape.eps)
+
+    x = node(
+        "LayerNormalization",
+        ["embeddings", vector("emb.ln.w"), vector("emb.ln.b")],
+        "x0",
+        axis=-1,
+        epsilon=shape.eps,
+    )
     for layer in range(shape.layers):
         p = f"l{layer}"
+        qkv = np.concatenate([matrix(f"{p}.{n}", hidden, hidden) for n in "qkv"], axis=1)
+        qkv_bias = np.concatenate([weights.vector(f"{p}.{n}.b") for n in "qkv"])
+        inputs = [x, const(f"{p}.qkv.wt", qkv), const(f"{p}.qkv.b", qkv_bias), "mask"]
+        attended = ms("Attention", inputs, f"{p}.att", num_heads=shape.heads)
+        x = add_norm(product(attended, f"{p}.ao", hidden, hidden), x, f"{p}.aln", vector(f"{p}.ao.b"))
+        inner = ms("BiasGelu", [product(x, f"{p}.fi", shape.ffn, hidden), vector(f"{p}.fi.b")], f"{p}.gelu")
+        x = add_norm(product(inner, f"{p}.fo", hidden, shape.ffn), x, f"{p}.oln", vector(f"{p}.fo.b"))
 
-        def split(name: str, perm: list[int], x: str = x, p: str = p) -> str:
-            projected = linear(x, f"{p}.{name}", hidden, hidden, f"{p}.{name}")
-            return node(
-                "Transpose", [node("Reshape", [projected, "split_heads"], f"{p}.{name}.r")], f"{p}.{name}.t", perm=perm
-            )
-
-        q, k, v = split("q", [0, 2, 1, 3]), split("k", [0, 2, 3, 1]), split("v", [0, 2, 1, 3])
-        scores = node("Mul", [node("MatMul", [q, k], f"{p}.qk"), "scale"], f"{p}.scaled")
-        probs = node("Softmax", [node("Add", [scores, bias], f"{p}.masked")], f"{p}.probs", axis=-1)
-        context = node("MatMul", [probs, v], f"{p}.ctx")
-        merged = node(
-            "Reshape", [node("Transpose", [context], f"{p}.ctx.t", perm=[0, 2, 1, 3]), "merge_heads"], f"{p}.ctx.r"
-        )
-        attended = linear(merged, f"{p}.ao", hidden, hidden, f"{p}.ao")
-        x = layernorm(node("Add", [x, attended], f"{p}.res1"), f"{p}.aln", f"{p}.x1")
-        inner = linear(x, f"{p}.fi", shape.ffn, hidden, f"{p}.fi")
-        # exact (erf) GELU, as the C engine: 0.5 · x · (1 + erf(x / √2))
-        erf = node("Erf", [node("Div", [inner, "sqrt2"], f"{p}.g1")], f"{p}.g2")
-        gelu = node("Mul", [node("Mul", [inner, "half"], f"{p}.g3"), node("Add", [erf, "one"], f"{p}.g4")], f"{p}.gelu")
-        out = linear(gelu, f"{p}.fo", hidden, shape.ffn, f"{p}.fo")
-        x = layernorm(node("Add", [x, out], f"{p}.res2"), f"{p}.oln", f"{p}.x2")
-
-    # masked mean over the tokens
-    mask3 = node("Unsqueeze", ["mask", "last"], "mask3")
-    summed = node("ReduceSum", [node("Mul", [x, mask3], "masked_states"), "one_axis"], "summed", keepdims=0)
-    const("one_axis", np.array([1], dtype=np.int64))
-    count = node("ReduceSum", ["mask", "last"], "count", keepdims=1)
-    node("Div", [summed, count], "pooled")
+    # the masked mean over the tokens
+    inits.append(numpy_helper.from_array(np.array([1], dtype=np.int64), "tokens_axis"))
+    inits.append(numpy_helper.from_array(np.array([-1], dtype=np.int64), "last_axis"))
+    weight = node("Cast", ["mask"], "mask_f", to=TensorProto.FLOAT)
+    states = node("Mul", [x, node("Unsqueeze", [weight, "last_axis"], "mask3")], "masked_states")
+    summed = node("ReduceSum", [states, "tokens_axis"], "summed", keepdims=0)
+    node("Div", [summed, node("ReduceSum", [weight, "last_axis"], "count", keepdims=1)], "pooled")
 
     graph = helper.make_graph(
         nodes,
         "multilingual-e5-small",
         [
             helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["batch", "tokens", hidden]),
-            helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["batch", "tokens"]),
+            helper.make_tensor_value_info("mask", TensorProto.INT32, ["batch", "tokens"]),
         ],
         [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", hidden])],
         inits,
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="samverkan")
+    opsets = [helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)]
+    model = helper.make_model(graph, opset_imports=opsets, producer_name="samverkan")
     model.ir_version = 8
-    onnx.checker.check_model(model)
     return model
 
 
@@ -243,10 +247,10 @@ class OnnxE5:
     def _run(self, sequences: list[list[int]]) -> np.ndarray:
         length = max(len(s) for s in sequences)
         ids = np.full((len(sequences), length), self.weights.pad, dtype=np.int64)
-        mask = np.zeros((len(sequences), length), dtype=np.float32)
+        mask = np.zeros((len(sequences), length), dtype=np.int32)
         for row, sequence in enumerate(sequences):
             ids[row, : len(sequence)] = sequence
-            mask[row, : len(sequence)] = 1.0
+            mask[row, : len(sequence)] = 1
         embeddings = self.weights.words(ids) + self._positions[:length] + self._type
         (pooled,) = self.session.run(["pooled"], {"embeddings": embeddings.astype(np.float32), "mask": mask})
         return pooled
