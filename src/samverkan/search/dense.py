@@ -68,7 +68,8 @@ class E5Embedder:
     mean 0.996, min 0.993 on 200 catalogue records and 0.994 on 88 needs, benchmarks/embedding.py),
     so stored vectors keep one ``name`` whichever engine made them, and the shipped ones serve
     both. On the dev split, queries by int8 against the shipped vectors give the hybrid figures of
-    q4 queries to within 0.005 (dense-only: thematic recall −0.011, Swedish MRR +0.07 on 21 needs).
+    q4 queries to within 0.005 (dense-only: thematic recall −0.011, Swedish MRR +0.07 on 21 needs);
+    see docs/architecture.md for the catalogue re-embedded by int8.
     """
 
     name = "multilingual-e5-small-q4"
