@@ -376,6 +376,11 @@ def consortium(
         for fill in m["fills"]:
             click.echo(f"      fills: {fill}")
         click.echo(f"      why: {m['why']}")
+        fit = m["on_topic"]
+        if fit["similarity"] is not None:
+            closest = f"{fit['project']['title']} ({fit['project']['id']})"
+            click.echo(f"      on topic: {fit['label']} ({fit['similarity']:.2f}), {fit['near_projects']} project(s)"
+                       f" near the call's subject, closest {closest}")  # fmt: skip
     click.echo("")
     marks = {True: "ok  ", False: "MISS", None: "hand"}
     for check in answer["checks"]:
@@ -435,7 +440,8 @@ def eval_partners(obj: Context, split: str, max_cases: int | None, fit: bool, as
 
 
 @main.command()
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(["call", "project", "hub", "platform", "solution"]),
+@click.option("--kind", "kinds", multiple=True,
+              type=click.Choice(["call", "call_title", "project", "hub", "platform", "solution"]),
               help="Only these kinds (default: all).")  # fmt: skip
 @pass_context
 def embed(obj: Context, kinds: tuple[str, ...]) -> None:
@@ -462,17 +468,25 @@ def embed(obj: Context, kinds: tuple[str, ...]) -> None:
               help="Held-out projects to evaluate on: tune on dev only.")  # fmt: skip
 @click.option("--status", type=click.Choice(["all", "closed"]), default="all", show_default=True,
               help="Calls a held-out project is looked up among (its own call is closed).")  # fmt: skip
+@click.option("--external", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Needs written outside the team (JSON lines: need_sv, need_en, calls); default bundled")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
-def evaluate(obj: Context, split: str, status: str, as_json: bool) -> None:
-    """Measure the call finder (recall@10, MRR) on held-out projects and Swedish needs."""
+def evaluate(obj: Context, split: str, status: str, external: Path | None, as_json: bool) -> None:
+    """Measure the call finder (recall@10, MRR) on held-out projects, the team's Swedish needs and
+    needs written outside the team (Swedish and English), each reported apart."""
     from samverkan.search.dense import E5Embedder
     from samverkan.search.evaluate import evaluate as run_evaluation
     from samverkan.search.evaluate import render
 
     with user_errors():
         report = run_evaluation(
-            obj.app.engine, split=split, embedder=E5Embedder(), status=status, today=obj.app.settings.current_day()
+            obj.app.engine,
+            split=split,
+            embedder=E5Embedder(),
+            status=status,
+            today=obj.app.settings.current_day(),
+            external=external,
         )
     click.echo(json.dumps(report, indent=2) if as_json else render(report))
 

@@ -274,10 +274,11 @@ class Samverkan:
 
     def warm_up(self) -> None:
         """Build or map what the first searches and pages need (the snapshot's parts; then one
-        search loads the language model, the day's call statuses and the embedding model) so
-        that the first visitor does not wait for it."""
+        search loads the language model, the day's call statuses and the embedding model, and
+        the Swedish dictionary is read) so that the first visitor does not wait for it."""
         self.prepare_snapshot()
         self.searcher.search("warm up", status="all")
+        _ = self.searcher.analyzer.dictionary
         self.warm.set()
 
     def close(self) -> None:

@@ -20,7 +20,7 @@ from samverkan.search.dense import E5Embedder, import_vectors
 from samverkan.strategy.demo import load_demo_strategy
 
 # Bump when the bundled files change, so existing databases load the new demo once.
-DEMO_VERSION = "2026-12-04.3"
+DEMO_VERSION = "2026-12-05.1"
 DEMO_KEY = "demo_version"
 
 # (source, path inside samverkan/data/demo), imported in this order

@@ -277,9 +277,8 @@ class Finder:
         out = []
         for posting in fresh:
             terms = set(analyzer.index_terms(f"{posting.title}\n{posting.text}"))
-            common = [analysed.origin[t] for t in analysed.terms if t in terms]
-            if common:
-                reason = reasons.matched(common)
+            reason = reasons.matched_terms([t for t in analysed.terms if t in terms], analysed)
+            if reason is not None:  # content words of the search that the posting's text carries
                 out.append(self._posting_item(posting, reasons.why([reason]), [reason]))
         return out
 

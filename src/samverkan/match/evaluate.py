@@ -23,6 +23,11 @@ the co-participation graph could go: ``ceiling: past partners`` puts the real pa
 the coordinator's past partners first, ``ceiling: two hops`` those among its partners'
 partners too. A ranking that suggests only past partners cannot beat the first, one that
 stays within two hops cannot beat the second (topic and text signals reach further).
+
+Topical similarity (``on topic``): of an organisation to a case's topic, the closeness of its
+closest project to the topic's title (:mod:`partners`: centred e5 cosine, the project's own
+vector or its funding topic's). Reported as the median over the finder's top 10 per case and
+over the real partners, and the share of each with no project near the subject (``NEAR``).
 """
 
 from __future__ import annotations
@@ -51,11 +56,13 @@ from samverkan.match.partners import (
     call_text,
     topic_popularity,
 )
+from samverkan.match.topicality import LEANING, NEAR, STRICT_TOP, on_subject
 from samverkan.search.analysis import Analyzer
-from samverkan.search.dense import load_vectors
+from samverkan.search.dense import E5Embedder, embed_query, load_vectors
 from samverkan.search.evaluate import split_of
 
 K = 20
+TOPICAL_TOP = 10  # proposed partners per case whose topical similarity is reported
 FOLDS = 5
 METHODS = ("topic popularity", "co-partners + popularity", "finder")
 CEILINGS = ("ceiling: past partners", "ceiling: two hops")
@@ -135,6 +142,7 @@ def run_folds(
     max_cases: int | None = None,
     progress: Callable[[str], None] | None = None,
     weights: dict[str, float] | None = None,
+    embed: Callable[[str], np.ndarray] | None = None,
 ) -> int:
     """Build the history without each fold and call ``visit`` for each of its cases."""
     analyzer = Analyzer()
@@ -153,7 +161,7 @@ def run_folds(
             history = History(
                 session, analyzer, vectors, exclude=frozenset(c.project for c in hidden), terms_cache=cache
             )
-            finder = PartnerFinder(history, weights)
+            finder = PartnerFinder(history, weights, embed)
             if progress:
                 progress(
                     f"fold {fold + 1}/{FOLDS}: history built in {time.perf_counter() - started:.1f} s, "
@@ -185,11 +193,30 @@ def _ceilings(h: History, team: Team, one: np.ndarray, real: set[str], results: 
     results["ceiling: two hops"].add(first + then, real, 0.0)
 
 
-def _call_query(session: Session, call: str) -> str | None:
+def _call_query(session: Session, call: str) -> tuple[str | None, str | None]:
+    """A topic's title and text; neither for a topic known only from topics.csv."""
     try:
-        return call_text(session, call)[1]
-    except NotFound:  # a topic known only from topics.csv: no text
+        return call_text(session, call)
+    except NotFound:
+        return None, None
+
+
+def _embedder(model: str | None) -> Callable[[str], np.ndarray] | None:
+    """The service's query embedding (for call titles), when the evaluation uses vectors."""
+    if model is None:
         return None
+    embedder = E5Embedder()
+    return lambda text: embed_query(embedder, text)
+
+
+def _topical_summary(values: list[float]) -> dict[str, Any]:
+    if not values:
+        return {"members": 0, "median": None, "none_near": None}
+    return {
+        "members": len(values),
+        "median": round(float(np.median(values)), 4),
+        "none_near": round(float(np.mean(np.array(values) < NEAR)), 4),
+    }
 
 
 def evaluate(
@@ -202,7 +229,8 @@ def evaluate(
 ) -> dict[str, Any]:
     vectors = (lambda kind: load_vectors(engine, kind, model)) if model else None
     results = {m: Recall() for m in METHODS + CEILINGS}
-    texts: dict[str, str | None] = {}
+    texts: dict[str, tuple[str | None, str | None]] = {}
+    topical: dict[str, list[float]] = {"finder top 10": [], "real partners": []}
 
     def visit(finder: PartnerFinder, case: PartnerCase, team: Team, real: set[str]) -> None:
         h = finder.history
@@ -218,11 +246,22 @@ def evaluate(
         if case.topic not in texts:
             with Session(engine) as session:
                 texts[case.topic] = _call_query(session, case.topic)
-        ranked, _ = finder.rank(team, call=case.topic, call_text=texts[case.topic], limit=K)
+        title, words = texts[case.topic]
+        ranked, projects = finder.rank(team, call=case.topic, call_text=words, limit=K, call_title=title)
         results["finder"].add([h.org_ids[p.org] for p in ranked], real, time.perf_counter() - started)
+        if "closeness" in projects:
+            similarity = h.topical(projects["closeness"])
+            topical["finder top 10"] += [float(similarity[p.org]) for p in ranked[:TOPICAL_TOP]]
+            topical["real partners"] += [float(similarity[h.org_at[o]]) for o in sorted(real)]
 
-    cases = run_folds(engine, split, visit, vectors, max_cases, progress, weights)
-    return {"split": split, "k": K, "cases": cases, "methods": {m: r.summary() for m, r in results.items()}}
+    cases = run_folds(engine, split, visit, vectors, max_cases, progress, weights, _embedder(model))
+    return {
+        "split": split,
+        "k": K,
+        "cases": cases,
+        "methods": {m: r.summary() for m, r in results.items()},
+        "topical": {name: _topical_summary(values) for name, values in topical.items()},
+    }
 
 
 def render(report: dict[str, Any]) -> str:
@@ -234,6 +273,13 @@ def render(report: dict[str, Any]) -> str:
             lines.append(f"{method:<28}{recall:>10.3f}")
         else:
             lines.append(f"{method:<28}{recall:>10.3f}{s['mrr']:>8.3f}{s['median_ms']:>11.1f}")
+    topical = report.get("topical", {})
+    if any(t["members"] for t in topical.values()):
+        lines.append(f"topical similarity (closest project to the topic's title; near ≥ {NEAR})")
+        lines.append(f"{'':<28}{'members':>10}{'median':>8}{'none near':>11}")
+        for name, t in topical.items():
+            if t["members"]:
+                lines.append(f"{name:<28}{t['members']:>10}{t['median']:>8.3f}{t['none_near']:>11.3f}")
     return "\n".join(lines)
 
 
@@ -247,27 +293,36 @@ def fit(
     """Tune the signal weights on the dev split by coordinate ascent on recall@20: the
     metric itself, measured on every dev case's signals (computed once)."""
     vectors = (lambda kind: load_vectors(engine, kind, model)) if model else None
-    cases: list[tuple[np.ndarray, np.ndarray, list[int]]] = []
-    texts: dict[str, str | None] = {}
+    cases: list[tuple[np.ndarray, np.ndarray, list[int], np.ndarray]] = []
+    texts: dict[str, tuple[str | None, str | None]] = {}
 
     def visit(finder: PartnerFinder, case: PartnerCase, team: Team, real: set[str]) -> None:
         h = finder.history
         if case.topic not in texts:
             with Session(engine) as session:
                 texts[case.topic] = _call_query(session, case.topic)
-        signals, _ = finder.signals(team, case.topic, texts[case.topic])
+        title, words = texts[case.topic]
+        signals, projects = finder.signals(team, case.topic, words, call_title=title)
         matrix = np.stack([signals[n] for n in FEATURES], axis=1).astype(np.float32)
-        matrix[team.members] = -1e3  # never suggested: sinks below everyone
-        cases.append((matrix, np.array([h.org_at[o] for o in real]), team.members))
+        near = leaning = np.ones(len(h), dtype=bool)
+        if "closeness" in projects:  # the on-topic rule, as ``PartnerFinder.rank`` applies it
+            near, leaning = on_subject(signals), on_subject(signals, LEANING)
+        matrix[~leaning] = -1e3  # never suggested: sinks below everyone
+        matrix[team.members] = -1e3
+        cases.append((matrix, np.array([h.org_at[o] for o in real]), team.members, near))
 
-    run_folds(engine, "dev", visit, vectors, max_cases, progress)
+    run_folds(engine, "dev", visit, vectors, max_cases, progress, embed=_embedder(model))
     names = list(FEATURES)
 
     def recall(w: np.ndarray) -> float:
         total = 0.0
-        for matrix, real, members in cases:
+        for matrix, real, members, near in cases:
             score = matrix @ w
             score[members] = -np.inf
+            masked = np.where(near, score, -np.inf)
+            first = np.argpartition(-masked, STRICT_TOP)[:STRICT_TOP]
+            first = first[np.isfinite(masked[first])]
+            score[first] = np.inf
             top = np.argpartition(-score, K)[:K]
             total += np.isin(real, top).mean()
         return total / len(cases)

@@ -13,6 +13,7 @@ from samverkan.db.models import Call
 from samverkan.match.consortium import ConsortiumBuilder
 from samverkan.match.partners import History, PartnerFilters, PartnerFinder, call_text, partner_reasons
 from samverkan.match.profile import organisation_profile
+from samverkan.match.topicality import on_topic
 from samverkan.search.analysis import UnsupportedLanguage
 from samverkan.search.dense import embed_query
 from samverkan.search.reasons import why
@@ -37,6 +38,7 @@ class ConsortiumAnswer(TypedDict):
     needs: dict[str, Any]
     size: int
     eligible: bool
+    on_topic: bool | None
     members: list[dict[str, Any]]
     dropped: list[str]
     checks: list[Any]
@@ -102,18 +104,22 @@ class PartnerService:
         finder = self.finder()
         h = finder.history
         call_record = None
-        words = None
+        words = title = None
         if call is not None:
             with Session(self.searcher.engine) as session:
                 title, words = call_text(session, call)
             call_record = {"id": call, "title": title, "projects": len(h.topics.get(call, []))}
         team = finder.team(members)
-        ranked, projects = finder.rank(team, call=call, call_text=words, text=text, filters=filters, limit=limit)
+        ranked, projects = finder.rank(
+            team, call=call, call_text=words, text=text, filters=filters, limit=limit, call_title=title
+        )
         results = []
         for partner in ranked:
             found = partner_reasons(finder, team, partner, projects)
             results.append(
-                h.summary(partner.org) | {"score": round(partner.score, 4), "why": why(found), "reasons": found}
+                h.summary(partner.org)
+                | {"score": round(partner.score, 4), "why": why(found), "reasons": found}
+                | {"on_topic": on_topic(h, partner.org, projects)}
             )
         return PartnerAnswer(
             call=call_record,
@@ -148,6 +154,7 @@ class PartnerService:
                     "score": None if m.score is None else round(m.score, 4),
                     "why": "; ".join(m.why),
                     "fills": m.fills,
+                    "on_topic": m.on_topic,
                 }
             )
         c = proposal.call
@@ -170,6 +177,7 @@ class PartnerService:
             },
             "size": proposal.size,
             "eligible": proposal.eligible,
+            "on_topic": proposal.on_topic,
             "members": members,
             "dropped": [h.orgs[i]["id"] for i in proposal.dropped],
             "checks": proposal.checks,

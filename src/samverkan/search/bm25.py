@@ -31,3 +31,11 @@ def tf_parts(tf: np.ndarray, doc_len: np.ndarray, avg_len: float, k1: float = K1
     A zero ``tf`` gives 0. Float32."""
     norm = k1 * (1.0 - b + b * doc_len / avg_len) if avg_len > 0 else k1
     return (tf * (k1 + 1.0) / (tf + norm)).astype(np.float32)
+
+
+def tf_from_part(part: float, doc_len: float, avg_len: float, k1: float = K1, b: float = B) -> float:
+    """The term frequency whose :func:`tf_parts` is ``part`` (its inverse, for one posting)."""
+    if part >= k1 + 1.0:  # only an unbounded frequency reaches the limit
+        return math.inf
+    norm = k1 * (1.0 - b + b * doc_len / avg_len) if avg_len > 0 else k1
+    return part * norm / (k1 + 1.0 - part)

@@ -38,7 +38,7 @@ from samverkan.db.models import (
 )
 from samverkan.search.analysis import Analyzer
 from samverkan.search.lexical import LexicalIndex
-from samverkan.search.names import Name, build_name_index
+from samverkan.search.names import Name, build_name_index, build_name_terms
 
 
 @dataclass
@@ -49,6 +49,7 @@ class KindIndex:
     records: list[dict[str, Any]]
     names: LexicalIndex | None = None  # the records' names, folded (search/names.py)
     position: dict[str, int] = field(default_factory=dict)  # record id → document
+    name_terms: LexicalIndex | None = None  # the names as the text index has them (search/names.py)
 
     def record(self, record_id: str) -> dict[str, Any] | None:
         """The record with this id, if any (a lookup, not a scan)."""
@@ -347,6 +348,7 @@ def build_kind_index(
         records,
         build_name_index(docs),
         {record["id"]: i for i, record in enumerate(records)},
+        build_name_terms(docs, analyzer.index_terms),
     )
 
 
@@ -360,6 +362,14 @@ def _join(*parts: str | None) -> str:
 def _call_texts(session: Session) -> Iterator[tuple[str, str]]:
     for c in session.execute(select(Call)).scalars():
         yield c.id, _join(c.title, c.keywords, c.description)
+
+
+def _call_title_texts(session: Session) -> Iterator[tuple[str, str]]:
+    """A call's title alone: most closed topics are known only by it, and a title's vector is
+    not drowned by a long description's (the ``title meaning`` of :mod:`samverkan.search.calls`)."""
+    for call_id, title in session.execute(select(Call.id, Call.title)):
+        if title:
+            yield call_id, title
 
 
 def _project_texts(session: Session) -> Iterator[tuple[str, str]]:
@@ -385,6 +395,7 @@ def _solution_texts(session: Session) -> Iterator[tuple[str, str]]:
 
 TEXTS: dict[str, Callable[[Session], Iterable[tuple[str, str]]]] = {
     "call": _call_texts,
+    "call_title": _call_title_texts,
     "project": _project_texts,
     "hub": _hub_texts,
     "platform": _platform_texts,

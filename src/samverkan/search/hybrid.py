@@ -24,7 +24,7 @@ from samverkan.search.dense import RRF_K, by_score, rrf_scores, top_k
 from samverkan.search.documents import KindIndex
 from samverkan.search.filters import facets
 from samverkan.search.lexical import Hit
-from samverkan.search.names import matched_names, name_scores, query_names
+from samverkan.search.names import beyond_name, matched_names, name_scores, query_names
 
 CANDIDATES = 100  # per method, before fusion
 # A published need or solution found by meaning alone must be this close (e5 cosine). Among a
@@ -114,10 +114,10 @@ def _reasons(
 ) -> list[reasons.Reason]:
     found = []
     if hit is not None:
-        words = [analysed.origin[t] for t in hit.matched]
-        if named and built.names is not None:
-            words += matched_names(built.names, named, doc)
-        found.append(reasons.matched(words))
+        carried = beyond_name(built.index, built.name_terms, hit.matched, doc)
+        in_name = matched_names(built.names, named, doc) if named and built.names is not None else []
+        if (words := reasons.matched_terms(carried, analysed, in_name, named.values())) is not None:
+            found.append(words)
     if cosine is not None:
         found.append(reasons.meaning(cosine))
     if record.get("projects"):

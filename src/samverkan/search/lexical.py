@@ -90,6 +90,24 @@ class LexicalIndex:
         postings = self._postings(term)
         return None if postings is None else postings[0]
 
+    def frequencies(self, terms: Iterable[str], doc: int) -> list[float]:
+        """How often each term occurs in document ``doc`` (each field's weight counted; 0 where
+        it does not), recovered from the stored BM25 parts (:func:`bm25.tf_from_part`; exact to
+        ~1e-4 for the small counts it is asked about)."""
+        out = []
+        average = None
+        for term in terms:
+            t = self.vocabulary.get(term)
+            start, end = (int(self.offsets[t]), int(self.offsets[t + 1])) if t is not None else (0, 0)
+            at = start + int(np.searchsorted(self.docs[start:end], doc)) if end else 0
+            if at >= end or self.docs[at] != doc:
+                out.append(0.0)
+                continue
+            if average is None:  # as built: the mean length of the float32 lengths
+                average = float(self.lengths.mean())
+            out.append(bm25.tf_from_part(float(self.parts[at]), float(self.lengths[doc]), average))
+        return out
+
     def scores(self, terms: list[str] | Mapping[str, float]) -> np.ndarray:
         """The BM25 score of every document (float32, 0 where nothing matched)."""
         return self._scores(terms)[0]

@@ -10,11 +10,18 @@ titles and objectives — so BM25's length normalisation buried a name match ins
 universities before Chalmers). "Göteborgs universitet", "Goteborgs universitet" and
 "GOETEBORGS UNIVERSITET" meet; "Västra Götalandsregionen" meets "VASTRA GOTALANDS LANS
 LANDSTING".
+
+A name is not what a record is about: "PICCOLE E MEDIE IMPRESE" is no evidence of media and
+"AGENZIA PER L'ITALIA DIGITALE" none of digital twins. So the name fields are also indexed a
+third time, with the record's own analysis (:func:`build_name_terms`), and a query term
+found in a record counts as a matched word only if the record's text carries it beyond its
+names (:func:`beyond_name`; the reasons, :mod:`samverkan.search.reasons`). Counts are whole
+numbers, hence the margin of 0.5.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -41,6 +48,28 @@ def build_name_index(documents: Iterable[Fields]) -> LexicalIndex | None:
     if not any(docs):
         return None
     return LexicalIndex.build(docs, analyse=name_words)
+
+
+def build_name_terms(documents: Iterable[Fields], analyse: Callable[[str], list[str]]) -> LexicalIndex | None:
+    """The :class:`Name` fields of ``documents`` analysed as the record's text index analyses
+    them, with the same weights (``None`` if there are none): what each record's names add to
+    its text index."""
+    docs = [[(text, weight) for text, weight in fields if isinstance(text, Name)] for fields in documents]
+    if not any(docs):
+        return None
+    return LexicalIndex.build(docs, analyse=analyse)
+
+
+def beyond_name(text: LexicalIndex, name_terms: LexicalIndex | None, terms: Sequence[str], doc: int) -> list[str]:
+    """Those of ``terms`` (found in record ``doc``'s text index) that its text carries other
+    than in its names: each occurs more often in the text index, which holds the names too,
+    than in the names alone."""
+    if name_terms is None or not terms:
+        return list(terms)
+    named = dict(zip(terms, name_terms.frequencies(terms, doc), strict=True))
+    in_name = [term for term in terms if named[term] > 0]  # few: the text index is asked only about these
+    everywhere = dict(zip(in_name, text.frequencies(in_name, doc), strict=True))
+    return [term for term in terms if not named[term] or everywhere[term] > named[term] + 0.5]
 
 
 def query_names(query: str) -> dict[str, str]:

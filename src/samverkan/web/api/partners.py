@@ -109,11 +109,18 @@ class ConsortiumMember(BaseModel):
         description="The gaps it closes (eligibility, roles, SME, themes), or what it adds.",
         examples=[["eligibility: country 2 of 3 (ES)", "an SME, as the call expects industry"]],
     )
+    on_topic: dict[str, Any] = Field(
+        description="How well its past work fits the call's subject: `similarity` (centred e5 cosine of its closest "
+        "project to the call's title), `label` (close, related, distant or unknown), `near_projects`, `project`.",
+        examples=[{"similarity": 0.38, "label": "close", "text": "close to the subject", "near_projects": 2,
+                   "project": {"id": "643588", "title": "DECI"}}],
+    )  # fmt: skip
 
 
 class ConsortiumCheck(BaseModel):
-    kind: Literal["eligibility", "balance", "themes", "by hand"] = Field(
+    kind: Literal["eligibility", "balance", "themes", "on topic", "by hand"] = Field(
         description="`eligibility`: the call's rule; `balance`: roles and SME; `themes`: the call's subjects; "
+        "`on topic`: every member has past work near the call's subject; "
         "`by hand`: conditions samverkan cannot check (ok is null).",
         examples=["eligibility"],
     )
@@ -142,7 +149,13 @@ class ConsortiumAnswer(BaseModel):
         examples=[{"roles": {"research": ["HES", "REC"]}, "sme": True, "themes": ["wind energy"]}],
     )
     size: int = Field(description="Number of members aimed at.", examples=[8])
-    eligible: bool = Field(description="Whether every eligibility check passes.", examples=[True])
+    eligible: bool = Field(
+        description="Whether every eligibility check passes (the call's rule only, not the fit).", examples=[True]
+    )
+    on_topic: bool | None = Field(
+        description="Whether every member has past work near the call's subject; null when not measured.",
+        examples=[True],
+    )
     members: list[ConsortiumMember] = Field(description="The team: the lead, locked members, then proposed ones.")
     dropped: list[str] = Field(description="Organisations the user dropped (never proposed).", examples=[["999980373"]])
     checks: list[ConsortiumCheck] = Field(description="What the team was checked against, and the outcome.")
