@@ -251,8 +251,9 @@ def test_register_confirm_publish_a_need_follow_it_and_get_the_solution_in_the_d
     assert "I samma region" in page.locator("section.group:has(> h3#m-hubs)").inner_text()
     partners = page.locator("section.group:has(> h3#m-partners)")
     assert partners.locator("li.result").first.locator("ul.why li").count() >= 1
-    assert "Era ord finns i dess projekt" in partners.inner_text() and "Har koordinerat" in partners.inner_text()
-    assert "matching words" not in partners.inner_text() and "coordinated" not in partners.inner_text()
+    # a partner is proposed for its work near the need's subject (issue 26), said in Swedish
+    assert "Liknande arbete i dess projekt" in partners.inner_text() and "Har koordinerat" in partners.inner_text()
+    assert "similar work" not in partners.inner_text() and "coordinated" not in partners.inner_text()
     # the demo strategy's needs of Västra Götalandsregionen are similar needs of another organisation
     assert "Västra Götalandsregionen" in page.locator("section.group:has(> h3#m-needs)").inner_text()
     checked(page, "community-need")
