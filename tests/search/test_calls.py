@@ -130,7 +130,8 @@ def test_english_queries_are_centred_on_the_projects_for_meaning(engine):
         "project": (["1"], np.stack([_unit(1.0, 0.0, 0.0)])),  # the mean project vector: (1, 0, 0)
     }
     with Session(engine) as session:
-        finder = build_call_finder(session, analyzer, stored.__getitem__)
+        # as load_vectors: none stored of a kind is ([], empty) — no call title vectors here
+        finder = build_call_finder(session, analyzer, lambda kind: stored.get(kind, ([], np.zeros((0, 0)))))
     query = _unit(0.8, 0.0, 0.6)
 
     def first(language: str) -> str:

@@ -119,6 +119,7 @@ class CallFinder:
     families: list[str] = field(default_factory=list)  # family of each call (position)
     centre: np.ndarray | None = None  # mean of the project vectors, taken off English queries (CENTRED)
     call_bias: np.ndarray | None = None  # per call (position): its vector · centre
+    _vector_rows: dict[int, int] | None = None  # call position → row of ``call_vectors`` (made on first use)
 
     @classmethod
     def build(
@@ -315,7 +316,7 @@ class CallFinder:
                 doc,
                 scores[doc],
                 hits[doc].matched if doc in hits else (),
-                cosines.get(doc),
+                cosines.get(doc, self._cosine(doc, vector) if i < explain else None),
                 self.closest_project(doc, terms, vector) if i < explain else None,
             )
             for i, doc in enumerate(best)
@@ -356,6 +357,17 @@ class CallFinder:
                 {"kind": "call", **record, "score": round(match.score, 4), "why": reasons.why(found), "reasons": found}
             )
         return results, counts
+
+    def _cosine(self, doc: int, vector: np.ndarray | None) -> float | None:
+        """The plain cosine of a query to call ``doc``'s own vector, for a call found by other
+        evidence (its title's meaning, its words) than the ``meaning`` candidates: its reason
+        says how close it is in meaning all the same."""
+        if vector is None or self.call_vectors is None:
+            return None
+        if self._vector_rows is None:
+            self._vector_rows = {int(d): row for row, d in enumerate(self.call_vectors[0])}
+        row = self._vector_rows.get(doc)
+        return None if row is None else float(self.call_vectors[1][row] @ vector)
 
     def closest_project(self, doc: int, terms: dict[str, float], vector: np.ndarray | None) -> dict[str, Any] | None:
         """The funded project of call ``doc`` most similar to the query (by meaning if possible)."""
