@@ -172,6 +172,13 @@ async def results(request: Request, app: Core) -> HTMLResponse:
     groups = []
     for k in [kind] if kind else KINDS:
         found = [r for r in answer["results"] if r["kind"] == k]
+        if k == "call" and status == CURRENT:
+            # one more than shown was asked for, to know if there are more; the service put the
+            # open ones of all of them first, so the shown ones are the most relevant by score,
+            # in the service's order (as the API with the shown number as its limit)
+            shown_count = (page * PER_PAGE) if kind else PER_KIND
+            best = {r["id"] for r in sorted(found, key=lambda r: -r["score"])[:shown_count]}
+            found = [r for r in found if r["id"] in best] + [r for r in found if r["id"] not in best]
         label = labels["calls_by_status"][status] if k == "call" else labels["kinds"][k]
         if k == "hub" and params.get("region"):
             label = labels["hubs_near"]
