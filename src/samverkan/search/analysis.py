@@ -411,7 +411,10 @@ class Analyzer:
             if tail_stem:
                 parts: tuple[str, ...] = (head_stem, tail_stem)
             else:
-                rest = self._split(self._stemmers["sv"].stemWord(tail), known)
+                # again through the cached method: each tail is split once, so a long word of
+                # many known pieces costs its splits, not their combinations
+                again = self.split_compound if known == self._known else self.split_dictionary
+                rest = again(self._stemmers["sv"].stemWord(tail))
                 if rest is None:
                     continue
                 parts = (head_stem, *rest)
