@@ -85,7 +85,18 @@ def test_a_call_proposes_no_partner_through_the_graph_alone(client):
 
 
 @pytest.fixture(scope="module")
-def demo_needs(demo_copy_module):
+def demo_needs(databases, demo_db, client):
+    # PostgreSQL copies a database only while nobody is connected to it: the module's app lets go
+    # of its idle connections to the demo first (it reconnects when next asked)
+    client.app.state.samverkan.engine.dispose()
+    copy = databases.copy(demo_db.url)
+    try:
+        yield _needs_and_matches(copy)
+    finally:
+        databases.drop(copy)
+
+
+def _needs_and_matches(demo_copy_module: str) -> dict:
     engine = make_engine(demo_copy_module)
     with Session(engine) as session, session.begin():
         load_demo_strategy(session)  # the catalogue fixture loads the demo without it
