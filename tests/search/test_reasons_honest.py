@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from samverkan.search import reasons
@@ -121,7 +120,7 @@ def record_texts(app) -> dict[tuple[str, str], set[str]]:
     analyzer: Analyzer = app.searcher.analyzer
     places = app.searcher.places()
     texts: dict[tuple[str, str], set[str]] = {}
-    with Session(create_engine(app.searcher.engine.url)) as session:
+    with Session(app.searcher.engine) as session:
         loaded = [(kind, pair) for kind, load in LOADERS.items() for pair in load(session, places)]
         loaded += [(kind, pair) for kind in ("need", "solution") for pair in posting_documents(session, kind)]
     for kind, (record, fields) in loaded:
