@@ -34,6 +34,7 @@ def test_the_page_shows_the_apis_team_with_roles_countries_and_checks(client):
     swedish = client.get(link, headers=SV).text
     assert "Tyskland" in swedish and "minst 3 olika medlemsstater eller associerade länder" in swedish
     assert "at least 3 different" not in swedish  # the API's English check is worded again
+    assert "insatsen bygger på forskning" in swedish and "builds on research" not in swedish
 
 
 def test_bad_questions_get_a_clear_page_never_a_500(client):

@@ -36,6 +36,24 @@ def _countries(detail: str | None, name: Callable[[str], str], _: Gettext) -> tu
     return detail, "en"
 
 
+def _why_role(detail: str, _: Gettext, ngettext: Gettext) -> tuple[str, str | None]:
+    """Why the call needs a role (:func:`samverkan.match.consortium.call_needs`), worded again; the
+    words a call speaks of are its own (English)."""
+    if detail == "the action builds on research":
+        return _("the action builds on research"), None
+    if detail == "innovation actions bring results to the market":
+        return _("innovation actions bring results to the market"), None
+    if found := re.fullmatch(r"the call speaks of industry or companies \((\d+) times\)", detail):
+        num = int(found.group(1))
+        worded = ngettext(
+            "the call speaks of industry or companies (%(num)s time)",
+            "the call speaks of industry or companies (%(num)s times)",
+            num,
+        )
+        return worded % {"num": num}, None
+    return detail, "en"  # "the call speaks of municipality, region": the call's own words
+
+
 def word_check(check: dict[str, Any], lang: str, country: Callable[[str], str]) -> dict[str, Any]:
     """One check of the builder in ``lang``: ``{"text", "text_lang", "detail", "detail_lang", "ok"}``
     (a ``*_lang`` is set where the builder's English words are kept)."""
@@ -80,12 +98,9 @@ def word_check(check: dict[str, Any], lang: str, country: Callable[[str], str]) 
         kinds = org_type_labels(lang)
         need = {"research": _("research"), "industry": _("industry"), "public": _("the public sector")}
         types = ", ".join(kinds.get(code, code) for code in found.group(2).split("/"))
-        return worded(
-            _("a partner for %(need)s (%(types)s)")
-            % {"need": need.get(found.group(1), found.group(1)), "types": types},
-            detail,
-            "en",
-        )
+        why, why_lang = _why_role(detail or "", _, ngettext)
+        named = need.get(found.group(1), found.group(1))
+        return worded(_("a partner for %(need)s (%(types)s)") % {"need": named, "types": types}, why, why_lang)
     if text == "at least one SME":
         same = detail == "the call expects industry"
         return worded(_("at least one SME"), _("the call expects industry") if same else detail, None if same else "en")
