@@ -72,6 +72,22 @@ def project_lang(project_id: str) -> str:
     return "sv" if str(project_id).startswith("se-") else "en"
 
 
+ENGLISH_KINDS = frozenset({"call", "solution", "platform", "working_group"})  # titles in English
+
+
+def record_lang(record: dict[str, Any]) -> str | None:
+    """The language of a search result's or match's title, for its ``lang`` (WCAG 3.1.2): its own
+    ``language`` where the record says (postings), English for the EU catalogues' calls, JRC
+    solutions, platforms and working groups, a project's by :func:`project_lang`; ``None`` for
+    names of organisations and hubs (proper names, in any language)."""
+    if record.get("language"):
+        return str(record["language"])
+    kind = record.get("kind")
+    if kind == "project":
+        return project_lang(str(record.get("id", "")))
+    return "en" if kind in ENGLISH_KINDS else None
+
+
 def language_names(language: str) -> dict[str, str]:
     """The languages we speak, named in ``language`` ("Read as Swedish"; a language picker names
     each in its own language instead: :data:`samverkan.web.i18n.NAMES`)."""
@@ -213,6 +229,7 @@ def environment(language: str) -> Environment:
         languages=i18n.NAMES,
         language_names=language_names(language),
         project_lang=project_lang,
+        record_lang=record_lang,
         labels_of_data=data_labels(language),
         org_types=org_type_labels(language),
         hub_types=hub_type_labels(language),
