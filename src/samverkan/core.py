@@ -19,7 +19,7 @@ from samverkan import budget, mail
 from samverkan.accounts.service import Accounts
 from samverkan.catalogue import details, hubs, listing, queries, sources
 from samverkan.catalogue.calls import CURRENT, of_call, on_day
-from samverkan.catalogue.snapshot import Snapshots
+from samverkan.catalogue.snapshot import Snapshot, Snapshots
 from samverkan.dataspace import catalog
 from samverkan.dataspace.service import DataSpace
 from samverkan.db import ensure_schema, make_engine
@@ -281,8 +281,15 @@ class Samverkan:
                 published = [record for record, _ in posting_documents(session, kind)]
                 if kind == "need":
                     return listing.need_rows(published, names)
-                return listing.solution_rows(session.scalars(select(Solution)), published)
+                return listing.solution_rows(self._case_rows(snapshot), published)
         raise ValueError(f"no list of {kind!r}")
+
+    def _case_rows(self, snapshot: Snapshot) -> list[dict[str, Any]]:
+        def build() -> list[dict[str, Any]]:
+            with Session(self.engine) as session:
+                return listing.case_rows(session.scalars(select(Solution)))
+
+        return snapshot.part("listing-cases", build)
 
     def browse(
         self, kind: str, chosen: dict[str, str], page: int = 1, per_page: int = listing.PER_PAGE

@@ -175,3 +175,17 @@ def test_only_published_postings_are_listed(site: Site):
         everything = site.client.get("/browse/solutions.csv", params={"per_page": 100}, headers=headers).text
         assert "Lösningsutkast" not in everything
     assert site.client.get("/browse/needs.json", params={"region": "SE12"}).json()["total"] == 1
+
+
+@pytest.mark.parametrize("path", list(LISTS.values()))
+def test_odd_values_are_a_400_or_nothing_never_a_500(client, path):
+    kind = next(k for k, p in LISTS.items() if p == path)
+    from samverkan.catalogue.listing import LISTINGS
+
+    names = [f.name for f in LISTINGS[kind].facets] + ["page", "per_page", "format"]
+    for name in names:
+        for value in ("%", "😀", " ", "SE\n", "-1", "1.5", "[]", "<script>", "\u202e"):
+            answer = client.get(path + ".json", params={name: value})
+            assert answer.status_code in (200, 400), (name, value)
+            if answer.status_code == 400:
+                assert answer.json()["field"] == name

@@ -390,11 +390,9 @@ def working_group_rows(platforms: Iterable[Any], groups: Iterable[Any]) -> list[
     return _by_name(rows)
 
 
-def solution_rows(catalogued: Iterable[Any], published: Iterable[Row]) -> list[Row]:
-    """Reusable solutions: the catalogue's public-sector cases (:class:`~samverkan.db.models.Solution`)
-    and the solutions organisations published (records of
-    :func:`samverkan.search.documents.posting_documents`, published only)."""
-    rows = [
+def case_rows(catalogued: Iterable[Any]) -> list[Row]:
+    """The catalogue's public-sector cases (:class:`~samverkan.db.models.Solution`) as solution rows."""
+    return [
         {
             "id": s.id,
             "name": s.name,
@@ -407,6 +405,13 @@ def solution_rows(catalogued: Iterable[Any], published: Iterable[Row]) -> list[R
         }
         for s in catalogued
     ]
+
+
+def solution_rows(cases: Iterable[Row], published: Iterable[Row]) -> list[Row]:
+    """Reusable solutions: the catalogue's cases (:func:`case_rows`) and the solutions
+    organisations published (records of :func:`samverkan.search.documents.posting_documents`,
+    published only), by name."""
+    rows = list(cases)
     rows += [
         {
             "id": p["id"],
