@@ -61,3 +61,26 @@ def test_keyboard_only_journey_choose_a_filter_show_and_open_a_result(page):
     page.wait_for_url("**" + href)
     assert page.get_by_role("heading", level=1).count() == 1
     screenshot(page, "browse-keyboard-hub")
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_lists_fit_a_phone_in_either_language(browser, server, lang):
+    """At 375 px nothing scrolls sideways; screenshots of each list in each language at 375 and
+    1,280 px go to build/screenshots/ (browse-KIND-LANG-WIDTH.png)."""
+    for width in (375, 1280):
+        context = browser.new_context(
+            base_url=server,
+            viewport={"width": width, "height": 900},
+            locale=f"{lang}-SE" if lang == "sv" else "en-GB",
+            extra_http_headers={"Accept-Language": lang},
+        )
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        for kind, path in LISTS.items():
+            page.goto(path)
+            assert page.locator("html").get_attribute("lang") == lang
+            screenshot(page, f"browse-{kind}-{lang}-{width}")
+            if width == 375:
+                overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                assert overflow <= 0, (path, overflow)
+        context.close()
