@@ -12,18 +12,18 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from samverkan import budget, mail
 from samverkan.accounts.service import Accounts
-from samverkan.catalogue import details, hubs, queries, sources
+from samverkan.catalogue import details, hubs, listing, queries, sources
 from samverkan.catalogue.calls import CURRENT, of_call, on_day
-from samverkan.catalogue.snapshot import Snapshots
+from samverkan.catalogue.snapshot import Snapshot, Snapshots
 from samverkan.dataspace import catalog
 from samverkan.dataspace.service import DataSpace
 from samverkan.db import ensure_schema, make_engine
-from samverkan.db.models import Call
+from samverkan.db.models import Call, Platform, Solution, WorkingGroup
 from samverkan.digests.service import Digests
 from samverkan.importers import ImportReport, import_source
 from samverkan.mail import Delivery
@@ -32,6 +32,7 @@ from samverkan.match.partners import PartnerFilters
 from samverkan.match.service import ConsortiumAnswer, PartnerAnswer, PartnerService
 from samverkan.postings.service import Postings
 from samverkan.search import SearchService
+from samverkan.search.documents import posting_documents
 from samverkan.search.filters import Filters
 from samverkan.search.service import Answer
 from samverkan.settings import Settings
@@ -252,6 +253,50 @@ class Samverkan:
         timings = self.searcher.call_timings(day)
         calls = [on_day(record, timings[i]) for i, record in enumerate(self.searcher.records("call"))]
         return details.closing_soon(calls, limit)
+
+    def listing_rows(self, kind: str) -> list[dict[str, Any]]:
+        """Every row of the list of ``kind`` (:data:`samverkan.catalogue.listing.LISTINGS`): the
+        catalogue's kinds built once per revision; calls as they are on the ``today`` setting;
+        needs and solutions with the postings published now (never drafts or withdrawn ones)."""
+        if kind == "call":
+            day = self.settings.current_day()
+            timings = self.searcher.call_timings(day)
+            return listing.call_rows(on_day(r, timings[i]) for i, r in enumerate(self.searcher.records("call")))
+        snapshot = self.searcher.snapshot()
+        names = self.searcher.places(snapshot).names
+        if kind == "hub":
+
+            def build_hubs() -> list[dict[str, Any]]:
+                with Session(self.engine) as session:
+                    return listing.hub_rows(self.searcher.records("hub", snapshot), hubs.shown_hubs(session), names)
+
+            return snapshot.part("listing-hub", build_hubs)
+        with Session(self.engine) as session:
+            if kind in ("platform", "working_group"):
+                platforms = list(session.scalars(select(Platform)))
+                groups = list(session.scalars(select(WorkingGroup)))
+                make = listing.platform_rows if kind == "platform" else listing.working_group_rows
+                return make(platforms, groups)
+            if kind in ("need", "solution"):
+                published = [record for record, _ in posting_documents(session, kind)]
+                if kind == "need":
+                    return listing.need_rows(published, names)
+                return listing.solution_rows(self._case_rows(snapshot), published)
+        raise ValueError(f"no list of {kind!r}")
+
+    def _case_rows(self, snapshot: Snapshot) -> list[dict[str, Any]]:
+        def build() -> list[dict[str, Any]]:
+            with Session(self.engine) as session:
+                return listing.case_rows(session.scalars(select(Solution)))
+
+        return snapshot.part("listing-cases", build)
+
+    def browse(
+        self, kind: str, chosen: dict[str, str], page: int = 1, per_page: int = listing.PER_PAGE
+    ) -> listing.Selection:
+        """One page of the list of ``kind`` narrowed to the ``chosen`` facet values, with each
+        facet's option counts (:func:`samverkan.catalogue.listing.select`)."""
+        return listing.select(listing.LISTINGS[kind], self.listing_rows(kind), chosen, page, per_page)
 
     def region_choices(self) -> list[tuple[str, str]]:
         with Session(self.engine) as session:

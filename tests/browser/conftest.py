@@ -14,6 +14,8 @@ from tests.serving import serving
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "build" / "screenshots"
+NEED = "Vi söker partner och finansiering för att använda AI och sensordata i äldreomsorgen i vår kommun"
+KINDS = ("call", "organisation", "hub", "platform", "solution", "project")
 # what the machine's closed network needs: no background connections, no sandbox as root
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -33,6 +35,20 @@ def server(databases, demo_db, tmp_path_factory):
     with serving(url, tmp_path_factory.mktemp("server") / "server.log") as base:
         httpx.get(base + "/", timeout=120)  # builds the indexes once, before the first test
         yield base
+
+
+@pytest.fixture(scope="session")
+def entity_pages(server):
+    """One entity page of each kind, reached from the results for the need, and the other
+    page kinds a reader meets."""
+    answer = httpx.get(server + "/api/v1/search", params={"q": NEED, "limit": 1}, timeout=60).json()
+    first = {r["kind"]: r for r in answer["results"]}
+    pages = {kind: f"/{kind}s/{first[kind]['id']}" for kind in KINDS}
+    pages["region"] = f"/regions/{first['organisation']['region'][:4]}"
+    pages["county"] = "/regions/SE232"
+    pages["municipality"] = "/municipalities/1480"
+    pages["statistics"] = "/statistics"
+    return pages
 
 
 @pytest.fixture(scope="session")

@@ -9,10 +9,8 @@ from urllib.parse import urlencode
 import httpx2 as httpx
 import pytest
 
-from tests.browser.conftest import axe_violations, screenshot
+from tests.browser.conftest import KINDS, NEED, axe_violations, screenshot
 
-NEED = "Vi söker partner och finansiering för att använda AI och sensordata i äldreomsorgen i vår kommun"
-KINDS = ("call", "organisation", "hub", "platform", "solution", "project")
 ENTITY_PREFIXES = (
     "/calls/",
     "/organisations/",
@@ -49,19 +47,6 @@ def test_a_need_typed_on_the_start_page_gives_calls_hubs_partners_and_solutions_
         response = httpx.get(server + link, headers={"Accept-Language": "sv"}, timeout=60, follow_redirects=True)
         assert response.status_code == 200, link
         assert "<h1>" in response.text
-
-
-@pytest.fixture(scope="module")
-def entity_pages(server):
-    """One entity page of each kind, reached from the results for the need."""
-    answer = httpx.get(server + "/api/v1/search", params={"q": NEED, "limit": 1}, timeout=60).json()
-    first = {r["kind"]: r for r in answer["results"]}
-    pages = {kind: f"/{kind}s/{first[kind]['id']}" for kind in KINDS}
-    pages["region"] = f"/regions/{first['organisation']['region'][:4]}"
-    pages["county"] = "/regions/SE232"
-    pages["municipality"] = "/municipalities/1480"
-    pages["statistics"] = "/statistics"
-    return pages
 
 
 @pytest.mark.parametrize("kind", [*KINDS, "region", "county", "municipality", "statistics"])

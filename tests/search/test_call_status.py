@@ -91,7 +91,9 @@ def test_pages_show_the_status_of_the_day(december):
     call = december.get("/api/v1/calls/ERC-2026-POC").json()
     assert call["status"] == "closed" and call["days_left"] is None
     html = december.get("/calls/ERC-2026-POC", headers={"Accept-Language": "sv"}).text
-    assert re.search(r"<dt>Status</dt><dd>\s*<span class=\"status closed\">stängd", html)
+    assert re.search(
+        r"<dt[^>]*>Status</dt><dd[^>]*>\s*<strong class=\"govuk-tag govuk-tag--grey status closed\">stängd", html
+    )
     assert html.count("Sista dag") <= 1  # the deadline is labelled once
     home = december.get("/", headers={"Accept-Language": "sv"}).text
     deadlines = re.findall(r'<time datetime="(\d{4}-\d{2}-\d{2})"', home)

@@ -298,6 +298,13 @@ def page_paths(client) -> list[str]:
         initiative.group(1),
         "/strategies/vastsvensk-kraftsamling-digitalisering/newsletters",
         "/working-groups/living-in-eu/technical",  # its platform's page
+        "/browse",  # the list pages
+        "/hubs",
+        "/platforms",
+        "/working-groups",
+        "/calls",
+        "/browse/solutions",
+        "/browse/needs",
         "/board",
         "/needs",
         need.group(1),
@@ -332,7 +339,7 @@ def test_every_page_kind_is_in_one_language(site, language):
     anonymous = TestClient(site.app)  # the sign-in, register and reset pages: a browser not signed in
     paths = [(site, p) for p in page_paths(site)]
     paths += [(anonymous, p) for p in ("/account/sign-in", "/account/register", "/account/reset")]
-    assert len(paths) == 41  # every page kind listed above, in both languages
+    assert len(paths) == 48  # every page kind listed above, in both languages
     problems = {}
     for client, path in paths:
         page = client.get(path, params={"lang": language})

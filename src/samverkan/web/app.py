@@ -26,7 +26,7 @@ from samverkan.web.deps import SignInFirst
 from samverkan.web.guard import Guard
 from samverkan.web.i18n import translations
 from samverkan.web.templating import language, render
-from samverkan.web.views import account_common, consortium, entities, places, sources
+from samverkan.web.views import account_common, browse, consortium, entities, places, sources
 from samverkan.web.views import accounts as account_pages
 from samverkan.web.views import digests as digest_pages
 from samverkan.web.views import postings as posting_pages
@@ -71,6 +71,7 @@ def create_app(
     web.include_router(dcat.router)
     web.include_router(docs.router)
     web.include_router(search_pages.router)
+    web.include_router(browse.router)  # /calls, /hubs … lists, beside the entity pages under them
     web.include_router(entities.router)
     web.include_router(places.router)
     web.include_router(sources.router)

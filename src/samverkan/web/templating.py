@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from samverkan.accounts.sessions import LIFETIME
-from samverkan.web import deps, forms, i18n
+from samverkan.web import deps, forms, i18n, sections
 
 ENTITY_PATHS = {
     "call": "/calls/",
@@ -233,6 +233,7 @@ def environment(language: str) -> Environment:
         labels_of_data=data_labels(language),
         org_types=org_type_labels(language),
         hub_types=hub_type_labels(language),
+        lead=sections.lead,
     )
     return env
 

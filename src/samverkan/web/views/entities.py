@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from typing import Any
 from urllib.parse import quote
 
@@ -17,23 +16,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from samverkan.web import charts
 from samverkan.web.deps import Core
 from samverkan.web.i18n import translations
+from samverkan.web.sections import sections
 from samverkan.web.templating import entity_url, language, render
 
 router = APIRouter(include_in_schema=False)
-
-# the headings Funding & Tenders topic texts run together ("…targets;Scope:In this topic…")
-SECTION = re.compile(r"(Expected Outcomes?:|Expected Impacts?:|Scope:|Objective:|Themes and priorities[^:]{0,40}:)")
-
-
-def sections(text: str | None) -> list[tuple[str, str]]:
-    """A call description as (heading, text) pairs; the heading is empty before the first one."""
-    if not text:
-        return []
-    parts = SECTION.split(text)
-    out = [("", parts[0].strip())] if parts[0].strip() else []
-    out += [(parts[i].rstrip(":"), parts[i + 1].strip()) for i in range(1, len(parts) - 1, 2)]
-    return out
-
 
 # the tables behind the charts: one list of columns serves the page's table and its CSV
 YEAR_COLUMNS = ["year", "projects", "coordinated", "partners", "new_partners"]
