@@ -24,6 +24,12 @@ PALETTE = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
 EMPTY = "#eeeeee"
 HIGHLIGHT = "#c2410c"
 BAR = "#2c7fb8"
+POINT = "#d95f0e"  # hubs drawn over the choropleth: apart from every colour of PALETTE
+LABEL_SIZE = 11  # px, region labels
+LABELS_MOST = 40  # labels on one map, the largest regions first
+
+# (label, longitude, latitude, value): a place drawn as a circle whose area grows with its value
+Point = tuple[str, float, float, float]
 
 
 def project(lon: float, lat: float) -> tuple[float, float]:
@@ -86,9 +92,16 @@ def choropleth(
     extent: tuple[float, float, float, float] | None = EUROPE,
     width: int = 640,
     highlight: str | None = None,
+    points: Sequence[Point] = (),
+    point_unit: str = "",
+    labels: Mapping[str, str] | None = None,
 ) -> Markup:
     """A map of ``shapes`` (code, name, GeoJSON geometry) coloured by ``values[code]``, with a
-    legend. ``extent`` (km, projected) frames the map; ``None`` fits it to the shapes."""
+    legend. ``extent`` (km, projected) frames the map; ``None`` fits it to the shapes.
+
+    ``points`` are drawn over the colours as a second layer (circles, area ∝ value, named by
+    their ``<title>``); ``labels`` (code → text) names the regions large enough to hold their
+    text, the largest first, none over another."""
     projected = _projected(shapes)
     if not projected:
         return Markup("")
@@ -97,7 +110,7 @@ def choropleth(
     height = round((y1 - y0) * scale)
     bounds = classes(values.values())
     paths = []
-    for code, name, rings in projected:
+    for code, name, rings in sorted(projected, key=lambda shape: shape[0] == highlight):  # its outline on top
         if extent and not _overlaps(_bounds(rings), (x0, y0, x1, y1)):
             continue
         d = "".join(_path(ring, x0, y1, scale) for ring in rings)
@@ -105,10 +118,113 @@ def choropleth(
         stroke = f' stroke="{HIGHLIGHT}" stroke-width="2"' if code == highlight else ""
         label = f"{name} ({code}): {_number(value)} {unit}"
         paths.append(f'<path d="{d}" fill="{colour(value, bounds)}"{stroke}><title>{escape(label)}</title></path>')
-    legend = _legend(bounds, unit, height, width)
+    frame = (x0, y1, scale, width, height)
+    names = _labels(projected, labels, frame) if labels else ""
+    dots = _points(points, point_unit, frame)
+    legend = _legend(bounds, unit, height, width) + _points_legend(points, point_unit, height + 34)
     css = "map small" if extent is None else "map"
-    body = f'<g stroke="#ffffff" stroke-width="0.4" stroke-linejoin="round">{"".join(paths)}</g>{legend}'
-    return _figure(css, "map-", width, height + 40, title, description, body)
+    body = f'<g stroke="#ffffff" stroke-width="0.4" stroke-linejoin="round">{"".join(paths)}</g>{dots}{names}{legend}'
+    extra = 34 if points else 0
+    return _figure(css, "map-", width, height + 40 + extra, title, description, body)
+
+
+Frame = tuple[float, float, float, int, int]  # x0, y1 (km), scale (px per km), width, height (px)
+
+
+def _pixel(lon: float, lat: float, frame: Frame) -> tuple[float, float]:
+    x, y = project(lon, lat)
+    return (x - frame[0]) * frame[2], (frame[1] - y) * frame[2]
+
+
+def _radius(value: float, largest: float) -> float:
+    return 2.5 + 9 * math.sqrt(value / largest) if largest > 0 else 2.5
+
+
+def _points(points: Sequence[Point], unit: str, frame: Frame) -> str:
+    """The points inside the frame as circles, the largest drawn first so none hides a smaller one."""
+    largest = max((v for *_, v in points), default=0)
+    circles = []
+    for label, lon, lat, value in sorted(points, key=lambda p: (-p[3], p[0])):
+        px, py = _pixel(lon, lat, frame)
+        if not (0 <= px <= frame[3] and 0 <= py <= frame[4]) or value <= 0:
+            continue
+        circles.append(
+            f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{_radius(value, largest):.1f}">'
+            f"<title>{escape(f'{label}: {_number(value)} {unit}')}</title></circle>"
+        )
+    if not circles:
+        return ""
+    return f'<g fill="{POINT}" fill-opacity="0.8" stroke="#ffffff" stroke-width="0.8">{"".join(circles)}</g>'
+
+
+def _points_legend(points: Sequence[Point], unit: str, top: int) -> str:
+    if not points:
+        return ""
+    largest = max(v for *_, v in points)
+    items = []
+    x = 8.0
+    for value in sorted({1.0, max(1.0, round(largest / 4)), largest}):
+        r = _radius(value, largest)
+        items.append(
+            f'<circle cx="{x + r:.1f}" cy="{top + 12}" r="{r:.1f}" fill="{POINT}" fill-opacity="0.8"/>'
+            f'<text x="{x + 2 * r + 4:.1f}" y="{top + 16}" font-size="13">{_number(value)}</text>'
+        )
+        x += 2 * r + 14 + 8 * len(_number(value))
+    items.append(f'<text x="{x:.1f}" y="{top + 16}" font-size="13">{escape(unit)}</text>')
+    return f'<g aria-hidden="true">{"".join(items)}</g>'
+
+
+def _labels(
+    projected: Sequence[tuple[str, str, list[list[tuple[float, float]]]]], labels: Mapping[str, str], frame: Frame
+) -> str:
+    """Labels at the centre of each region's largest part, where the text fits inside that
+    part's width; the largest regions first, a label overlapping one already placed left out."""
+    x0, y1, scale, width, height = frame
+    candidates = []
+    for code, _name, rings in projected:
+        text = labels.get(code)
+        if not text or not rings:
+            continue
+        ring = max(rings, key=lambda r: abs(_area(r)))
+        area = abs(_area(ring)) * scale * scale
+        cx, cy = _centroid(ring)
+        px, py = (cx - x0) * scale, (y1 - cy) * scale
+        w, h = 0.58 * LABEL_SIZE * len(text), LABEL_SIZE
+        left, _b, right, _t = _bounds([ring])
+        if (right - left) * scale < w or not (w / 2 <= px <= width - w / 2 and h <= py <= height):
+            continue
+        candidates.append((area, text, px, py, w, h))
+    placed: list[tuple[float, float, float, float]] = []
+    texts = []
+    for _area_px, text, px, py, w, h in sorted(candidates, key=lambda c: (-c[0], c[1])):
+        box = (px - w / 2, py - h, px + w / 2, py + 2)
+        if len(placed) >= LABELS_MOST or any(_overlaps(box, other) for other in placed):
+            continue
+        placed.append(box)
+        texts.append(f'<text x="{px:.1f}" y="{py:.1f}">{escape(text)}</text>')
+    if not texts:
+        return ""
+    return (
+        f'<g aria-hidden="true" font-size="{LABEL_SIZE}" text-anchor="middle" fill="#1a1a1a" stroke="#ffffff" '
+        f'stroke-width="3" stroke-linejoin="round" paint-order="stroke">{"".join(texts)}</g>'
+    )
+
+
+def _area(ring: list[tuple[float, float]]) -> float:
+    """Signed area (shoelace)."""
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True)) / 2
+
+
+def _centroid(ring: list[tuple[float, float]]) -> tuple[float, float]:
+    area = _area(ring)
+    if abs(area) < 1e-9:
+        return sum(x for x, _ in ring) / len(ring), sum(y for _, y in ring) / len(ring)
+    cx = cy = 0.0
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+        cross = x1 * y2 - x2 * y1
+        cx += (x1 + x2) * cross
+        cy += (y1 + y2) * cross
+    return cx / (6 * area), cy / (6 * area)
 
 
 def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:

@@ -1,0 +1,52 @@
+"""The SVG maps' layers as pure functions: colours, hubs as points, region labels."""
+
+from __future__ import annotations
+
+import re
+
+from samverkan.web import charts
+
+
+def _square(lon: float, lat: float, size: float) -> dict:
+    ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+SHAPES = [
+    ("AA", "Big <land>", _square(0, 40, 10)),
+    ("BB", "Thin", _square(10, 40, 0.3)),
+    ("CC", "Also big", _square(0, 51, 10)),
+]
+
+
+def test_points_are_circles_sized_by_value_named_and_only_inside_the_frame():
+    svg = charts.choropleth(
+        SHAPES,
+        {"AA": 3},
+        "Hubs",
+        "A map.",
+        "hubs",
+        extent=None,
+        points=[("Here & there", 5, 45, 9), ("Small", 2, 42, 1), ("Far away", -60, 10, 4)],
+        point_unit="hubs",
+    )
+    circles = re.findall(r'<circle cx="[\d.]+" cy="[\d.]+" r="([\d.]+)"><title>([^<]*)</title>', svg)
+    assert [title for _, title in circles] == ["Here &amp; there: 9 hubs", "Small: 1 hubs"]  # largest first
+    assert float(circles[0][0]) > float(circles[1][0])
+    assert 'role="img"' in svg and "<desc" in svg
+
+
+def test_labels_name_the_regions_that_hold_them_without_overlapping():
+    labels = {"AA": "Big <land>", "BB": "Thin region", "CC": "Also big"}
+    svg = charts.choropleth(SHAPES, {}, "Map", "A map.", "things", extent=None, labels=labels)
+    texts = re.findall(r'<text x="([\d.]+)" y="([\d.]+)">([^<]*)</text>', svg)
+    assert {t for *_, t in texts} == {"Big &lt;land&gt;", "Also big"}  # the thin one has no room
+    inner = [*SHAPES, ("DD", "Inner", _square(1, 41, 8))]  # its label would sit on the larger AA's
+    svg = charts.choropleth(inner, {}, "Map", "A map.", "things", extent=None, labels={**labels, "DD": "Inner"})
+    assert ">Big &lt;land&gt;</text>" in svg and ">Inner</text>" not in svg
+
+
+def test_the_highlighted_region_is_drawn_last_so_its_outline_shows():
+    svg = charts.choropleth(SHAPES, {"AA": 1, "BB": 2}, "Map", "A map.", "x", extent=None, highlight="AA")
+    titles = re.findall(r"<path [^>]*><title>([^<]*)</title>", svg)
+    assert titles[-1].startswith("Big &lt;land&gt; (AA)") and 'stroke="#c2410c"' in svg
