@@ -124,6 +124,11 @@ class Samverkan:
     ) -> ConsortiumAnswer:
         return self.partner_service.consortium(call=call, lead=lead, locked=locked, dropped=dropped, size=size)
 
+    def partner_links(self, organisation_id: str, partners: list[str]) -> dict[tuple[str, str], int]:
+        """How many of the organisation's projects each two of ``partners`` shared."""
+        with Session(self.engine) as session:
+            return details.partner_links(session, organisation_id, partners)
+
     def profile(self, organisation_id: str) -> dict[str, Any]:
         return self.partner_service.profile(organisation_id)
 

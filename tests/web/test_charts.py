@@ -50,3 +50,22 @@ def test_the_highlighted_region_is_drawn_last_so_its_outline_shows():
     svg = charts.choropleth(SHAPES, {"AA": 1, "BB": 2}, "Map", "A map.", "x", extent=None, highlight="AA")
     titles = re.findall(r"<path [^>]*><title>([^<]*)</title>", svg)
     assert titles[-1].startswith("Big &lt;land&gt; (AA)") and 'stroke="#c2410c"' in svg
+
+
+def test_partner_network_draws_a_spoke_per_partner_and_a_line_per_link():
+    from samverkan.web.network import partner_network
+
+    partners = [("a", "Alpha <University>", "SE", 5), ("b", "Beta Institute", "DE", 2), ("c", "Gamma", None, 1)]
+    svg = partner_network("Centre & co", partners, {("a", "b"): 2, ("a", "zz"): 9}, "Network", "A graph.")
+    assert svg.count("<line") == 3 + 1  # three spokes, one link (a partner not drawn has none)
+    assert "Alpha &lt;University&gt; (SE)" in svg and "Centre &amp; co" in svg and ">Gamma</text>" in svg
+    radii = dict(re.findall(r'r="([\d.]+)"><title>([^:]+):', svg)[i][::-1] for i in range(3))
+    assert float(radii["Alpha &lt;University&gt;"]) > float(radii["Beta Institute"]) > float(radii["Gamma"])
+    assert partner_network("Alone", [], {}, "Network", "A graph.") == ""
+
+
+def test_stacked_bars_split_each_row_by_segment_with_a_legend():
+    svg = charts.stacked([("Energy", [1, 2, 0]), ("Health & care", [0, 0, 3])], ["done", "doing", "planned"], "P", "D")
+    titles = re.findall(r"<rect [^>]*><title>([^<]*)</title>", svg)
+    assert titles == ["Energy: 1 done", "Energy: 2 doing", "Health &amp; care: 3 planned"]  # no empty segment
+    assert svg.count('aria-hidden="true"') == 3 and ">3</text>" in svg

@@ -115,3 +115,25 @@ def test_municipality_page_shows_its_organisations_hubs_cohesion_projects_and_co
     assert rows["1480"] == _fact(page, "Organisations with EU projects") > 0 and len(rows) == 49
     swedish = client.get("/municipalities/1480", headers=SV).text
     assert "Innovation hubs nearby" not in swedish and "ERDF/ESF projects" not in swedish
+
+
+def test_organisation_page_draws_its_partner_network_with_the_links_as_a_table(client):
+    profile = client.get("/api/v1/organisations/999990946/profile").json()
+    page = client.get("/organisations/999990946", headers=EN).text
+    (network,) = re.findall(r'<svg class="chart network.*?</svg>', page, re.S)
+    closest = profile["partners"][:12]
+    assert network.count("<circle") == len(closest) + 1  # the organisation and its closest partners
+    shared = {p["name"]: p["shared_projects"] for p in closest}
+    table = page.split("Partners that worked together in its projects — as a table", 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<tr><th scope="row">([^<]*)</th><td>([^<]*)</td><td>(\d+)</td></tr>', table)
+    assert rows
+    for a, b, n in rows:  # two partners cannot share more of its projects than either shares with it
+        a, b = a.replace("&amp;", "&"), b.replace("&amp;", "&")
+        assert 0 < int(n) <= min(shared[a], shared[b])
+
+
+def test_a_calls_funded_projects_per_start_year_add_up(client):
+    call = client.get("/api/v1/calls/EIC-SMEInst-2018-2020").json()
+    per_year = call["funded_per_year"]
+    assert sum(y["projects"] for y in per_year) == call["funded_count"] > 0
+    assert [y["year"] for y in per_year if y["year"]] == sorted(y["year"] for y in per_year if y["year"])

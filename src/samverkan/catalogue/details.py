@@ -64,6 +64,7 @@ def call_detail(session: Session, call_id: str, most: int = 50) -> Record:
         .where(ProjectTopic.call_id == call_id)
     ).all()
     out["funded_count"] = len(rows)
+    out["funded_per_year"] = funded_per_year(session, call_id)
     out["funded"] = [
         {
             "id": pid,
@@ -262,6 +263,39 @@ def _cohesion_in(session: Session, municipality: str) -> list[Record]:
                 }
             )
     return sorted(out, key=lambda c: (c["start_date"] or "", c["id"]), reverse=True)
+
+
+def partner_links(session: Session, organisation_id: str, partners: Iterable[str]) -> dict[tuple[str, str], int]:
+    """Of the organisation's projects, how many each two of ``partners`` shared (pairs in id order)."""
+    wanted = set(partners)
+    own = select(Participation.project_id).where(Participation.organisation_id == organisation_id)
+    members: dict[str, set[str]] = {}
+    for project_id, partner in session.execute(
+        select(Participation.project_id, Participation.organisation_id)
+        .where(Participation.project_id.in_(own), Participation.organisation_id.in_(sorted(wanted)))
+        .distinct()
+    ):
+        members.setdefault(project_id, set()).add(partner)
+    links: Counter[tuple[str, str]] = Counter()
+    for present in members.values():
+        ordered = sorted(present)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1 :]:
+                links[(a, b)] += 1
+    return dict(links)
+
+
+def funded_per_year(session: Session, call_id: str) -> list[Record]:
+    """Projects the call funded per start year (those without a start date as year ``None``, last)."""
+    counts: Counter[int | None] = Counter(
+        start.year if start else None
+        for (start,) in session.execute(
+            select(Project.start_date)
+            .join(ProjectTopic, ProjectTopic.project_id == Project.id)
+            .where(ProjectTopic.call_id == call_id)
+        )
+    )
+    return [{"year": y, "projects": counts[y]} for y in sorted(counts, key=lambda y: (y is None, y or 0))]
 
 
 def _brief(record: Record) -> Record:

@@ -125,7 +125,7 @@ def choropleth(
     css = "map small" if extent is None else "map"
     body = f'<g stroke="#ffffff" stroke-width="0.4" stroke-linejoin="round">{"".join(paths)}</g>{dots}{names}{legend}'
     extra = 34 if points else 0
-    return _figure(css, "map-", width, height + 40 + extra, title, description, body)
+    return figure(css, "map-", width, height + 40 + extra, title, description, body)
 
 
 Frame = tuple[float, float, float, int, int]  # x0, y1 (km), scale (px per km), width, height (px)
@@ -283,7 +283,50 @@ def bars(
             f'<rect x="{label_width}" y="{y + 2}" width="{length:.1f}" height="{row_height - 5}" fill="{fill}"/>'
             f'<text x="{label_width + length + 4:.1f}" y="{y + 14}" font-size="13">{_number(value)}</text>'
         )
-    return _figure("chart", "bars-", width, height, title, description, "".join(items))
+    return figure("chart", "bars-", width, height, title, description, "".join(items))
+
+
+def stacked(
+    rows: Sequence[tuple[str, Sequence[float]]],
+    segments: Sequence[str],
+    title: str,
+    description: str,
+    width: int = 640,
+) -> Markup:
+    """Horizontal bars, one per (label, values), each split into ``segments`` (their names, in
+    the order of the values) in the palette's steps from dark to light, with a legend."""
+    if not rows or not segments:
+        return Markup("")
+    top = max(sum(values) for _, values in rows) or 1
+    row_height, label_width = 24, 170
+    shades = [PALETTE[-1 - round(i * (len(PALETTE) - 1) / max(1, len(segments) - 1))] for i in range(len(segments))]
+    items = []
+    for i, (label, values) in enumerate(rows):
+        y = 4 + i * row_height
+        short = label if len(label) <= 24 else label[:23].rstrip() + "…"
+        items.append(
+            f'<text x="{label_width - 6}" y="{y + 15}" text-anchor="end" font-size="13">{escape(short)}</text>'
+        )
+        x = float(label_width)
+        for value, name, shade in zip(values, segments, shades, strict=True):
+            length = (width - label_width - 50) * value / top
+            if value > 0:
+                named = escape(f"{label}: {_number(value)} {name}")
+                items.append(
+                    f'<rect x="{x:.1f}" y="{y + 2}" width="{length:.1f}" height="{row_height - 6}" fill="{shade}" '
+                    f'stroke="#555" stroke-width="0.5"><title>{named}</title></rect>'
+                )
+            x += length
+        items.append(f'<text x="{x + 4:.1f}" y="{y + 15}" font-size="13">{_number(sum(values))}</text>')
+    top_legend = 8 + len(rows) * row_height
+    step = (width - 16) / len(segments)
+    for i, (name, shade) in enumerate(zip(segments, shades, strict=True)):
+        x = 8 + i * step
+        items.append(
+            f'<g aria-hidden="true"><rect x="{x:.1f}" y="{top_legend}" width="14" height="14" fill="{shade}" '
+            f'stroke="#555"/><text x="{x + 20:.1f}" y="{top_legend + 12}" font-size="13">{escape(name)}</text></g>'
+        )
+    return figure("chart", "stack-", width, top_legend + 24, title, description, "".join(items))
 
 
 def columns(
@@ -305,10 +348,10 @@ def columns(
             f'font-size="12">{escape(label)}</text><text x="{x + step / 2:.1f}" y="{16 + plot - h:.1f}" '
             f'text-anchor="middle" font-size="12">{_number(value)}</text>'
         )
-    return _figure("chart", "cols-", width, height, title, description, "".join(items))
+    return figure("chart", "cols-", width, height, title, description, "".join(items))
 
 
-def _figure(css: str, prefix: str, width: int, height: int, title: str, description: str, body: str) -> Markup:
+def figure(css: str, prefix: str, width: int, height: int, title: str, description: str, body: str) -> Markup:
     """An SVG picture named for screen readers by its ``<title>`` and ``<desc>``."""
     ident = prefix + _slug(title)
     return Markup(
