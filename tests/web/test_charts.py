@@ -69,3 +69,10 @@ def test_stacked_bars_split_each_row_by_segment_with_a_legend():
     titles = re.findall(r"<rect [^>]*><title>([^<]*)</title>", svg)
     assert titles == ["Energy: 1 done", "Energy: 2 doing", "Health &amp; care: 3 planned"]  # no empty segment
     assert svg.count('aria-hidden="true"') == 3 and ">3</text>" in svg
+
+
+def test_outlines_drop_the_points_a_line_does_not_need():
+    straight = [(0, 0), (1, 0), (2, 0), (3, 0), (4, 4), (0, 4)]
+    assert charts.simplified(straight, 0.5) == [(0, 0), (3, 0), (4, 4), (0, 4)]  # the corner at (3, 0) stays
+    wiggle = [(0, 0), (5, 1), (10, 0), (10, 10)]
+    assert charts.simplified(wiggle, 0.5) == wiggle and charts.simplified(wiggle, 2) == [(0, 0), (10, 0), (10, 10)]

@@ -25,6 +25,7 @@ EMPTY = "#eeeeee"
 HIGHLIGHT = "#c2410c"
 BAR = "#2c7fb8"
 POINT = "#d95f0e"  # hubs drawn over the choropleth: apart from every colour of PALETTE
+SIMPLIFY = 0.6  # px: outlines are simplified to stay this close to the 1:60M shapes as drawn
 LABEL_SIZE = 11  # px, region labels
 LABELS_MOST = 40  # labels on one map, the largest regions first
 
@@ -237,9 +238,35 @@ def _path(ring: list[tuple[float, float]], x0: float, y1: float, scale: float) -
         p = (round((x - x0) * scale * 2), round((y1 - y) * scale * 2))
         if not points or p != points[-1]:
             points.append(p)
+    points = simplified(points, SIMPLIFY * 2)
     if len(points) < 3:
         return ""
     return "M" + "L".join(f"{px / 2:g} {py / 2:g}" for px, py in points) + "Z"
+
+
+def simplified(points: list[tuple[int, int]], tolerance: float) -> list[tuple[int, int]]:
+    """Douglas–Peucker: the points a line needs to stay within ``tolerance`` of the original
+    (Douglas & Peucker, *The Canadian Cartographer* 10(2), 1973). Iterative, ends kept."""
+    if len(points) < 4:
+        return points
+    keep = [False] * len(points)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(points) - 1)]
+    while stack:
+        first, last = stack.pop()
+        (ax, ay), (bx, by) = points[first], points[last]
+        dx, dy = bx - ax, by - ay
+        length = math.hypot(dx, dy)
+        far, index = 0.0, 0
+        for i in range(first + 1, last):
+            px, py = points[i]
+            d = abs(dy * (px - ax) - dx * (py - ay)) / length if length else math.hypot(px - ax, py - ay)
+            if d > far:
+                far, index = d, i
+        if far > tolerance:
+            keep[index] = True
+            stack += [(first, index), (index, last)]
+    return [p for p, kept in zip(points, keep, strict=True) if kept]
 
 
 def _legend(bounds: list[float], unit: str, top: int, width: int) -> str:
