@@ -61,10 +61,11 @@ def entity_pages(server):
     pages["county"] = "/regions/SE232"
     pages["municipality"] = "/municipalities/1480"
     pages["statistics"] = "/statistics"
+    pages["statistics-regions"] = "/statistics/regions"
     return pages
 
 
-@pytest.mark.parametrize("kind", [*KINDS, "region", "county", "municipality", "statistics"])
+@pytest.mark.parametrize("kind", [*KINDS, "region", "county", "municipality", "statistics", "statistics-regions"])
 def test_every_page_kind_renders_and_has_no_serious_accessibility_violation(page, entity_pages, kind):
     response = page.goto(entity_pages[kind])
     assert response.status == 200

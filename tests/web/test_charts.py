@@ -76,3 +76,45 @@ def test_outlines_drop_the_points_a_line_does_not_need():
     assert charts.simplified(straight, 0.5) == [(0, 0), (3, 0), (4, 4), (0, 4)]  # the corner at (3, 0) stays
     wiggle = [(0, 0), (5, 1), (10, 0), (10, 10)]
     assert charts.simplified(wiggle, 0.5) == wiggle and charts.simplified(wiggle, 2) == [(0, 0), (10, 0), (10, 10)]
+
+
+def _drawn(svg: str, code: str) -> list[list[tuple[float, float]]]:
+    """The rings of the region ``code`` as drawn, in pixels: its path data read back (``m`` from
+    the previous ring's start, ``l`` steps, ``z``, on a grid of ``charts.GRID`` per pixel)."""
+    d = re.search(rf'<path d="([^"]*)"[^>]*><title>[^<]*\({code}\)', svg)
+    assert d, code
+    rings, start = [], (0, 0)
+    for move, steps in re.findall(r"m([^l]*)l([^z]*)z", d.group(1)):
+        dx, dy = map(int, re.findall(r"-?\d+", move))
+        x, y = start = (start[0] + dx, start[1] + dy)
+        ring = [(x, y)]
+        numbers = [int(n) for n in re.findall(r"-?\d+", steps)]
+        for sx, sy in zip(numbers[::2], numbers[1::2], strict=True):
+            x, y = x + sx, y + sy
+            ring.append((x, y))
+        rings.append([(px / charts.GRID, py / charts.GRID) for px, py in ring])
+    assert d.group(1) == "" or rings, d.group(1)
+    return rings
+
+
+def test_outlines_are_short_relative_steps_that_land_where_the_shapes_are():
+    island = _square(3, 42, 0.025)["coordinates"]  # half a pixel square, as drawn
+    land = {"type": "MultiPolygon", "coordinates": [_square(0, 40, 10)["coordinates"], island]}
+    shapes = [("AA", "Land", land), ("BB", "Islet", _square(5, 45, 0.025)), ("CC", "Far", _square(0, 51, 2))]
+    svg = charts.choropleth(shapes, {"AA": 1}, "Map", "A map.", "x", extent=None, width=320)
+    # the map's frame fits the shapes: its edges are the extremes of their projected points
+    every = [charts.project(*p) for ring in [_ring(0, 40, 10), _ring(5, 45, 0.025), _ring(0, 51, 2)] for p in ring]
+    x0, x1 = min(x for x, _ in every), max(x for x, _ in every)
+    y1 = max(y for _, y in every)
+    scale = 320 / (x1 - x0)
+    (big, *rest) = _drawn(svg, "AA")
+    expected = [((x - x0) * scale, (y1 - y) * scale) for x, y in (charts.project(*p) for p in _ring(0, 40, 10))]
+    assert len(big) == 4
+    assert all(abs(a - b) <= 0.5 for p, q in zip(big, expected, strict=True) for a, b in zip(p, q, strict=True))
+    assert rest == []  # the island under a pixel square is left out of its country's outline…
+    assert len(_drawn(svg, "BB")) == 1  # …but a region that is only that island is still drawn
+    assert re.search(r'<g fill="#eeeeee"><path d="[^"]*"><title>Islet', svg)  # paths grouped by their colour
+
+
+def _ring(lon: float, lat: float, size: float) -> list[tuple[float, float]]:
+    return [(lon, lat), (lon + size, lat), (lon + size, lat + size), (lon, lat + size)]

@@ -87,7 +87,7 @@ def test_regions_count_what_is_placed_in_them_and_the_rest_is_said(client):
     placed = sum(n for c, n in numbers["participation_per_region"].items() if c.startswith("SE"))
     assert placed < sweden["participations"]  # the unplaced ones: the country counts them, no region
     assert numbers["participation_not_in_a_region"] >= sweden["participations"] - placed
-    page = client.get("/statistics", headers=SV).text
+    page = client.get("/statistics/regions", headers=SV).text
     assert f"{numbers['hubs_not_in_a_region']}" in page.replace("\xa0", "")
 
 
@@ -137,3 +137,24 @@ def test_a_calls_funded_projects_per_start_year_add_up(client):
     per_year = call["funded_per_year"]
     assert sum(y["projects"] for y in per_year) == call["funded_count"] > 0
     assert [y["year"] for y in per_year if y["year"]] == sorted(y["year"] for y in per_year if y["year"])
+
+
+# pages with maps, in both languages: the largest of each kind in the demo catalogue (the
+# organisation with the most projects, the country with the most NUTS 2 regions)
+MAP_PAGES = [
+    "/statistics",
+    "/statistics/regions",
+    "/regions/SE",
+    "/regions/DE",
+    "/municipalities/1480",
+    "/organisations/999997930",
+]
+HTML_MOST = 120_000  # bytes: issue 27 allows 150 KB per page with CSS, fonts and icons
+
+
+@pytest.mark.parametrize("path", MAP_PAGES)
+def test_map_pages_stay_within_their_page_weight(client, path):
+    for headers in (EN, SV):
+        page = client.get(path, headers=headers)
+        assert page.status_code == 200 and _maps(page.text)
+        assert len(page.content) <= HTML_MOST, f"{path}: {len(page.content):,} bytes of HTML"

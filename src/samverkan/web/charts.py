@@ -26,6 +26,8 @@ HIGHLIGHT = "#c2410c"
 BAR = "#2c7fb8"
 POINT = "#d95f0e"  # hubs drawn over the choropleth: apart from every colour of PALETTE
 SIMPLIFY = 0.6  # px: outlines are simplified to stay this close to the 1:60M shapes as drawn
+GRID = 2  # outline points per pixel: whole numbers in a group scaled by 1 / GRID
+SMALLEST = 1.0  # px²: smaller islands are left out of a region's outline
 LABEL_SIZE = 11  # px, region labels
 LABELS_MOST = 40  # labels on one map, the largest regions first
 
@@ -110,21 +112,29 @@ def choropleth(
     scale = width / (x1 - x0)
     height = round((y1 - y0) * scale)
     bounds = classes(values.values())
-    paths = []
-    for code, name, rings in sorted(projected, key=lambda shape: shape[0] == highlight):  # its outline on top
+    by_colour: dict[str, list[str]] = {}  # paths grouped by fill, so each colour is written once
+    outlined = ""
+    for code, name, rings in projected:
         if extent and not _overlaps(_bounds(rings), (x0, y0, x1, y1)):
             continue
-        d = "".join(_path(ring, x0, y1, scale) for ring in rings)
+        d = _path([[((x - x0) * scale, (y1 - y) * scale) for x, y in ring] for ring in rings])
         value = values.get(code, 0)
-        stroke = f' stroke="{HIGHLIGHT}" stroke-width="2"' if code == highlight else ""
-        label = f"{name} ({code}): {_number(value)} {unit}"
-        paths.append(f'<path d="{d}" fill="{colour(value, bounds)}"{stroke}><title>{escape(label)}</title></path>')
+        named = f"<title>{escape(f'{name} ({code}): {_number(value)} {unit}')}</title>"
+        if code == highlight:  # drawn last, so its outline is on top
+            stroke = f'stroke="{HIGHLIGHT}" stroke-width="{2 * GRID}"'
+            outlined = f'<path d="{d}" fill="{colour(value, bounds)}" {stroke}>{named}</path>'
+        else:
+            by_colour.setdefault(colour(value, bounds), []).append(f'<path d="{d}">{named}</path>')
+    paths = [f'<g fill="{fill}">{"".join(group)}</g>' for fill, group in by_colour.items()] + [outlined]
     frame = (x0, y1, scale, width, height)
     names = _labels(projected, labels, frame) if labels else ""
     dots = _points(points, point_unit, frame)
     legend = _legend(bounds, unit, height, width) + _points_legend(points, point_unit, height + 34)
     css = "map small" if extent is None else "map"
-    body = f'<g stroke="#ffffff" stroke-width="0.4" stroke-linejoin="round">{"".join(paths)}</g>{dots}{names}{legend}'
+    outlines = (
+        f'<g transform="scale({1 / GRID:g})" stroke="#ffffff" stroke-width="{0.4 * GRID:g}" stroke-linejoin="round">'
+    )
+    body = f"{outlines}{''.join(paths)}</g>{dots}{names}{legend}"
     extra = 34 if points else 0
     return figure(css, "map-", width, height + 40 + extra, title, description, body)
 
@@ -211,9 +221,9 @@ def _labels(
     )
 
 
-def _area(ring: list[tuple[float, float]]) -> float:
+def _area(ring: Sequence[tuple[float, float]]) -> float:
     """Signed area (shoelace)."""
-    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True)) / 2
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, [*ring[1:], *ring[:1]], strict=True)) / 2
 
 
 def _centroid(ring: list[tuple[float, float]]) -> tuple[float, float]:
@@ -232,16 +242,42 @@ def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float
     return a[0] < b[2] and a[2] > b[0] and a[1] < b[3] and a[3] > b[1]
 
 
-def _path(ring: list[tuple[float, float]], x0: float, y1: float, scale: float) -> str:
-    points: list[tuple[int, int]] = []
-    for x, y in ring:  # to whole pixels ×2, dropping points that fall on the previous one
-        p = (round((x - x0) * scale * 2), round((y1 - y) * scale * 2))
-        if not points or p != points[-1]:
-            points.append(p)
-    points = simplified(points, SIMPLIFY * 2)
-    if len(points) < 3:
-        return ""
-    return "M" + "L".join(f"{px / 2:g} {py / 2:g}" for px, py in points) + "Z"
+def _path(rings: list[list[tuple[float, float]]]) -> str:
+    """SVG path data for a region's rings (in pixels): each ring on the grid of ``GRID`` steps
+    per pixel, simplified, as a move from the previous ring's start and relative lines
+    (``m``, ``l``, ``z``: whole numbers, short deltas). Rings smaller than ``SMALLEST`` px² are
+    left out, but never a region's largest, so every region is drawn."""
+    kept = []
+    for ring in rings:
+        points: list[tuple[int, int]] = []
+        for x, y in ring:  # to the grid, dropping points that fall on the previous one
+            p = (round(x * GRID), round(y * GRID))
+            if not points or p != points[-1]:
+                points.append(p)
+        if len(points) > 1 and points[0] == points[-1]:
+            points.pop()  # the ring closes itself (z)
+        points = simplified(points, SIMPLIFY * GRID)
+        if len(points) >= 3:
+            kept.append((abs(_area(points)) / GRID / GRID, points))
+    largest = max((area for area, _ in kept), default=0.0)
+    d = []
+    start = (0, 0)
+    for area, points in kept:
+        if area < SMALLEST and area < largest:
+            continue
+        steps = [(x - px, y - py) for (px, py), (x, y) in zip(points, points[1:], strict=False)]
+        d.append("m" + _numbers([points[0][0] - start[0], points[0][1] - start[1]]))
+        d.append("l" + _numbers([n for step in steps for n in step]) + "z")
+        start = points[0]
+    return "".join(d)
+
+
+def _numbers(numbers: Iterable[int]) -> str:
+    """Whole numbers as path data: a space before each but the first, none before a minus."""
+    text = ""
+    for n in numbers:
+        text += str(n) if not text or n < 0 else f" {n}"
+    return text
 
 
 def simplified(points: list[tuple[int, int]], tolerance: float) -> list[tuple[int, int]]:

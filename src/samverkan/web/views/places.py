@@ -132,15 +132,16 @@ async def municipality_county(code: str, app: Core) -> Response:
 
 @router.get("/statistics", response_class=HTMLResponse)
 async def statistics(request: Request, app: Core) -> HTMLResponse:
+    """Countries: Sweden beside its peers, hubs per country (with the hubs as points) and
+    participation per country. The NUTS 2 maps are on /statistics/regions, each page staying
+    within its page weight."""
     _ = translations(language(request)).gettext
     numbers = await run_in_threadpool(app.statistics)
     labels = hub_type_labels(language(request))
     countries = await run_in_threadpool(app.shapes, 0)
-    regions = await run_in_threadpool(app.shapes, 2)
     places = await run_in_threadpool(app.hub_places)
     hubs = numbers["hubs_per_country"]
     participation = numbers["participation_per_country"]
-    region_names = {code: name.split("/")[0].split(",")[0].strip() for code, name, _ in regions}
     context = {
         "hubs_map": charts.choropleth(
             countries,
@@ -156,25 +157,7 @@ async def statistics(request: Request, app: Core) -> HTMLResponse:
             point_unit=_("hubs at one place"),
             labels={code: code for code, _name, _geometry in countries},
         ),
-        "hubs_region_map": charts.choropleth(
-            regions,
-            numbers["hubs_per_region"],
-            _("Innovation hubs per NUTS 2 region"),
-            _("Map of Europe: number of digital innovation hubs in each NUTS 2 region."),
-            _("hubs"),
-            labels=region_names,
-        ),
-        "participation_map": charts.choropleth(
-            regions,
-            numbers["participation_per_region"],
-            _("EU project participation per NUTS 2 region"),
-            _("Map of Europe: participations in EU projects of the organisations in each NUTS 2 region."),
-            _("participations"),
-            labels=region_names,
-        ),  # fmt: skip
         "place_rows": [[name, code, n] for code, name, _lat, _lon, n in places],
-        "hubs_not_in_a_region": numbers["hubs_not_in_a_region"],
-        "participation_not_in_a_region": numbers["participation_not_in_a_region"],
         "hubs_bars": charts.bars(
             _peers(hubs),
             _("Sweden beside its peers: innovation hubs"),
@@ -206,6 +189,36 @@ async def statistics(request: Request, app: Core) -> HTMLResponse:
         },
     }
     return render(request, "statistics.html", context)
+
+
+@router.get("/statistics/regions", response_class=HTMLResponse)
+async def statistics_regions(request: Request, app: Core) -> HTMLResponse:
+    """NUTS 2 regions: hubs and participation per region, with what could not be placed."""
+    _ = translations(language(request)).gettext
+    numbers = await run_in_threadpool(app.statistics)
+    regions = await run_in_threadpool(app.shapes, 2)
+    region_names = {code: name.split("/")[0].split(",")[0].strip() for code, name, _ in regions}
+    context = {
+        "hubs_region_map": charts.choropleth(
+            regions,
+            numbers["hubs_per_region"],
+            _("Innovation hubs per NUTS 2 region"),
+            _("Map of Europe: number of digital innovation hubs in each NUTS 2 region."),
+            _("hubs"),
+            labels=region_names,
+        ),
+        "participation_map": charts.choropleth(
+            regions,
+            numbers["participation_per_region"],
+            _("EU project participation per NUTS 2 region"),
+            _("Map of Europe: participations in EU projects of the organisations in each NUTS 2 region."),
+            _("participations"),
+            labels=region_names,
+        ),
+        "hubs_not_in_a_region": numbers["hubs_not_in_a_region"],
+        "participation_not_in_a_region": numbers["participation_not_in_a_region"],
+    }
+    return render(request, "statistics_regions.html", context)
 
 
 def _peers(counts: dict[str, int]) -> list[tuple[str, int]]:
