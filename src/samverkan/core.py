@@ -19,6 +19,7 @@ from samverkan import budget, mail
 from samverkan.accounts.service import Accounts
 from samverkan.catalogue import details, hubs, listing, queries, sources
 from samverkan.catalogue.calls import CURRENT, of_call, on_day
+from samverkan.catalogue.countries import nuts_from_code
 from samverkan.catalogue.snapshot import Snapshot, Snapshots
 from samverkan.dataspace import catalog
 from samverkan.dataspace.service import DataSpace
@@ -124,6 +125,11 @@ class Samverkan:
     ) -> ConsortiumAnswer:
         return self.partner_service.consortium(call=call, lead=lead, locked=locked, dropped=dropped, size=size)
 
+    def partner_links(self, organisation_id: str, partners: list[str]) -> dict[tuple[str, str], int]:
+        """How many of the organisation's projects each two of ``partners`` shared."""
+        with Session(self.engine) as session:
+            return details.partner_links(session, organisation_id, partners)
+
     def profile(self, organisation_id: str) -> dict[str, Any]:
         return self.partner_service.profile(organisation_id)
 
@@ -205,15 +211,31 @@ class Samverkan:
         return out
 
     def region_page(self, code: str) -> dict[str, Any]:
-        """A NUTS region's organisations, hubs and EU participation (subregions included)."""
+        """A NUTS region's organisations, hubs and EU participation (subregions included),
+        counted as :mod:`samverkan.catalogue.details` says; a country also by its ISO code
+        (``GB`` is NUTS ``UK``)."""
         with Session(self.engine) as session:
             return details.region_detail(
-                session, code, self.searcher.records("organisation"), self.searcher.records("hub")
+                session, nuts_from_code(code), self.searcher.records("organisation"), self.searcher.records("hub")
             )
 
     def municipality_page(self, code: str) -> dict[str, Any]:
+        """A Swedish kommun: its organisations and their EU projects, hubs nearby, ERDF/ESF
+        projects, open datasets and its län's municipalities."""
         with Session(self.engine) as session:
-            return details.municipality_detail(session, code)
+            out = details.municipality_detail(
+                session, code, self.searcher.records("organisation"), self.searcher.records("hub")
+            )
+            out["open_datasets"] = catalog.published_in_municipality(session, code)
+        return out
+
+    def hub_places(self, region: str | None = None) -> list[details.HubPlace]:
+        """Hubs as points (see :func:`details.hub_places`), optionally only those a region holds."""
+        shown = self.searcher.records("hub")
+        with Session(self.engine) as session:
+            if region:  # a NUTS code's level is its length less two
+                shown = [h for h in shown if details.holds(region, len(region) - 2, h)]
+            return details.hub_places(session, shown)
 
     def published_datasets(self, municipality: str) -> int:
         """Open sensor datasets (public datastreams) in a Swedish municipality."""
@@ -222,20 +244,28 @@ class Samverkan:
 
     def statistics(self) -> dict[str, Any]:
         """Counts behind the maps: hubs (each once) per country, per NUTS 2 region and per type,
-        and EU participation per country and per NUTS 2 region."""
+        and EU participation per country and per NUTS 2 region (the rule:
+        :mod:`samverkan.catalogue.details`); what a country counts but no NUTS 2 region holds."""
         shown = self.searcher.records("hub")
+        organisations = self.searcher.records("organisation")
         return {
+            "hubs_not_in_a_region": details.not_in_a_region(shown, level=2),
+            "participation_not_in_a_region": details.not_in_a_region(organisations, level=2, weight="projects"),
             "hubs_per_country": details.per_country(shown),
             "hubs_per_region": details.per_region(shown, level=2),
             "hubs_per_type": hubs.per_type(shown),
             "hubs_per_country_and_type": hubs.per_country_and_type(shown),
-            "participation_per_country": details.per_country(self.searcher.records("organisation"), weight="projects"),
+            "participation_per_country": details.per_country(organisations, weight="projects"),
             "participation_per_region": self.participation_by_region(2),
         }
 
     def participation_by_region(self, level: int) -> dict[str, int]:
         """Participations in EU projects per NUTS region of ``level``, by where organisations are."""
         return details.per_region(self.searcher.records("organisation"), level=level, weight="projects")
+
+    def hubs_by_region(self, level: int) -> dict[str, int]:
+        """Hubs (each once) per NUTS region of ``level``, by where they are placed."""
+        return details.per_region(self.searcher.records("hub"), level=level)
 
     def call_counts(self, today: dt.date | None = None) -> dict[str, Any]:
         """Calls per programme and status on ``today`` (default: the ``today`` setting)."""

@@ -48,6 +48,7 @@ def entity_pages(server):
     pages["county"] = "/regions/SE232"
     pages["municipality"] = "/municipalities/1480"
     pages["statistics"] = "/statistics"
+    pages["statistics-regions"] = "/statistics/regions"
     return pages
 
 

@@ -191,3 +191,22 @@ def test_one_click_unsubscribe_is_signed_and_stops_the_follow(web):
 def _owner(app, follow_id: int) -> int:
     with Session(app.engine) as session:
         return session.get_one(Follow, follow_id).user_id
+
+
+def test_a_country_filter_takes_postings_from_regions_of_that_country_as_nuts_spells_it(demo_copy, tmp_path):
+    app = make_app(demo_copy, mail_dir=tmp_path / "mail")
+    tenant, _ = add_tenant(app, "vgr")
+    anna = add_user(app, "anna@example.se", "sv")
+    gb = {"country": "GB"}
+    british = app.digests.create(person(anna), text="kvantdatorer och HPC", filters=gb, frequency="daily")
+    later = now() + dt.timedelta(minutes=1)
+    london = publish(app, tenant, "need", "Kvantdatorer i London", "Vi behöver HPC och kvantdatorer.", later, "UKI3")
+    athens = publish(app, tenant, "need", "Kvantdatorer i Aten", "Vi behöver HPC och kvantdatorer.", later, "EL30")
+    app.close()
+
+    app = make_app(demo_copy, today=dt.date(2026, 8, 13), mail_dir=tmp_path / "mail")
+    app.digests.run()
+    with Session(app.engine) as session:
+        keys = set(session.scalars(select(DigestItem.item).where(DigestItem.follow_id == british["id"])))
+    assert f"need:p{london}:published" in keys and f"need:p{athens}:published" not in keys  # UK is GB, EL is not
+    app.close()

@@ -78,6 +78,7 @@ def test_pages_are_escaped_and_sent_with_a_content_security_policy(client):
         "/regions/SE232",
         "/municipalities/1480",
         "/statistics",
+        "/statistics/regions",
     ],
 )
 def test_entity_pages_render_in_both_languages(client, path):
@@ -138,7 +139,10 @@ def test_statistics_csv_matches_the_api(client):
     assert {c: int(n) for c, n in rows[1:]} == numbers["hubs_per_country"]
     assert 0 < sum(numbers["hubs_per_country"].values()) <= client.get("/api/v1/stats").json()["hubs"]
     page = client.get("/statistics", headers=SV).text
-    assert page.count('<svg class="map"') == 3 and page.count('<svg class="chart"') == 2
+    assert page.count('<svg class="map"') == 1 and page.count('<svg class="chart"') == 2
+    assert 'href="/statistics/regions"' in page  # the NUTS 2 maps have a page of their own
+    regions = client.get("/statistics/regions", headers=SV).text
+    assert regions.count('<svg class="map"') == 2 and 'href="/statistics/hubs-per-region.csv"' in regions
     assert client.get("/statistics/nothing.csv").status_code == 404
 
 

@@ -88,6 +88,17 @@ def iso_from_code(code: str) -> str:
     return NON_ISO_CODES.get(code, code)
 
 
+# the other way: a country's code as NUTS (and so the region pages and the outlines) spells it
+NUTS_CODES = {iso: nuts for nuts, iso in NON_ISO_CODES.items()}
+
+
+def nuts_from_code(code: str) -> str:
+    """``GB`` → ``UK``, ``GR`` → ``EL``: the NUTS code of a country given by its ISO code; any
+    other code (a NUTS code already, of any level) unchanged (upper-cased)."""
+    code = code.strip().upper()
+    return NUTS_CODES.get(code, code)
+
+
 def iso_from_name(name: str) -> str | None:
     """An English country name → ISO code, or ``None`` if unknown."""
     return NAMES.get(name.strip().lower())

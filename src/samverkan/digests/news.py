@@ -25,7 +25,6 @@ languages), with the words in common as their reason.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from samverkan.accounts.actor import Actor
 from samverkan.catalogue.calls import Timing
+from samverkan.catalogue.countries import iso_from_code
 from samverkan.catalogue.places import in_region
 from samverkan.db.community import Follow, Posting
 from samverkan.digests.follows import POSTING_KINDS, FollowedSearch, aware
@@ -312,10 +312,7 @@ def _passes(filters: Filters, posting: Posting) -> bool:
     """A posting within the search's region or country filter (the filters a posting carries)."""
     if filters.region is not None and not in_region(posting.region, filters.region):
         return False
-    if filters.country is not None and (posting.region or "")[:2] not in _country_prefixes(filters.country):
+    # a region is a NUTS code: its country is spelt UK and EL where the filter says GB and GR
+    if filters.country is not None and iso_from_code((posting.region or "")[:2]) != iso_from_code(filters.country):
         return False
     return True
-
-
-def _country_prefixes(iso: str) -> Iterable[str]:
-    return {"GR": ("EL", "GR"), "GB": ("UK", "GB")}.get(iso, (iso,))

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
 
 from samverkan.core import Samverkan
 from samverkan.errors import QueryError, SamverkanError
@@ -78,7 +79,9 @@ def create_app(
     web.include_router(consortium.router)
     for pages in (account_pages, posting_pages, digest_pages, strategy_pages):
         web.include_router(pages.router)
-    web.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # the static files (the design system's CSS above all) go out compressed; pages do not, as a
+    # page can carry a CSRF token beside text the visitor typed (BREACH)
+    web.mount("/static", GZipMiddleware(StaticFiles(directory=STATIC), minimum_size=1024), name="static")
 
     def answer(request: Request, status: int, detail: str, code: str | None = None) -> Response:
         """JSON for the API (``{"detail", "code"}``), a friendly page in the reader's language for

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from samverkan.accounts.sessions import LIFETIME
+from samverkan.catalogue.countries import iso_from_code
 from samverkan.web import deps, forms, i18n, sections
 
 ENTITY_PATHS = {
@@ -213,7 +214,7 @@ def environment(language: str) -> Environment:
     def country(code: str | None) -> str:
         if not code:
             return ""
-        return locale.territories.get({"EL": "GR", "UK": "GB"}.get(code, code), code)
+        return locale.territories.get(iso_from_code(code), code)
 
     env.filters.update(
         date=date,

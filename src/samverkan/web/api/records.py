@@ -40,6 +40,8 @@ async def health(app: Core) -> dict[str, Any]:
 @router.get(
     "/stats",
     summary="Number of records per table",
+    description="Rows as stored, duplicates included: a hub held by two catalogues is two rows here and one hub "
+    "in /statistics, which counts each hub, organisation and participation once.",
     responses={
         200: {"content": {"application/json": {"example": {"calls": 4124, "hubs": 1012, "organisations": 15476}}}}
     },

@@ -80,7 +80,11 @@ class RegionDetail(BaseModel):
     children: list[RegionRef] = Field(description="Its subregions one level down.")
     county: Named | None = Field(description="The Swedish län it is, if it is one.")
     municipalities: list[Named] = Field(description="A län's municipalities (kommuner).")
-    organisation_count: int = Field(description="Organisations with EU projects in the region.", examples=[130])
+    organisation_count: int = Field(
+        description="Organisations with EU projects in the region (a country: every organisation of the country, "
+        "placed in a region or not; duplicates not counted).",
+        examples=[130],
+    )
     organisations: list[Placed] = Field(description="The 20 with most projects.")
     hubs: list[Placed] = Field(
         description="Innovation hubs in the region, each once, EDIHs first (a country also holds its hubs that "
@@ -90,6 +94,14 @@ class RegionDetail(BaseModel):
         description="Those hubs per type: EDIH (European Digital Innovation Hub), SoE (Seal of Excellence), DIH.",
         examples=[{"EDIH": 4, "SoE": 4, "DIH": 20}],
     )
+    participations: int = Field(
+        description="Participations in EU projects of those organisations (one organisation in one project, dated "
+        "or not): for a country, the number /statistics gives.",
+        examples=[1067],
+    )
+    undated: int = Field(
+        description="Of them, in projects without a start date (not in `participation`).", examples=[118]
+    )
     participation: list[YearParticipation] = Field(description="Participation per start year.")
 
 
@@ -97,8 +109,18 @@ COUNTS = {"SE": 18, "FI": 20}
 
 
 class Statistics(BaseModel):
-    hubs_per_country: dict[str, int] = Field(description="Hubs per country code, most first.", examples=[COUNTS])
-    hubs_per_region: dict[str, int] = Field(description="Hubs per NUTS 2 code.", examples=[{"SE23": 3}])
+    hubs_per_country: dict[str, int] = Field(
+        description="Hubs per ISO country code (GB, GR), most first, each hub once, placed in a region or not: "
+        "the hubs of the country's /regions page.",
+        examples=[COUNTS],
+    )
+    hubs_per_region: dict[str, int] = Field(
+        description="Hubs per NUTS 2 code (UK…, EL…), those placed in a region only.", examples=[{"SE23": 3}]
+    )
+    hubs_not_in_a_region: int = Field(
+        description="Hubs a country counts but no NUTS 2 region holds (their address placed them no closer).",
+        examples=[590],
+    )
     hubs_per_type: dict[str, int] = Field(
         description="Hubs per type: EDIH (European Digital Innovation Hub), SoE (Seal of Excellence), DIH (other).",
         examples=[{"EDIH": 168, "SoE": 83, "DIH": 730}],
@@ -108,10 +130,16 @@ class Statistics(BaseModel):
         examples=[{"SE": {"EDIH": 4, "SoE": 4, "DIH": 20}}],
     )
     participation_per_country: dict[str, int] = Field(
-        description="Participations in EU projects per country code, most first.", examples=[{"DE": 4727}]
+        description="Participations in EU projects (one organisation in one project) per ISO country code, most "
+        "first: the participations of the country's /regions page.",
+        examples=[{"DE": 4727}],
     )
     participation_per_region: dict[str, int] = Field(
-        description="Participations in EU projects per NUTS 2 code.", examples=[{"SE23": 310}]
+        description="Participations in EU projects per NUTS 2 code, of organisations placed in a region only.",
+        examples=[{"SE23": 310}],
+    )
+    participation_not_in_a_region: int = Field(
+        description="Participations a country counts but no NUTS 2 region holds.", examples=[12941]
     )
 
 

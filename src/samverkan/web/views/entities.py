@@ -16,10 +16,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from samverkan.web import charts
 from samverkan.web.deps import Core
 from samverkan.web.i18n import translations
+from samverkan.web.network import partner_network
 from samverkan.web.sections import sections
 from samverkan.web.templating import entity_url, language, render
 
 router = APIRouter(include_in_schema=False)
+
+NETWORK_PARTNERS = 12  # partners drawn on an organisation's network graph (its closest)
 
 # the tables behind the charts: one list of columns serves the page's table and its CSV
 YEAR_COLUMNS = ["year", "projects", "coordinated", "partners", "new_partners"]
@@ -64,9 +67,19 @@ async def call(request: Request, call_id: str, app: Core) -> HTMLResponse:
         _("Map of Europe: number of suggested partners per country."),
         _("partners"),
     )
-    return render(
-        request, "call.html", {"call": page, "sections": sections(page["description"]), "partner_map": partner_map}
+    funded_chart = charts.columns(
+        [(str(y["year"]) if y["year"] else _("no date"), y["projects"]) for y in page["funded_per_year"]],
+        _("Funded projects per start year"),
+        _("Column chart: number of projects the call funded, by the year they started."),
     )
+    context = {
+        "call": page,
+        "sections": sections(page["description"]),
+        "partner_map": partner_map,
+        "funded_chart": funded_chart,  # with its table: funded_rows (year, projects)
+        "funded_rows": [[y["year"] or _("no date"), y["projects"]] for y in page["funded_per_year"]],
+    }
+    return render(request, "call.html", context)
 
 
 @router.get("/organisations/{organisation_id}", response_class=HTMLResponse)
@@ -84,10 +97,23 @@ async def organisation(request: Request, organisation_id: str, app: Core) -> HTM
         _("Map of Europe: number of partner organisations per country."),
         _("partners"),
     )
+    closest = profile["partners"][:NETWORK_PARTNERS]
+    links = await run_in_threadpool(app.partner_links, organisation_id, [p["id"] for p in closest])
+    names = {p["id"]: p["name"] for p in closest}
+    network = partner_network(
+        profile["short_name"] or profile["name"],
+        [(p["id"], p["name"], p["country"], p["shared_projects"]) for p in closest],
+        links,
+        _("Partner network"),
+        _("Graph: the organisation in the middle, its closest partners around it (line width: shared projects), "
+          "and lines between partners that worked together in its projects."),
+    )  # fmt: skip
     context = {
         "org": profile,
         "over_time": over_time,
         "partner_map": partner_map,
+        "network": network,
+        "link_rows": [[names[a], names[b], n] for (a, b), n in sorted(links.items(), key=lambda item: -item[1])],
         "year_rows": table(profile["years"], YEAR_COLUMNS),
         "country_rows": table(profile["countries"], COUNTRY_COLUMNS, missing="?"),
     }

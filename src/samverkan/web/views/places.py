@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
+from samverkan.catalogue import details
 from samverkan.catalogue.hubs import TYPES
 from samverkan.errors import NotFound
 from samverkan.web import charts
@@ -20,6 +21,27 @@ router = APIRouter(include_in_schema=False)
 PEERS = 12  # countries shown beside Sweden
 
 
+SUBREGION_COLUMNS = ["nuts", "name", "participations", "hubs"]
+PLACE_COLUMNS = ["place", "name", "lat", "lon", "hubs"]
+COUNTY_COLUMNS = ["code", "name", "organisations"]
+
+
+def _points(places: list[details.HubPlace]) -> list[charts.Point]:
+    return [(name, lon, lat, n) for _code, name, lat, lon, n in places]
+
+
+async def _subregions(app: Core, page: dict) -> tuple[list, list[list]]:
+    """The region's subregions one level down (or the region itself, if it has none) with
+    their participations and hubs (as ``details`` counts them), for the map and its table."""
+    level = page["children"][0]["level"] if page["children"] else page["level"]
+    shapes = await run_in_threadpool(app.shapes, level, page["country"])
+    inside = [s for s in shapes if s[0].startswith(page["id"])] if level else []
+    participation = await run_in_threadpool(app.participation_by_region, level)
+    hubs = await run_in_threadpool(app.hubs_by_region, level)
+    rows = [[code, name, participation.get(code, 0), hubs.get(code, 0)] for code, name, _ in inside]
+    return inside, rows
+
+
 @router.get("/regions/{code}", response_class=HTMLResponse)
 async def region(request: Request, code: str, app: Core) -> HTMLResponse:
     _ = translations(language(request)).gettext
@@ -29,23 +51,31 @@ async def region(request: Request, code: str, app: Core) -> HTMLResponse:
         _("EU project participations per year"),
         _("Participations in EU projects by organisations in the region, by the projects' start year."),
     )
+    inside, subregion_rows = await _subregions(app, page)
+    places = await run_in_threadpool(app.hub_places, page["id"])
     region_map = None
-    if page["children"]:
-        level = page["children"][0]["level"]
-        shapes = await run_in_threadpool(app.shapes, level, page["country"])
-        inside = [s for s in shapes if s[0].startswith(page["id"])]
-        values = await run_in_threadpool(app.participation_by_region, level)
+    if inside:
         region_map = charts.choropleth(
             inside,
-            values,
-            _("EU participation in the subregions"),
-            _("Map of the region's subregions, coloured by participations in EU projects."),
+            {row[0]: row[2] for row in subregion_rows},
+            _("EU participation and innovation hubs in the region"),
+            _("Map of the region: its subregions coloured by participations in EU projects, its innovation hubs "
+              "as circles where their addresses place them."),
             _("participations"),
             extent=None,
             width=480,
-        )
-    rows = table(page["participation"], PARTICIPATION_COLUMNS)
-    context = {"region": page, "over_time": over_time, "region_map": region_map, "participation_rows": rows}
+            points=_points(places),
+            point_unit=_("hubs"),
+            labels={row[0]: row[1] for row in subregion_rows},
+        )  # fmt: skip
+    context = {
+        "region": page,
+        "over_time": over_time,
+        "region_map": region_map,
+        "participation_rows": table(page["participation"], PARTICIPATION_COLUMNS),
+        "subregion_rows": subregion_rows,
+        "place_rows": [[name, n] for _code, name, _lat, _lon, n in places],
+    }
     return render(request, "region.html", context)
 
 
@@ -56,20 +86,60 @@ async def region_participation(code: str, app: Core) -> Response:
     return csv_response(f"{page['id']}-participation.csv", PARTICIPATION_COLUMNS, rows)
 
 
+@router.get("/regions/{code}/subregions.csv")
+async def region_subregions(code: str, app: Core) -> Response:
+    page = await run_in_threadpool(app.region_page, code.upper())
+    _inside, rows = await _subregions(app, page)
+    return csv_response(f"{page['id']}-subregions.csv", SUBREGION_COLUMNS, rows)
+
+
+@router.get("/regions/{code}/hub-places.csv")
+async def region_hub_places(code: str, app: Core) -> Response:
+    page = await run_in_threadpool(app.region_page, code.upper())
+    places = await run_in_threadpool(app.hub_places, page["id"])
+    return csv_response(f"{page['id']}-hub-places.csv", PLACE_COLUMNS, [list(p) for p in places])
+
+
 @router.get("/municipalities/{code}", response_class=HTMLResponse)
 async def municipality(request: Request, code: str, app: Core) -> HTMLResponse:
+    _ = translations(language(request)).gettext
     page = await run_in_threadpool(app.municipality_page, code)
-    page["open_datasets"] = await run_in_threadpool(app.published_datasets, code)
-    return render(request, "municipality.html", {"municipality": page})
+    county_map = None
+    if page["county"]:
+        shapes = await run_in_threadpool(app.municipality_shapes, page["county"]["code"])
+        county_map = charts.choropleth(
+            shapes,
+            {m["code"]: m["organisations"] for m in page["county_municipalities"]},
+            _("%(name)s in its county") % {"name": page["name"]},
+            _("Map of the county's municipalities, coloured by organisations with EU projects; %(name)s is "
+              "outlined in orange.") % {"name": page["name"]},
+            _("organisations"),
+            extent=None,
+            width=360,
+            highlight=page["code"],
+        )  # fmt: skip
+    county_rows = table(page["county_municipalities"], COUNTY_COLUMNS[1:])
+    context = {"municipality": page, "county_map": county_map, "county_rows": county_rows}
+    return render(request, "municipality.html", context)
+
+
+@router.get("/municipalities/{code}/county.csv")
+async def municipality_county(code: str, app: Core) -> Response:
+    page = await run_in_threadpool(app.municipality_page, code)
+    rows = table(page["county_municipalities"], COUNTY_COLUMNS)
+    return csv_response(f"{code}-county.csv", COUNTY_COLUMNS, rows)
 
 
 @router.get("/statistics", response_class=HTMLResponse)
 async def statistics(request: Request, app: Core) -> HTMLResponse:
+    """Countries: Sweden beside its peers, hubs per country (with the hubs as points) and
+    participation per country. The NUTS 2 maps are on /statistics/regions, each page staying
+    within its page weight."""
     _ = translations(language(request)).gettext
     numbers = await run_in_threadpool(app.statistics)
     labels = hub_type_labels(language(request))
     countries = await run_in_threadpool(app.shapes, 0)
-    regions = await run_in_threadpool(app.shapes, 2)
+    places = await run_in_threadpool(app.hub_places)
     hubs = numbers["hubs_per_country"]
     participation = numbers["participation_per_country"]
     context = {
@@ -77,24 +147,17 @@ async def statistics(request: Request, app: Core) -> HTMLResponse:
             countries,
             hubs,
             _("Innovation hubs per country"),
-            _("Map of Europe: number of digital innovation hubs in each country."),
+            _(
+                "Map of Europe: number of digital innovation hubs in each country, and the hubs as circles where "
+                "their addresses place them."
+            ),
             _("hubs"),
             highlight="SE",
+            points=_points(places),
+            point_unit=_("hubs at one place"),
+            labels={code: code for code, _name, _geometry in countries},
         ),
-        "hubs_region_map": charts.choropleth(
-            regions,
-            numbers["hubs_per_region"],
-            _("Innovation hubs per NUTS 2 region"),
-            _("Map of Europe: number of digital innovation hubs in each NUTS 2 region."),
-            _("hubs"),
-        ),
-        "participation_map": charts.choropleth(
-            regions,
-            numbers["participation_per_region"],
-            _("EU project participation per NUTS 2 region"),
-            _("Map of Europe: participations in EU projects of the organisations in each NUTS 2 region."),
-            _("participations"),
-        ),
+        "place_rows": [[name, code, n] for code, name, _lat, _lon, n in places],
         "hubs_bars": charts.bars(
             _peers(hubs),
             _("Sweden beside its peers: innovation hubs"),
@@ -128,6 +191,36 @@ async def statistics(request: Request, app: Core) -> HTMLResponse:
     return render(request, "statistics.html", context)
 
 
+@router.get("/statistics/regions", response_class=HTMLResponse)
+async def statistics_regions(request: Request, app: Core) -> HTMLResponse:
+    """NUTS 2 regions: hubs and participation per region, with what could not be placed."""
+    _ = translations(language(request)).gettext
+    numbers = await run_in_threadpool(app.statistics)
+    regions = await run_in_threadpool(app.shapes, 2)
+    region_names = {code: name.split("/")[0].split(",")[0].strip() for code, name, _ in regions}
+    context = {
+        "hubs_region_map": charts.choropleth(
+            regions,
+            numbers["hubs_per_region"],
+            _("Innovation hubs per NUTS 2 region"),
+            _("Map of Europe: number of digital innovation hubs in each NUTS 2 region."),
+            _("hubs"),
+            labels=region_names,
+        ),
+        "participation_map": charts.choropleth(
+            regions,
+            numbers["participation_per_region"],
+            _("EU project participation per NUTS 2 region"),
+            _("Map of Europe: participations in EU projects of the organisations in each NUTS 2 region."),
+            _("participations"),
+            labels=region_names,
+        ),
+        "hubs_not_in_a_region": numbers["hubs_not_in_a_region"],
+        "participation_not_in_a_region": numbers["participation_not_in_a_region"],
+    }
+    return render(request, "statistics_regions.html", context)
+
+
 def _peers(counts: dict[str, int]) -> list[tuple[str, int]]:
     """The countries with the most, and Sweden wherever it ranks."""
     top = list(counts.items())[:PEERS]
@@ -150,6 +243,9 @@ async def statistics_csv(name: str, app: Core) -> Response:
         "participation-per-country": ("participation_per_country", ["country", "participations"]),
         "participation-per-region": ("participation_per_region", ["nuts2", "participations"]),
     }
+    if name == "hubs-per-place":
+        places = await run_in_threadpool(app.hub_places)
+        return csv_response(f"{name}.csv", PLACE_COLUMNS, [list(p) for p in places])
     if name == "hubs-per-country-and-type":
         rows = [[code, *by_type.values()] for code, by_type in numbers["hubs_per_country_and_type"].items()]
         return csv_response(f"{name}.csv", ["country", *TYPES], rows)

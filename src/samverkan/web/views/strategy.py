@@ -36,8 +36,10 @@ from samverkan.strategy.inputs import (
     StrategyPatch,
     UpdateIn,
 )
+from samverkan.web import charts
 from samverkan.web.deps import Acting, Core
 from samverkan.web.forms import csrf_field, submitted
+from samverkan.web.i18n import translations
 from samverkan.web.templating import language, render
 
 router = APIRouter(include_in_schema=False)
@@ -122,6 +124,19 @@ async def create_strategy(request: Request, app: Core, actor: Acting) -> Respons
     return _back(_strategy_path(made["slug"]) + "/edit")
 
 
+def _progress_chart(request: Request, shown: dict) -> Any:
+    """The board's progress per focus area as stacked bars (the page's progress table is its text)."""
+    _ = translations(language(request)).gettext
+    order = ("completed", "ongoing", "planned", "paused")
+    names = {"completed": _("completed"), "ongoing": _("ongoing"), "planned": _("planned"), "paused": _("paused")}
+    return charts.stacked(
+        [(area["name"], [area["progress"][s] for s in order]) for area in shown["focus_areas"]],
+        [names[s] for s in order],
+        _("Progress per focus area"),
+        _("Bar chart: the initiatives of each focus area by status (completed, ongoing, planned, paused)."),
+    )
+
+
 @router.get("/strategies/{slug}", response_class=HTMLResponse)
 async def board(request: Request, app: Core, actor: Acting, slug: Slug, since: Since = None) -> HTMLResponse:
     shown = await run_in_threadpool(app.strategies.board, slug, actor, since, 3)
@@ -134,6 +149,7 @@ async def board(request: Request, app: Core, actor: Acting, slug: Slug, since: S
         if call.get("new")
     }
     context = {"board": shown, "new_calls": len(new_calls), "subscription": await _subscription(app, actor, slug)}
+    context["progress_chart"] = _progress_chart(request, shown)
     context["calls_as_of"] = await run_in_threadpool(app.calls_freshness)
     return _page(request, actor, "strategy.html", context)
 
