@@ -205,3 +205,11 @@ def test_amounts_are_written_as_the_newsletter_writes_them():
     assert amount_text(34_650_000, "SEK", "en") == "SEK 34.65 million"
     assert amount_text(300_000, "SEK", "en") == "SEK 300,000"
     assert amount_text(None, "SEK") == ""
+
+
+def test_the_board_draws_its_progress_per_focus_area_beside_the_table(board_client):
+    board = board_client.get(f"/strategies/{SLUG}").text
+    progress = board[board.index('aria-labelledby="progress-h"') :].split("</section>")[0]
+    assert "<figure><svg" in progress and "<table" in progress
+    areas = board_client.get(f"/api/v1/strategies/{SLUG}?opportunities=0").json()["focus_areas"]
+    assert progress.count("<rect") >= sum(1 for a in areas if a["progress"]["total"])

@@ -188,3 +188,16 @@ def test_health_says_when_the_indexes_are_built_and_which_process_answered(clien
     assert client.get("/api/v1/health").json() == {"status": "ok", "warm": core.warm.is_set(), "worker": worker}
     core.warm_up()
     assert client.get("/api/v1/health").json() == {"status": "ok", "warm": True, "worker": worker}
+
+
+def test_a_calls_funded_projects_are_drawn_per_start_year_with_their_table(client):
+    """A picture of issue 27: a call's funded projects per start year; its table sums to the
+    funded count of the API."""
+    detail = client.get("/api/v1/calls/MSCA-IF-2015-EF").json()
+    for headers, caption in ((EN, "Funded projects per start year"), (SV, "Finansierade projekt per startår")):
+        page = client.get("/calls/MSCA-IF-2015-EF", headers=headers).text
+        figure = page[page.index('aria-labelledby="funded-h"') :]
+        assert "<svg" in figure.split("</figure>")[0] and caption in figure
+    table = figure[figure.index(caption) :].split("</table>")[0]
+    counts = [int(n) for n in re.findall(r'<td class="govuk-table__cell">(\d+)</td>', table)]
+    assert sum(counts) == detail["funded_count"] == sum(y["projects"] for y in detail["funded_per_year"])
