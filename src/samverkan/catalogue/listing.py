@@ -417,6 +417,7 @@ def solution_rows(cases: Iterable[Row], published: Iterable[Row]) -> list[Row]:
             "id": p["id"],
             "name": p["title"],
             "source": "published",
+            "language": p.get("language"),  # of its title (pages mark it: WCAG 3.1.2)
             "organisation": p.get("organisation"),
             "countries": list(p.get("countries") or []),
             "sector": None,
@@ -435,6 +436,7 @@ def need_rows(published: Iterable[Row], region_names: Mapping[str, str]) -> list
         {
             "id": p["id"],
             "title": p["title"],
+            "language": p.get("language"),  # of its title (pages mark it: WCAG 3.1.2)
             "organisation": p.get("organisation"),
             "country": p.get("country"),
             "region": p.get("region"),

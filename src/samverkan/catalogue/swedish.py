@@ -21,7 +21,11 @@ known — place names capitalised, other words in lower case, ``AB`` kept; other
 its capitals, with the letters restored (``"CHALMERS TEKNISKA HÖGSKOLA AB"``).
 
 Only records of Swedish organisations and hubs go through here: the word list is Swedish
-("f?r" is "für" in a German name).
+("f?r" is "für" in a German name). A hub of another country whose source dropped letters
+(``dropped``) gets back only the letters of its country's place names, from the NUTS 2021
+labels shipped with samverkan (:func:`restore_dropped_places`: "Bblingen" → "Böblingen", "St. Plten"
+→ "St. Pölten"), and only a letter inside a word: a word that lost its first letter
+("land" for "Åland") is no evidence.
 """
 
 from __future__ import annotations
@@ -250,6 +254,44 @@ def _place_words(name: str) -> list[tuple[str, str]]:
     return [(w, PLACE if w[0].isupper() else WORD) for w in re.findall(r"[^\W\d_]+", name)]
 
 
+@functools.cache
+def _dropped_places(country: str) -> dict[str, str | None]:
+    """Place words of ``country``'s NUTS 2021 labels (``GR``/``GB`` as ``EL``/``UK``) by their
+    form without non-ASCII letters, lower case (``None`` where two places share one form): only
+    words with a non-ASCII letter after their first ("böblingen"; not "åland": a word that lost
+    its first letter is no evidence)."""
+    code = {"GR": "EL", "GB": "UK"}.get(country, country)
+    found: dict[str, str | None] = {}
+    with _data("demo", "regions", "nuts2021", "NUTS_LB_2021_4326.geojson.gz").open("rb") as raw:
+        for feature in json.load(gzip.open(raw))["features"]:
+            if feature["properties"].get("CNTR_CODE") != code:
+                continue
+            for word, kind in _place_words(feature["properties"]["NUTS_NAME"]):
+                place = word.lower()
+                if kind != PLACE or word.isascii() or not word[0].isascii():
+                    continue
+                key = _as_dropped(place)
+                found[key] = place if found.get(key, place) == place else None
+    return found
+
+
+def restore_dropped_places(text: str, country: str) -> str:
+    """``text`` with the letters a source dropped put back into the place names of ``country``
+    (see the module): a word of four letters or more that is, without its case, exactly one
+    place name less its non-ASCII letters — no ending, no compound, no transliteration ("Valencia"
+    stays: it is Spanish for València, not damage)."""
+    places = _dropped_places(country)
+    english = _english_words()
+    found = list(_WORD.finditer(text))
+    words = []
+    for m in found:
+        word = m.group(0)
+        lower = word.lower()
+        place = places.get(lower) if len(lower) >= MIN_BARE[PLACE] and lower not in english else None
+        words.append(_in_case(Spelt(place, PLACE), word) if place else word)
+    return _replace(text, found, words)
+
+
 def _english_words() -> set[str]:
     """English words of the glossary: a bare ASCII word that is one of them stays as it is."""
     glossary = tomllib.loads(_data("glossary.toml").read_text(encoding="utf-8"))
@@ -271,7 +313,7 @@ def as_written(name: str, country: str | None, dropped: bool = False) -> str:
     """
     repaired = repair(name)
     if country != "SE":
-        return repaired
+        return restore_dropped_places(repaired, country) if dropped and country else repaired
     spelling = SwedishSpelling.bundled()
     return spelling.restore(repaired, dropped=True) if dropped else spelling.as_written(repaired)
 

@@ -60,6 +60,7 @@ def board(engine: Engine, region: str | None = None, focus_area: str | None = No
             "id": posting_key(posting.id),
             "kind": posting.kind,
             "title": posting.title,
+            "language": posting.language,  # of its title and text (pages mark it: WCAG 3.1.2)
             "organisation": {"slug": slug, "name": organisation},
             "region": posting.region,
             "focus_areas": list(posting.focus_areas or []),

@@ -27,7 +27,7 @@ from samverkan.web.deps import SignInFirst
 from samverkan.web.guard import Guard
 from samverkan.web.i18n import translations
 from samverkan.web.templating import language, render
-from samverkan.web.views import account_common, browse, entities, places, sources
+from samverkan.web.views import account_common, browse, consortium, entities, places, sources
 from samverkan.web.views import accounts as account_pages
 from samverkan.web.views import digests as digest_pages
 from samverkan.web.views import postings as posting_pages
@@ -76,6 +76,7 @@ def create_app(
     web.include_router(entities.router)
     web.include_router(places.router)
     web.include_router(sources.router)
+    web.include_router(consortium.router)
     for pages in (account_pages, posting_pages, digest_pages, strategy_pages):
         web.include_router(pages.router)
     # the static files (the design system's CSS above all) go out compressed; pages do not, as a

@@ -67,6 +67,124 @@ def hub_type_labels(language: str) -> dict[str, str]:
     }
 
 
+def project_lang(project_id: str) -> str:
+    """The language of a project's title: Swedish for the Swedish ERDF/ESF projects (``se-…``),
+    English for CORDIS's."""
+    return "sv" if str(project_id).startswith("se-") else "en"
+
+
+ENGLISH_KINDS = frozenset({"call", "solution", "platform", "working_group"})  # titles in English
+
+
+def record_lang(record: dict[str, Any]) -> str | None:
+    """The language of a search result's or match's title, for its ``lang`` (WCAG 3.1.2): its own
+    ``language`` where the record says (postings), English for the EU catalogues' calls, JRC
+    solutions, platforms and working groups, a project's by :func:`project_lang`; ``None`` for
+    names of organisations and hubs (proper names, in any language)."""
+    if record.get("language"):
+        return str(record["language"])
+    kind = record.get("kind")
+    if kind == "project":
+        return project_lang(str(record.get("id", "")))
+    return "en" if kind in ENGLISH_KINDS else None
+
+
+def language_names(language: str) -> dict[str, str]:
+    """The languages we speak, named in ``language`` ("Read as Swedish"; a language picker names
+    each in its own language instead: :data:`samverkan.web.i18n.NAMES`)."""
+    _ = i18n.translations(language).gettext
+    return {"sv": _("Swedish"), "en": _("English")}
+
+
+def data_labels(language: str) -> dict[str, dict[str, str]]:
+    """Words that come from data and the API, not from the templates, in ``language``: platforms'
+    audiences and facts, the catalogue's tables (what a source holds), deadline models, solutions'
+    statuses. A page shows ``labels[group].get(value, value)``; a value not listed here is shown as
+    it came (and the one-language test, tests/web/test_one_language.py, watches for it)."""
+    _ = i18n.translations(language).gettext
+    return {
+        "audience": {
+            "region": _("regions"),
+            "municipality": _("municipalities"),
+            "public_body": _("public bodies"),
+            "university": _("universities"),
+            "sme": _("small and medium-sized companies"),
+            "hub": _("innovation hubs"),
+        },
+        "platform_fact": {
+            "url": _("web site"),
+            "operator": _("run by"),
+            "purpose": _("purpose"),
+            "how_to_join": _("how to join"),
+            "can_publish": _("what you can publish"),
+            "status": _("status"),
+            "audience": _("for whom"),
+        },
+        "table": {
+            "calls": _("calls"),
+            "organisations": _("organisations"),
+            "projects": _("projects"),
+            "participations": _("participations"),
+            "project_topics": _("projects' topics"),
+            "project_legal_bases": _("projects' legal bases"),
+            "hubs": _("innovation hubs"),
+            "platforms": _("platforms"),
+            "working_groups": _("working groups"),
+            "solutions": _("reusable solutions"),
+            "cohesion_projects": _("Swedish ERDF and ESF projects"),
+            "regions": _("regions"),
+            "counties": _("counties"),
+            "municipalities": _("municipalities"),
+        },
+        "deadline_model": {
+            "single-stage": _("single-stage"),
+            "two-stage": _("two-stage"),
+            "multiple cut-off": _("multiple cut-off dates"),
+        },
+        "solution_status": {
+            "Planned": _("planned"),
+            "In development": _("in development"),
+            "Pilot": _("pilot"),
+            "Implemented": _("implemented"),
+            "In production": _("in production"),
+            "Not in use anymore": _("no longer in use"),
+        },
+    }
+
+
+def eligibility_text(language: str, rule: dict[str, Any]) -> str:
+    """A call's consortium rule (:meth:`samverkan.match.eligibility.Rule.as_dict`) in words of
+    ``language``, from its structured fields; the API's ``text`` is its English wording."""
+    _ = i18n.translations(language).gettext
+    kind = rule.get("kind")
+    if kind == "consortium":
+        if rule.get("min_member_states", 1) >= 2:
+            return _(
+                "at least three independent legal entities, each established in a different member state or "
+                "associated country, two of them in member states"
+            )
+        return _(
+            "at least three independent legal entities, each established in a different member state or "
+            "associated country, one in a member state"
+        )
+    if kind == "single":
+        return _("one applicant established in a member state or associated country; a consortium is not required")
+    if kind == "open":
+        return _("at least one legal entity established in a member state or associated country")
+    return _(
+        "the consortium rules of this call are not modelled: the team is built to the standard rule (three "
+        "entities from three member states or associated countries); check the call's conditions"
+    )
+
+
+def rule_source(language: str, source: str) -> str:
+    """Where a consortium rule comes from, in ``language`` (names of documents stay as they are)."""
+    _ = i18n.translations(language).gettext
+    return {"samverkan's default": _("samverkan's default"), "the call's conditions": _("the call's conditions")}.get(
+        source, source.replace("this type of action", _("this type of action"))
+    )
+
+
 @cache
 def environment(language: str) -> Environment:
     env = Environment(
@@ -98,11 +216,22 @@ def environment(language: str) -> Environment:
             return ""
         return locale.territories.get(iso_from_code(code), code)
 
-    env.filters.update(date=date, money=money, number=number, country=country)
+    env.filters.update(
+        date=date,
+        money=money,
+        number=number,
+        country=country,
+        eligibility_text=lambda rule: eligibility_text(language, rule),
+        rule_source=lambda source: rule_source(language, source),
+    )
     env.globals.update(
         lang=language,
         entity_url=entity_url,
         languages=i18n.NAMES,
+        language_names=language_names(language),
+        project_lang=project_lang,
+        record_lang=record_lang,
+        labels_of_data=data_labels(language),
         org_types=org_type_labels(language),
         hub_types=hub_type_labels(language),
         lead=sections.lead,

@@ -20,7 +20,7 @@ from samverkan.catalogue import listing
 from samverkan.catalogue.listing import LISTINGS, ParameterError, Selection
 from samverkan.web.deps import Core
 from samverkan.web.i18n import translations
-from samverkan.web.templating import hub_type_labels, language, render
+from samverkan.web.templating import data_labels, hub_type_labels, language, render
 from samverkan.web.views.entities import csv_response
 
 router = APIRouter(include_in_schema=False)
@@ -87,14 +87,7 @@ def words(lang: str) -> dict[str, Any]:
                 "ended": _("ended"),
                 "proposed": _("proposed"),
             },
-            "audience": {
-                "region": _("regions"),
-                "municipality": _("municipalities"),
-                "public_body": _("public bodies"),
-                "university": _("universities"),
-                "sme": _("small and medium-sized companies"),
-                "hub": _("innovation hubs"),
-            },
+            "audience": data_labels(lang)["audience"],
             "source": {"catalogue": _("catalogued case (JRC)"), "published": _("published by an organisation")},
             "maturity": {"idea": _("idea"), "pilot": _("pilot"), "in_use": _("in use"), "scaled": _("scaled")},
         },
