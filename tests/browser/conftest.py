@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 import httpx2 as httpx
 import pytest
@@ -49,6 +50,9 @@ def entity_pages(server):
     pages["municipality"] = "/municipalities/1480"
     pages["statistics"] = "/statistics"
     pages["statistics-regions"] = "/statistics/regions"
+    call = first["call"]["id"]
+    lead = httpx.get(server + "/api/v1/calls/" + quote(call, safe=""), timeout=60).json()["partners"][0]["id"]
+    pages["consortium"] = "/consortium?" + urlencode({"call": call, "lead": lead})
     return pages
 
 

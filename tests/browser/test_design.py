@@ -39,6 +39,7 @@ KINDS = (
     "municipality",
     "statistics",
     "statistics-regions",
+    "consortium",
 )
 WEIGHTS: dict[str, int] = {}  # page kind → heaviest bytes seen, for the report at the end
 
