@@ -99,9 +99,10 @@ def test_int8_and_q4_vectors_agree_on_real_texts(engines, vectors):
     print(
         f"cosine passages {passages.mean():.4f} {passages.min():.4f} queries {queries.mean():.4f} {queries.min():.4f}"
     )
-    # measured: passages mean 0.9964, min 0.9951; queries mean 0.9964, min 0.9950
+    # measured: passages mean 0.9991, min 0.9988; queries mean 0.9991, min 0.9988 (every product
+    # int8, before the FFN outputs stayed float: 0.9964 / 0.9951, 0.9964 / 0.9950)
     for cosines in (passages, queries):
-        assert cosines.mean() >= 0.99 and cosines.min() >= 0.97, (cosines.mean(), cosines.min())
+        assert cosines.mean() >= 0.9985 and cosines.min() >= 0.997, (cosines.mean(), cosines.min())
 
 
 def test_int8_ranks_calls_as_q4_does(vectors):
@@ -112,10 +113,24 @@ def test_int8_ranks_calls_as_q4_does(vectors):
         overlaps.append(len(set(top_q4) & set(top_int8)))
         firsts.append(top_q4[0] == top_int8[0])
     print(f"top-10 overlap mean {np.mean(overlaps):.2f} min {min(overlaps)}, same first {np.mean(firsts):.2f}")
-    # measured on 58 needs among 100 calls: overlap mean 9.12, min 8; the same first 0.84 (the
-    # others are near-ties swapped; the eval figures agree, see docs/architecture.md)
-    assert np.mean(overlaps) >= 8.5 and min(overlaps) >= 7, overlaps
+    # measured on 58 needs among 100 calls: overlap mean 9.48, min 8; the same first 0.86 (the
+    # others are near-ties swapped; every product int8: 9.12, 8, 0.84; see docs/evaluation.md)
+    assert np.mean(overlaps) >= 9.2 and min(overlaps) >= 7, overlaps
     assert np.mean(firsts) >= 0.75, firsts
+
+
+def test_only_the_sensitive_products_stay_float(folder):
+    import onnx
+
+    (path,) = folder.glob("*.onnx")
+    nodes = onnx.load(str(path)).graph.node
+    ops = [node.op_type for node in nodes]
+    names = {node.name: node.op_type for node in nodes}
+    assert [names.get(f"{name}.mm") for name in onnx_e5.FLOAT_PRODUCTS] == ["MatMul"] * len(onnx_e5.FLOAT_PRODUCTS)
+    assert ops.count("MatMul") == len(onnx_e5.FLOAT_PRODUCTS)
+    # 12 layers: the attention (its QKV product inside) and three products each, the rest int8
+    assert ops.count("QAttention") == 12
+    assert ops.count("MatMulInteger") == 3 * 12 - len(onnx_e5.FLOAT_PRODUCTS)
 
 
 def test_the_conversion_is_cached_and_reused(folder, caplog):
