@@ -43,3 +43,13 @@ def test_bad_questions_get_a_clear_page_never_a_500(client):
     assert client.get("/consortium", params={"call": "HORIZON-CL5-2026-09-D3-03"}).status_code == 422
     missing = client.get("/consortium", params={"call": "HORIZON-CL5-2026-09-D3-03", "lead": "0"}, headers=SV)
     assert missing.status_code == 404 and "Traceback" not in missing.text
+
+
+def test_a_page_with_invalid_parameters_names_each_in_the_readers_language(client):
+    """A page's 422 names the parameter and says what is wrong without pydantic's English."""
+    swedish = client.get("/consortium", params={"call": "HORIZON-CL5-2026-09-D3-03"}, headers=SV)
+    assert swedish.status_code == 422 and "lead: krävs" in swedish.text and "Field required" not in swedish.text
+    english = client.get(
+        "/consortium", params={"call": "HORIZON-CL5-2026-09-D3-03", "lead": "1", "size": "x"}, headers=EN
+    )
+    assert english.status_code == 422 and "size: must be a whole number" in english.text

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -138,7 +139,7 @@ def create_app(
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
-        return answer(request, 422, "; ".join(str(e.get("msg")) for e in exc.errors()))
+        return answer(request, 422, _invalid_fields(exc.errors(), language(request)))
 
     @web.exception_handler(Exception)
     async def _server_error(request: Request, exc: Exception) -> Response:
@@ -146,3 +147,25 @@ def create_app(
         return answer(request, 500, "internal error")
 
     return web
+
+
+def _invalid_fields(errors: Sequence[Any], lang: str) -> str:
+    """A page's invalid parameters, each named and said wrong in the reader's language
+    ("lead: required"), where pydantic's messages are English and name no field."""
+    _ = translations(lang).gettext
+    said = {
+        "missing": _("required"),
+        "string_too_long": _("too long"),
+        "string_too_short": _("too short"),
+        "int_parsing": _("must be a whole number"),
+        "greater_than_equal": _("too small"),
+        "greater_than": _("too small"),
+        "less_than_equal": _("too large"),
+        "less_than": _("too large"),
+    }
+    otherwise = _("not valid")
+    parts = []
+    for error in errors[:5]:
+        field = ".".join(str(part) for part in error.get("loc", ())[1:]) or "?"
+        parts.append(f"{field}: {said.get(error.get('type', ''), otherwise)}")
+    return "; ".join(parts)
