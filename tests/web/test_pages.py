@@ -119,6 +119,18 @@ def test_organisation_page_agrees_with_its_profile_and_csv(client):
     assert '<svg class="chart"' in page and "<title id=" in page  # the chart is named for screen readers
 
 
+def test_a_large_organisation_lists_its_newest_projects_and_all_of_them_as_csv(client):
+    """The page lists the 50 newest projects (a wall of hundreds helps nobody and weighs more than
+    the page's budget); projects.csv has every one, in the profile's order."""
+    profile = client.get("/api/v1/organisations/999997930/profile").json()
+    assert len(profile["projects"]) > 50
+    page = client.get("/organisations/999997930", headers=SV).text
+    listed = page[page.index('aria-labelledby="projects-h"') :].split("</section>")[0]
+    assert listed.count('<th scope="row">') == 50 and "Alla projekt (CSV)" in listed
+    rows = list(csv.DictReader(io.StringIO(client.get("/organisations/999997930/projects.csv").text)))
+    assert [r["id"] for r in rows] == [p["id"] for p in profile["projects"]]
+
+
 def test_region_page_counts_what_search_places_in_it(client):
     region = client.get("/api/v1/regions/SE23").json()
     found = client.get(

@@ -28,6 +28,8 @@ NETWORK_PARTNERS = 12  # partners drawn on an organisation's network graph (its 
 YEAR_COLUMNS = ["year", "projects", "coordinated", "partners", "new_partners"]
 COUNTRY_COLUMNS = ["country", "partners", "projects"]
 PARTICIPATION_COLUMNS = ["year", "participations", "coordinated"]
+PROJECT_COLUMNS = ["id", "acronym", "title", "year", "role", "type_of_action", "partners"]
+PROJECTS_SHOWN = 50  # an organisation's newest projects listed on its page; all in projects.csv
 
 
 def table(records: list[dict[str, Any]], columns: list[str], missing: str = "") -> list[list[Any]]:
@@ -116,6 +118,7 @@ async def organisation(request: Request, organisation_id: str, app: Core) -> HTM
         "link_rows": [[names[a], names[b], n] for (a, b), n in sorted(links.items(), key=lambda item: -item[1])],
         "year_rows": table(profile["years"], YEAR_COLUMNS),
         "country_rows": table(profile["countries"], COUNTRY_COLUMNS, missing="?"),
+        "projects_shown": profile["projects"][:PROJECTS_SHOWN],
     }
     return render(request, "organisation.html", context)
 
@@ -124,6 +127,13 @@ async def organisation(request: Request, organisation_id: str, app: Core) -> HTM
 async def organisation_years(organisation_id: str, app: Core) -> Response:
     profile = await run_in_threadpool(app.profile, organisation_id)
     return csv_response(f"{organisation_id}-years.csv", YEAR_COLUMNS, table(profile["years"], YEAR_COLUMNS))
+
+
+@router.get("/organisations/{organisation_id}/projects.csv")
+async def organisation_projects(organisation_id: str, app: Core) -> Response:
+    profile = await run_in_threadpool(app.profile, organisation_id)
+    rows = table(profile["projects"], PROJECT_COLUMNS)
+    return csv_response(f"{organisation_id}-projects.csv", PROJECT_COLUMNS, rows)
 
 
 @router.get("/organisations/{organisation_id}/countries.csv")
