@@ -50,6 +50,7 @@ def entity_pages(server):
     pages["municipality"] = "/municipalities/1480"
     pages["statistics"] = "/statistics"
     pages["statistics-regions"] = "/statistics/regions"
+    pages["statistics-participation"] = "/statistics/regions/participation"
     call = first["call"]["id"]
     lead = httpx.get(server + "/api/v1/calls/" + quote(call, safe=""), timeout=60).json()["partners"][0]["id"]
     pages["consortium"] = "/consortium?" + urlencode({"call": call, "lead": lead})

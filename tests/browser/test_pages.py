@@ -49,7 +49,10 @@ def test_a_need_typed_on_the_start_page_gives_calls_hubs_partners_and_solutions_
         assert "<h1>" in response.text
 
 
-@pytest.mark.parametrize("kind", [*KINDS, "region", "county", "municipality", "statistics", "statistics-regions"])
+MAPS = ["statistics", "statistics-regions", "statistics-participation"]
+
+
+@pytest.mark.parametrize("kind", [*KINDS, "region", "county", "municipality", *MAPS])
 def test_every_page_kind_renders_and_has_no_serious_accessibility_violation(page, entity_pages, kind):
     response = page.goto(entity_pages[kind])
     assert response.status == 200

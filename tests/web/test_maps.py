@@ -5,7 +5,6 @@ number on /statistics, its region page and the API."""
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import re
 from pathlib import Path
@@ -91,6 +90,8 @@ def test_regions_count_what_is_placed_in_them_and_the_rest_is_said(client):
     assert numbers["participation_not_in_a_region"] >= sweden["participations"] - placed
     page = client.get("/statistics/regions", headers=SV).text
     assert f"{numbers['hubs_not_in_a_region']}" in page.replace("\xa0", "")
+    page = client.get("/statistics/regions/participation", headers=SV).text
+    assert f"{numbers['participation_not_in_a_region']}" in page.replace("\xa0", "")
 
 
 def test_region_map_has_subregions_hubs_labels_and_its_table(client):
@@ -146,16 +147,17 @@ def test_a_calls_funded_projects_per_start_year_add_up(client):
 MAP_PAGES = [
     "/statistics",
     "/statistics/regions",
+    "/statistics/regions/participation",
     "/regions/SE",
     "/regions/DE",
     "/municipalities/1480",
     "/organisations/999997930",
 ]
 ROOT = Path(__file__).resolve().parents[2]
-# bytes: issue 27 allows 150 KB per page with CSS, fonts and icons; the stylesheets go out
-# gzip-compressed (pages do not), and what they take leaves the rest to the page's HTML
+# bytes: issue 27 allows 150 KB per page with CSS, fonts and icons (no fonts, no icons here);
+# the page stays within it even where the stylesheets are not compressed
 STYLESHEETS = sorted((ROOT / "src" / "samverkan" / "web" / "static").glob("*.css"))
-HTML_MOST = 150_000 - sum(len(gzip.compress(css.read_bytes())) for css in STYLESHEETS)
+HTML_MOST = 150_000 - sum(len(css.read_bytes()) for css in STYLESHEETS)
 
 
 @pytest.mark.parametrize("path", MAP_PAGES)

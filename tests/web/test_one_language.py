@@ -292,6 +292,8 @@ def page_paths(client) -> list[str]:
         "/regions/SE232",
         "/municipalities/1480",
         "/statistics",
+        "/statistics/regions",
+        "/statistics/regions/participation",
         "/sources",
         "/strategies",
         "/strategies/vastsvensk-kraftsamling-digitalisering",
@@ -339,7 +341,7 @@ def test_every_page_kind_is_in_one_language(site, language):
     anonymous = TestClient(site.app)  # the sign-in, register and reset pages: a browser not signed in
     paths = [(site, p) for p in page_paths(site)]
     paths += [(anonymous, p) for p in ("/account/sign-in", "/account/register", "/account/reset")]
-    assert len(paths) == 48  # every page kind listed above, in both languages
+    assert len(paths) == 50  # every page kind listed above, in both languages
     problems = {}
     for client, path in paths:
         page = client.get(path, params={"lang": language})

@@ -79,6 +79,7 @@ def test_pages_are_escaped_and_sent_with_a_content_security_policy(client):
         "/municipalities/1480",
         "/statistics",
         "/statistics/regions",
+        "/statistics/regions/participation",
     ],
 )
 def test_entity_pages_render_in_both_languages(client, path):
@@ -154,7 +155,11 @@ def test_statistics_csv_matches_the_api(client):
     assert page.count('<svg class="map"') == 1 and page.count('<svg class="chart"') == 2
     assert 'href="/statistics/regions"' in page  # the NUTS 2 maps have a page of their own
     regions = client.get("/statistics/regions", headers=SV).text
-    assert regions.count('<svg class="map"') == 2 and 'href="/statistics/hubs-per-region.csv"' in regions
+    assert regions.count('<svg class="map"') == 1 and 'href="/statistics/hubs-per-region.csv"' in regions
+    assert 'href="/statistics/regions/participation"' in regions
+    participation = client.get("/statistics/regions/participation", headers=SV).text
+    assert participation.count('<svg class="map"') == 1
+    assert 'href="/statistics/participation-per-region.csv"' in participation
     assert client.get("/statistics/nothing.csv").status_code == 404
 
 
@@ -211,5 +216,5 @@ def test_a_calls_funded_projects_are_drawn_per_start_year_with_their_table(clien
         figure = page[page.index('aria-labelledby="funded-h"') :]
         assert "<svg" in figure.split("</figure>")[0] and caption in figure
     table = figure[figure.index(caption) :].split("</table>")[0]
-    counts = [int(n) for n in re.findall(r'<td class="govuk-table__cell">(\d+)</td>', table)]
+    counts = [int(n) for n in re.findall(r"<td[^>]*>(\d+)</td>", table)]
     assert sum(counts) == detail["funded_count"] == sum(y["projects"] for y in detail["funded_per_year"])

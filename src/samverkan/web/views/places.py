@@ -193,30 +193,45 @@ async def statistics(request: Request, app: Core) -> HTMLResponse:
 
 @router.get("/statistics/regions", response_class=HTMLResponse)
 async def statistics_regions(request: Request, app: Core) -> HTMLResponse:
-    """NUTS 2 regions: hubs and participation per region, with what could not be placed."""
+    """Innovation hubs per NUTS 2 region, with how many could not be placed."""
     _ = translations(language(request)).gettext
+    return await _region_map(
+        request,
+        app,
+        "hubs",
+        _("Innovation hubs per NUTS 2 region"),
+        _("Map of Europe: number of digital innovation hubs in each NUTS 2 region."),
+        _("hubs"),
+    )
+
+
+@router.get("/statistics/regions/participation", response_class=HTMLResponse)
+async def statistics_regions_participation(request: Request, app: Core) -> HTMLResponse:
+    """EU project participation per NUTS 2 region, with how much could not be placed. The two
+    NUTS 2 maps have a page each: together they weigh more than a page may (issue 27)."""
+    _ = translations(language(request)).gettext
+    return await _region_map(
+        request,
+        app,
+        "participation",
+        _("EU project participation per NUTS 2 region"),
+        _("Map of Europe: participations in EU projects of the organisations in each NUTS 2 region."),
+        _("participations"),
+    )
+
+
+async def _region_map(
+    request: Request, app: Core, figure: str, title: str, description: str, unit: str
+) -> HTMLResponse:
     numbers = await run_in_threadpool(app.statistics)
     regions = await run_in_threadpool(app.shapes, 2)
     region_names = {code: name.split("/")[0].split(",")[0].strip() for code, name, _ in regions}
+    counts = numbers["hubs_per_region"] if figure == "hubs" else numbers["participation_per_region"]
     context = {
-        "hubs_region_map": charts.choropleth(
-            regions,
-            numbers["hubs_per_region"],
-            _("Innovation hubs per NUTS 2 region"),
-            _("Map of Europe: number of digital innovation hubs in each NUTS 2 region."),
-            _("hubs"),
-            labels=region_names,
-        ),
-        "participation_map": charts.choropleth(
-            regions,
-            numbers["participation_per_region"],
-            _("EU project participation per NUTS 2 region"),
-            _("Map of Europe: participations in EU projects of the organisations in each NUTS 2 region."),
-            _("participations"),
-            labels=region_names,
-        ),
-        "hubs_not_in_a_region": numbers["hubs_not_in_a_region"],
-        "participation_not_in_a_region": numbers["participation_not_in_a_region"],
+        "figure": figure,
+        "title": title,
+        "region_map": charts.choropleth(regions, counts, title, description, unit, labels=region_names),
+        "not_in_a_region": numbers[f"{figure}_not_in_a_region"],
     }
     return render(request, "statistics_regions.html", context)
 
