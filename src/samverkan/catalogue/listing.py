@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from samverkan.catalogue.countries import NON_ISO_CODES
 from samverkan.catalogue.hubs import TYPES
 from samverkan.errors import SamverkanError
 
@@ -35,7 +36,7 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
 MAX_VALUE_CHARS = 200
 DIGITS = re.compile(r"[0-9]{1,9}")
-COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}  # CORDIS and NUTS codes → ISO 3166-1
+COUNTRY_ALIASES = NON_ISO_CODES  # CORDIS and NUTS codes → ISO 3166-1 (UK → GB, EL → GR)
 CALL_STATUSES = ("open", "forthcoming")  # what a call list shows: open now, opening soon
 PLATFORM_STATUSES = ("active", "proposed", "ended")
 SOLUTION_SOURCES = ("catalogue", "published")  # the JRC's public-sector cases; organisations' postings
