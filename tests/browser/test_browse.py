@@ -5,17 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+import tests.web.test_browse
 from tests.browser.conftest import axe_violations, screenshot
 
-LISTS = {
-    "index": "/browse",
-    "hub": "/hubs",
-    "platform": "/platforms",
-    "working_group": "/working-groups",
-    "call": "/calls",
-    "solution": "/browse/solutions",
-    "need": "/browse/needs",
-}
+LISTS = {"index": "/browse", **tests.web.test_browse.LISTS}  # the index, then every list
 
 
 @pytest.mark.parametrize("kind", list(LISTS))
