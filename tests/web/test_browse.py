@@ -196,3 +196,11 @@ def test_odd_values_are_a_400_or_nothing_never_a_500(client, path):
             assert answer.status_code in (200, 400), (name, value)
             if answer.status_code == 400:
                 assert answer.json()["field"] == name
+
+
+def test_the_call_list_says_how_current_its_calls_are(client):
+    """Statuses are computed for `today` from a snapshot of the portal: the list says of when."""
+    page = client.get("/calls", headers=EN).text
+    assert re.search(r"Calls as of [^<]+\.|The calls are from [^<]+ days ago", page), "no date of the calls"
+    assert "Calls as of" not in client.get("/hubs", headers=EN).text
+    assert re.search(r"Utlysningarna gäller per [^<]+\.|Utlysningarna är från", client.get("/calls", headers=SV).text)

@@ -173,6 +173,8 @@ async def _list(request: Request, app: Core, kind: str, suffix: str | None) -> R
         "prev_url": url(base, page=page - 1) if page > 1 else None,
         "next_url": url(base, page=page + 1) if page < selection.pages else None,
         "first": (page - 1) * per_page + 1,
+        # a call's status is computed for the `today` setting from the calls as the portal last said them
+        "calls_as_of": await run_in_threadpool(app.calls_freshness) if kind == "call" else None,
     }
     return render(request, "browse_list.html", context)
 
