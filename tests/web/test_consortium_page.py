@@ -53,3 +53,12 @@ def test_a_page_with_invalid_parameters_names_each_in_the_readers_language(clien
         "/consortium", params={"call": "HORIZON-CL5-2026-09-D3-03", "lead": "1", "size": "x"}, headers=EN
     )
     assert english.status_code == 422 and "size: must be a whole number" in english.text
+
+
+def test_script_in_the_parameters_comes_back_escaped_or_not_at_all(client):
+    evil = "<script>alert(1)</script>"
+    for params in ({"call": evil, "lead": "999997930"}, {"call": "HORIZON-CL5-2026-09-D3-03", "lead": evil}):
+        answer = client.get("/consortium", params=params, headers=SV)
+        assert 400 <= answer.status_code < 500 and evil not in answer.text
+    listed = client.get("/hubs", params={"service": evil}, headers=SV)
+    assert listed.status_code == 400 and evil not in listed.text
