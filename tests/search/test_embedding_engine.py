@@ -99,10 +99,11 @@ def test_int8_and_q4_vectors_agree_on_real_texts(engines, vectors):
     print(
         f"cosine passages {passages.mean():.4f} {passages.min():.4f} queries {queries.mean():.4f} {queries.min():.4f}"
     )
-    # measured: passages mean 0.9991, min 0.9988; queries mean 0.9991, min 0.9988 (every product
-    # int8, before the FFN outputs stayed float: 0.9964 / 0.9951, 0.9964 / 0.9950)
+    # measured: passages mean 0.9996, min 0.9995; queries mean 0.9997, min 0.9994 (every FFN
+    # output product float, CONVERTER 3: 0.9991 / 0.9988, 0.9991 / 0.9988; every product int8:
+    # 0.9964 / 0.9951, 0.9964 / 0.9950)
     for cosines in (passages, queries):
-        assert cosines.mean() >= 0.9985 and cosines.min() >= 0.997, (cosines.mean(), cosines.min())
+        assert cosines.mean() >= 0.9995 and cosines.min() >= 0.999, (cosines.mean(), cosines.min())
 
 
 def test_int8_ranks_calls_as_q4_does(vectors):
@@ -113,24 +114,52 @@ def test_int8_ranks_calls_as_q4_does(vectors):
         overlaps.append(len(set(top_q4) & set(top_int8)))
         firsts.append(top_q4[0] == top_int8[0])
     print(f"top-10 overlap mean {np.mean(overlaps):.2f} min {min(overlaps)}, same first {np.mean(firsts):.2f}")
-    # measured on 58 needs among 100 calls: overlap mean 9.48, min 8; the same first 0.86 (the
-    # others are near-ties swapped; every product int8: 9.12, 8, 0.84; see docs/evaluation.md)
-    assert np.mean(overlaps) >= 9.2 and min(overlaps) >= 7, overlaps
-    assert np.mean(firsts) >= 0.75, firsts
+    # measured on 58 needs among 100 calls: overlap mean 9.69, min 8; the same first 0.90 (the
+    # others are near-ties swapped; every FFN output float: 9.48, 8, 0.86; every product int8:
+    # 9.12, 8, 0.84; see docs/evaluation.md)
+    assert np.mean(overlaps) >= 9.5 and min(overlaps) >= 7, overlaps
+    assert np.mean(firsts) >= 0.85, firsts
 
 
-def test_only_the_sensitive_products_stay_float(folder):
+def test_only_the_outliers_stay_float(folder):
     import onnx
 
     (path,) = folder.glob("*.onnx")
-    nodes = onnx.load(str(path)).graph.node
-    ops = [node.op_type for node in nodes]
-    names = {node.name: node.op_type for node in nodes}
-    assert [names.get(f"{name}.mm") for name in onnx_e5.FLOAT_PRODUCTS] == ["MatMul"] * len(onnx_e5.FLOAT_PRODUCTS)
-    assert ops.count("MatMul") == len(onnx_e5.FLOAT_PRODUCTS)
-    # 12 layers: the attention (its QKV product inside) and three products each, the rest int8
-    assert ops.count("QAttention") == 12
-    assert ops.count("MatMulInteger") == 3 * 12 - len(onnx_e5.FLOAT_PRODUCTS)
+    graph = onnx.load(str(path)).graph
+    ops = [node.op_type for node in graph.node]
+    names = {node.name: node.op_type for node in graph.node}
+    shapes = {init.name: tuple(init.dims) for init in graph.initializer}
+    floats = [n for n in names if names[n] == "MatMul"]
+    assert sorted(floats) == sorted(f"l{layer}.{name}" for layer in range(12) for name in onnx_e5.FLOAT_NODES)
+    # the float products are thin: a few neurons or dimensions of the 1,536 × 384 FFN
+    neurons, dims = onnx_e5.FLOAT_NEURONS, onnx_e5.FLOAT_DIMS
+    assert shapes["l0.fi.neurons.wt"] == (384, neurons) and shapes["l0.fo.neurons.wt"] == (neurons, 384)
+    assert shapes["l0.fi.dims.wt"] == (dims, 1536 - neurons) and shapes["l0.qkv.dims.wt"] == (dims, 3 * 384)
+    # 12 layers: the attention and four int8 products each (QKV, attention output, FFN in and out)
+    assert ops.count("MultiHeadAttention") == 12
+    assert ops.count("MatMulInteger") == 4 * 12
+
+
+def test_the_outliers_are_the_models_not_the_texts(calls):
+    """The outliers found on the shipped texts are those found on real calls: the largest input
+    dimensions, and every neuron that stands out (its peak twice the layer's next)."""
+    weights = E5Weights()
+    shipped = onnx_e5.calibrate(weights, onnx_e5.calibration_texts())
+    on_calls = onnx_e5.peaks(weights, calls[:60])
+    # the largest input dimension of every layer (FFN: peaks 6.5–44, the next at most 16; attention
+    # input: 4.0–7.1, the next at most 5.4); the second one is the same for the FFN's inputs
+    for ours, rows in ((shipped.dims, on_calls.ffn_inputs), (shipped.attention_dims, on_calls.attention_inputs)):
+        assert [layer[0] for layer in ours] == [int(np.argmax(row)) for row in rows]
+    assert [set(layer) for layer in shipped.dims] == [set(np.argsort(-row)[:2]) for row in on_calls.ffn_inputs]
+    standing_out = 0
+    for layer, row in enumerate(on_calls.neurons):
+        first, second = np.sort(row)[::-1][:2]
+        if first >= 2 * second:
+            standing_out += 1
+            assert int(np.argmax(row)) == shipped.neurons[layer][0], layer
+    # measured: 7 of 12 layers have such a neuron (peaks 12–68 against at most 6.2 for the next)
+    assert standing_out >= 6
+    assert {len(n) for n in shipped.neurons} == {onnx_e5.FLOAT_NEURONS}
 
 
 def test_the_conversion_is_cached_and_reused(folder, caplog):
