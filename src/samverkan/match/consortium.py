@@ -37,7 +37,8 @@ from samverkan.catalogue.countries import EU_MEMBER_STATES
 from samverkan.db.models import Call
 from samverkan.errors import NotFound
 from samverkan.match.eligibility import Rule, eligibility
-from samverkan.match.partners import FEATURES, History, Partner, PartnerFinder, Team, reasons
+from samverkan.match.partner_reasons import reasons
+from samverkan.match.partners import FEATURES, History, Partner, PartnerFinder, Team
 from samverkan.match.topicality import NEAR, on_topic
 from samverkan.search.filters import FilterError
 
