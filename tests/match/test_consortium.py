@@ -11,6 +11,7 @@ from samverkan.catalogue.countries import EU_MEMBER_STATES, HORIZON_ASSOCIATED
 from samverkan.catalogue.names import name_hash, name_key
 from samverkan.cli import main
 from samverkan.db.models import Call
+from samverkan.match import consortium, consortium_checks
 from samverkan.match.eligibility import eligibility, restricted_countries
 
 WIND = "HORIZON-CL5-2026-09-D3-03"  # IA: innovative technologies to improve wind energy systems
@@ -118,6 +119,84 @@ def test_cli_prints_the_team_and_the_checks(demo_db):
     assert json.loads(as_json.output)["eligible"] is True
     missing = CliRunner().invoke(main, ["--db", demo_db.url, "consortium", "--call", "NOPE", "--lead", KTH])
     assert missing.exit_code != 0 and "NOPE" in missing.output
+
+
+# --- checks and role reasons: codes, worded in one place ----------------------------------
+
+DEMOCRACY = "HORIZON-CL2-2026-01-DEMOCRACY-02"  # speaks of citizens and public authorities
+
+# one example of every check the builder can produce, with the English the API has always given
+CHECK_EXAMPLES = [
+    ("min_entities", {"num": 3, "counted": 2, "members": 4},
+     "at least 3 independent legal entities from eligible countries", "2 of 4 members count"),
+    ("min_entities", {"num": 1, "counted": 1, "members": 1},
+     "at least 1 independent legal entity from eligible countries", "1 of 1 members count"),
+    ("min_countries", {"num": 3, "countries": ["DE", "DK"]},
+     "at least 3 different member states or associated countries", "DE, DK"),
+    ("min_countries", {"num": 3, "countries": []},
+     "at least 3 different member states or associated countries", "none"),
+    ("min_member_states", {"num": 1, "countries": ["SE"]}, "at least 1 in EU member states", "SE"),
+    ("restricted_countries", {"outside": ["The University of Manchester"], "restriction": "limited to …"},
+     "only entities from the countries the call admits", "outside: The University of Manchester"),
+    ("restricted_countries", {"outside": [], "restriction": "limited to Member States"},
+     "only entities from the countries the call admits", "limited to Member States"),
+    ("further_condition", {"text": "one partner must be a port"}, "the call's further condition",
+     "one partner must be a port"),
+    ("role", {"need": "research", "types": ["HES", "REC"], "why": {"code": "research_action"}},
+     "partner for research (HES/REC)", "the action builds on research"),
+    ("role", {"need": "industry", "types": ["PRC"], "why": {"code": "innovation_action"}},
+     "partner for industry (PRC)", "innovation actions bring results to the market"),
+    ("role", {"need": "industry", "types": ["PRC"], "why": {"code": "industry_words", "count": 4}},
+     "partner for industry (PRC)", "the call speaks of industry or companies (4 times)"),
+    ("role", {"need": "public", "types": ["PUB"], "why": {"code": "public_words", "words": ["cities", "citizens"]}},
+     "partner for public (PUB)", "the call speaks of cities, citizens"),
+    ("sme", {}, "at least one SME", "the call expects industry"),
+    ("themes_covered", {"covered": 2, "themes": 3, "missing": ["offshore wind"]},
+     "the call's themes are covered by past work", "2 of 3 covered; not yet: offshore wind"),
+    ("themes_covered", {"covered": 3, "themes": 3, "missing": []}, "the call's themes are covered by past work",
+     "3 of 3 covered"),
+    ("members_on_topic", {"near": 3, "members": 4, "far": ["ACME AB"]},
+     "every member has past work near the call's subject", "3 of 4 members; no work near it: ACME AB"),
+    ("independent", {}, "members are independent of each other",
+     "samverkan merges duplicate records of one organisation but cannot see ownership or control"),
+]  # fmt: skip
+
+
+def test_every_check_code_has_its_english_worded_in_one_place():
+    assert {code for code, *_ in CHECK_EXAMPLES} == set(consortium_checks.KINDS)
+    for code, params, text, detail in CHECK_EXAMPLES:
+        made = consortium_checks.check(code, None, **params)
+        assert (made["check"], made["detail"]) == (text, detail), code
+        assert made["code"] == code and made["params"] == params and made["kind"] == consortium_checks.KINDS[code]
+    with pytest.raises(ValueError):
+        consortium_checks.english("no_such_check", {})
+
+
+def test_every_check_the_builder_makes_has_a_code_and_params_that_make_its_english(client):
+    seen = set()
+    for call in (WIND, SPACE, DEMOCRACY):
+        for made in build(client, call=call, lead=KTH)["checks"]:
+            assert made["code"] in consortium_checks.KINDS and isinstance(made["params"], dict), made
+            assert made["kind"] == consortium_checks.KINDS[made["code"]]
+            assert consortium_checks.english(made["code"], made["params"]) == (made["check"], made["detail"])
+            seen.add(made["code"] if made["code"] != "role" else "role:" + made["params"]["why"]["code"])
+    # every check and every role reason (the demo calls quote no further condition: see the examples)
+    reasons = {"role:research_action", "role:innovation_action", "role:industry_words", "role:public_words"}
+    assert seen == set(consortium_checks.KINDS) - {"role", "further_condition"} | reasons
+
+
+def test_a_roles_reason_is_a_code_read_from_the_calls_type_and_words(monkeypatch):
+    monkeypatch.setattr(consortium, "call_themes", lambda call, history: [])
+    innovation = Call(id="X-IA", title="Wind", description="", types_of_action="HORIZON Innovation Actions")
+    needs = consortium.call_needs(innovation, None)
+    assert needs.why == {"research": {"code": "research_action"}, "industry": {"code": "innovation_action"}}
+    words = "Companies and SMEs, with industry and start-ups; municipalities, cities and citizens."
+    ria = "HORIZON Research and Innovation Actions"
+    research = Call(id="X-RIA", title="Wind", description=words, types_of_action=ria)
+    needs = consortium.call_needs(research, None)
+    assert needs.why["industry"] == {"code": "industry_words", "count": 4}
+    assert needs.why["public"] == {"code": "public_words", "words": ["cities", "citizens", "municipalities"]}
+    assert consortium_checks.why_english(needs.why["public"]) == "the call speaks of cities, citizens, municipalities"
 
 
 # --- eligibility rules, read from call texts ---------------------------------------------

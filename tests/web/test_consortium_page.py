@@ -62,3 +62,80 @@ def test_script_in_the_parameters_comes_back_escaped_or_not_at_all(client):
         assert 400 <= answer.status_code < 500 and evil not in answer.text
     listed = client.get("/hubs", params={"service": evil}, headers=SV)
     assert listed.status_code == 400 and evil not in listed.text
+
+
+def test_every_check_code_and_role_reason_is_worded_in_swedish_from_its_code():
+    """The page words the builder's checks from ``code`` and ``params``, never from its English:
+    each known code in Swedish (no ``lang="en"`` but on the call's own words), an unknown one kept
+    in the builder's English, marked."""
+    from samverkan.match.consortium_checks import check
+    from samverkan.web.templating import environment
+    from samverkan.web.views.consortium import word_check
+
+    country = environment("sv").filters["country"]
+    research = {"need": "research", "types": ["HES", "REC"]}
+    industry = {"need": "industry", "types": ["PRC"]}
+    cases = [
+        (check("min_entities", True, num=3, counted=3, members=4),
+         "minst 3 oberoende juridiska personer från stödberättigade länder", "3 av 4 medlemmar räknas", None),
+        (check("min_countries", False, num=3, countries=["DE", "DK"]),
+         "minst 3 olika medlemsstater eller associerade länder", "Tyskland, Danmark", None),
+        (check("min_countries", False, num=3, countries=[]),
+         "minst 3 olika medlemsstater eller associerade länder", "inga", None),
+        (check("min_member_states", True, num=1, countries=["SE"]), "minst 1 i EU:s medlemsstater", "Sverige", None),
+        (check("restricted_countries", False, outside=["ACME Ltd"], restriction="limited to Member States"),
+         "bara organisationer från de länder utlysningen tillåter", "utanför: ACME Ltd", None),
+        (check("restricted_countries", True, outside=[], restriction="limited to Member States"),
+         "bara organisationer från de länder utlysningen tillåter", "limited to Member States", "en"),
+        (check("further_condition", None, text="one partner must be a port"),
+         "ytterligare ett villkor i utlysningen, att kontrollera för hand", "one partner must be a port", "en"),
+        (check("role", True, **research, why={"code": "research_action"}),
+         "en partner för forskning (lärosäte, forskningsorganisation)", "insatsen bygger på forskning", None),
+        (check("role", True, **industry, why={"code": "innovation_action"}),
+         "en partner för näringslivet (företag)", "innovationsinsatser för ut resultaten på marknaden", None),
+        (check("role", True, **industry, why={"code": "industry_words", "count": 4}),
+         "en partner för näringslivet (företag)", "utlysningen talar om industri eller företag (4 gånger)", None),
+        (check("role", False, need="public", types=["PUB"], why={"code": "public_words", "words": ["cities"]}),
+         "en partner för offentlig sektor (offentlig organisation)",
+         'utlysningen talar om <span lang="en">cities</span>', None),
+        (check("sme", True),
+         "minst ett litet eller medelstort företag", "utlysningen förväntar sig näringslivet", None),
+        (check("themes_covered", False, covered=2, themes=3, missing=["offshore wind"]),
+         "utlysningens teman täcks av tidigare arbete", "2 av 3 täckta", None),
+        (check("members_on_topic", False, near=3, members=4, far=["ACME AB"]),
+         "varje medlem har tidigare arbete nära utlysningens ämne", "3 av 4 medlemmar", None),
+        (check("independent", None), "medlemmarna är oberoende av varandra",
+         "samverkan slår ihop dubbletter av en organisation men kan inte se ägande eller kontroll", None),
+    ]  # fmt: skip
+    for made, text, detail, detail_lang in cases:
+        worded = word_check(made, "sv", country)
+        assert (worded["text"], worded["text_lang"]) == (text, None), made
+        assert (str(worded["detail"]), worded["detail_lang"]) == (detail, detail_lang), made
+        assert worded["ok"] is made["ok"]
+    themes = word_check(cases[12][0], "sv", country)
+    far = word_check(cases[13][0], "sv", country)
+    assert themes["missing"] == "offshore wind" and far["far"] == "ACME AB"
+    unknown = {"kind": "balance", "check": "a new check", "ok": True, "detail": "why", "code": "new", "params": {}}
+    assert word_check(unknown, "sv", country) == {
+        "ok": True, "text": "a new check", "text_lang": "en", "detail": "why", "detail_lang": "en"
+    }  # fmt: skip
+    new_reason = check("role", True, **research, why={"code": "research_action"}) | {
+        "params": {**research, "why": {"code": "new_reason"}}
+    }
+    assert word_check(new_reason, "sv", country)["detail_lang"] == "en"
+
+
+def test_a_role_the_call_needs_for_its_public_words_is_worded_in_swedish_around_the_calls_words(client):
+    link = "/consortium?call=HORIZON-CL2-2026-01-DEMOCRACY-02&lead=999990946"
+    answer = client.get("/api/v1" + link).json()
+    public = next(c for c in answer["checks"] if c["code"] == "role" and c["params"]["need"] == "public")
+    words = ", ".join(public["params"]["why"]["words"])
+    swedish = client.get(link, headers=SV).text
+    assert f'utlysningen talar om <span lang="en">{html.escape(words)}</span>' in swedish
+    assert "the call speaks of" not in swedish and "partner for" not in swedish
+    # no check of a known code is kept in English: only the call's own words are marked
+    quoted = {words} | {", ".join(c["params"]["missing"]) for c in answer["checks"] if c["code"] == "themes_covered"}
+    quoted |= {c["detail"] for c in answer["checks"] if c["code"] in ("restricted_countries", "further_condition")}
+    checks = swedish.split('id="checks-h"', 1)[1].split("</ul>", 1)[0]
+    for marked in re.findall(r'<span lang="en">([^<]*)</span>', checks):
+        assert html.unescape(marked) in quoted, marked

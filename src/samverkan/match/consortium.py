@@ -36,8 +36,10 @@ import numpy as np
 from samverkan.catalogue.countries import EU_MEMBER_STATES
 from samverkan.db.models import Call
 from samverkan.errors import NotFound
+from samverkan.match.consortium_checks import Check, Why, check, why, why_english
 from samverkan.match.eligibility import Rule, eligibility
-from samverkan.match.partners import FEATURES, History, Partner, PartnerFinder, Team, reasons
+from samverkan.match.partner_reasons import reasons
+from samverkan.match.partners import FEATURES, History, Partner, PartnerFinder, Team
 from samverkan.match.topicality import NEAR, on_topic
 from samverkan.search.filters import FilterError
 
@@ -99,7 +101,7 @@ class Needs:
     roles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # need → activity types that fill it
     sme: bool = False
     themes: list[Theme] = field(default_factory=list)
-    why: dict[str, str] = field(default_factory=dict)  # need → why the call asks for it
+    why: dict[str, Why] = field(default_factory=dict)  # need → why the call asks for it (a code, see consortium_checks)
 
 
 def call_needs(call: Call, history: History) -> Needs:
@@ -111,19 +113,15 @@ def call_needs(call: Call, history: History) -> Needs:
     industry_words = len(INDUSTRY_WORDS.findall(text))
     if "research" in action or innovation or "procurement" in action:
         needs.roles["research"] = RESEARCH
-        needs.why["research"] = "the action builds on research"
+        needs.why["research"] = why("research_action")
     if innovation or industry_words >= 3:
         needs.roles["industry"] = INDUSTRY
         needs.sme = True
-        needs.why["industry"] = (
-            "innovation actions bring results to the market"
-            if innovation
-            else f"the call speaks of industry or companies ({industry_words} times)"
-        )
+        needs.why["industry"] = why("innovation_action") if innovation else why("industry_words", count=industry_words)
     public_words = PUBLIC_WORDS.findall(text)
     if len({w.lower() for w in public_words}) >= 2 or len(public_words) >= 4:
         needs.roles["public"] = PUBLIC
-        needs.why["public"] = f"the call speaks of {', '.join(sorted({w.lower() for w in public_words})[:3])}"
+        needs.why["public"] = why("public_words", words=sorted({w.lower() for w in public_words})[:3])
     needs.themes = call_themes(call, history)
     return needs
 
@@ -413,7 +411,7 @@ class ConsortiumBuilder:
                 out.append("eligibility: a member state")
         for need in open_["roles"]:
             if o["activity_type"] in needs.roles[need]:
-                out.append(f"role: {need} ({o['activity_type']}) — {needs.why[need]}")
+                out.append(f"role: {need} ({o['activity_type']}) — {why_english(needs.why[need])}")
         if open_["sme"] and sme[org]:
             out.append("an SME, as the call expects industry")
         themes = [needs.themes[t].label for t in open_["themes"] if covers[t, org]]
@@ -432,99 +430,58 @@ class ConsortiumBuilder:
         covers: np.ndarray,
         sme: np.ndarray,
         allowed: np.ndarray,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Check]:
+        """What the team was checked against: codes and params, worded in :mod:`consortium_checks`."""
         h = self.history
         orgs = [h.orgs[m.org] for m in members]
         counted = [o for o, m in zip(orgs, members, strict=True) if allowed[m.org]]
         countries = sorted({o["country"] for o in counted})
         member_states = sorted(c for c in countries if c in _member_states(rule))
         checks = [
-            {
-                "kind": "eligibility",
-                "check": f"at least {rule.min_entities} independent legal "
-                f"entit{'ies' if rule.min_entities > 1 else 'y'} from eligible countries",
-                "ok": len(counted) >= rule.min_entities,
-                "detail": f"{len(counted)} of {len(orgs)} members count",
-            },
-            {
-                "kind": "eligibility",
-                "check": f"at least {rule.min_countries} different member states or associated countries",
-                "ok": len(countries) >= rule.min_countries,
-                "detail": ", ".join(countries) or "none",
-            },
+            check(
+                "min_entities",
+                len(counted) >= rule.min_entities,
+                num=rule.min_entities,
+                counted=len(counted),
+                members=len(orgs),
+            ),
+            check("min_countries", len(countries) >= rule.min_countries, num=rule.min_countries, countries=countries),
         ]
         if rule.min_member_states:
             checks.append(
-                {
-                    "kind": "eligibility",
-                    "check": f"at least {rule.min_member_states} in EU member states",
-                    "ok": len(member_states) >= rule.min_member_states,
-                    "detail": ", ".join(member_states) or "none",
-                }
+                check(
+                    "min_member_states",
+                    len(member_states) >= rule.min_member_states,
+                    num=rule.min_member_states,
+                    countries=member_states,
+                )
             )
         if rule.restricted:
             outside = [o["name"] for o, m in zip(orgs, members, strict=True) if not allowed[m.org]]
-            checks.append(
-                {
-                    "kind": "eligibility",
-                    "check": "only entities from the countries the call admits",
-                    "ok": not outside,
-                    "detail": ("outside: " + ", ".join(outside)) if outside else rule.restriction,
-                }
-            )
+            checks.append(check("restricted_countries", not outside, outside=outside, restriction=rule.restriction))
         for text in rule.other:
-            checks.append({"kind": "by hand", "check": "the call's further condition", "ok": None, "detail": text})
+            checks.append(check("further_condition", None, text=text))
         kinds = {o["activity_type"] for o in orgs}
         for need, types in needs.roles.items():
-            checks.append(
-                {
-                    "kind": "balance",
-                    "check": f"partner for {need} ({'/'.join(types)})",
-                    "ok": bool(kinds & set(types)),
-                    "detail": needs.why[need],
-                }
-            )
+            ok = bool(kinds & set(types))
+            checks.append(check("role", ok, need=need, types=list(types), why=dict(needs.why[need])))
         if needs.sme:
-            checks.append(
-                {
-                    "kind": "balance",
-                    "check": "at least one SME",
-                    "ok": any(sme[m.org] for m in members),
-                    "detail": "the call expects industry",
-                }
-            )
+            checks.append(check("sme", any(sme[m.org] for m in members)))
         if needs.themes:
             covered = np.any(covers[:, [m.org for m in members]], axis=1)
             missing = [t.label for t, c in zip(needs.themes, covered, strict=True) if not c]
             checks.append(
-                {
-                    "kind": "themes",
-                    "check": "the call's themes are covered by past work",
-                    "ok": not missing,
-                    "detail": f"{int(covered.sum())} of {len(needs.themes)} covered"
-                    + (f"; not yet: {', '.join(missing)}" if missing else ""),
-                }
+                check(
+                    "themes_covered", not missing, covered=int(covered.sum()), themes=len(needs.themes), missing=missing
+                )
             )
         fits = [m.on_topic.get("label") for m in members]
         if members and "unknown" not in fits:
             far = [h.orgs[m.org]["name"] for m, label in zip(members, fits, strict=True) if label == "distant"]
             checks.append(
-                {
-                    "kind": "on topic",
-                    "check": "every member has past work near the call's subject",
-                    "ok": not far,
-                    "detail": f"{len(members) - len(far)} of {len(members)} members"
-                    + (f"; no work near it: {', '.join(far)}" if far else ""),
-                }
+                check("members_on_topic", not far, near=len(members) - len(far), members=len(members), far=far)
             )
-        checks.append(
-            {
-                "kind": "by hand",
-                "check": "members are independent of each other",
-                "ok": None,
-                "detail": "samverkan merges duplicate records of one organisation but cannot see ownership or control",
-            }
-        )
+        checks.append(check("independent", None))
         return checks
 
 

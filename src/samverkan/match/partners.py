@@ -44,11 +44,9 @@ from samverkan.db.models import Call, Organisation, Participation, Project, Proj
 from samverkan.errors import NotFound
 from samverkan.match import topicality
 from samverkan.match.topicality import LEANING, NEAR, STRICT_TOP, on_subject
-from samverkan.search import reasons as why
 from samverkan.search.analysis import Analyzer
 from samverkan.search.filters import FilterError, Filters
 from samverkan.search.lexical import LexicalIndex
-from samverkan.search.reasons import Reason
 
 FEATURES = (
     "partners",
@@ -591,66 +589,6 @@ class PartnerFinder:
         if filters.active_since is not None:
             keep &= h.last_year >= filters.active_since
         return keep
-
-
-def partner_reasons(
-    finder: PartnerFinder, team: Team, partner: Partner, projects: dict[str, np.ndarray]
-) -> list[Reason]:
-    """Why ``partner`` is suggested, strongest first, as structured reasons
-    (:mod:`samverkan.search.reasons`, worded in the reader's language by the pages)."""
-    h = finder.history
-    s = partner.signals
-
-    def project(index: int | None) -> dict[str, str] | None:
-        return None if index is None else {"id": h.project_ids[index], "title": h.project_titles[index]}
-
-    closeness = projects.get("closeness")
-    out = []
-    if s["partners"] > 0:
-        shared = projects["team"]
-        if closeness is not None:  # of the projects shared with the team, the one nearest the subject
-            shared = shared + 0.25 * (closeness + 1.0)
-        best = h.best_project(partner.org, shared)
-        names = [h.orgs[m]["short_name"] or h.orgs[m]["name"] for m in team.members[:3]]
-        out.append(why.worked_with(names, int(round(np.expm1(s["partners"]))), project(best)))
-    elif s["partners2"] > 0.05:
-        out.append(why.partners_partners())
-    if s["topic"] > 0:
-        best = h.best_project(partner.org, projects["topic"])
-        out.append(why.call_projects(int(round(np.expm1(s["topic"]))), project(best)))
-    elif s["family"] > 0:
-        out.append(why.call_family(int(round(np.expm1(s["family"])))))
-    if closeness is not None:  # its closest project, when it is near (words alone can mislead)
-        closest = h.best_project(partner.org, closeness)
-        if closest is not None and closeness[closest] >= NEAR:
-            out.append(why.project_work("meaning", project(closest) or {}))
-    else:
-        for name in ("text", "meaning", "funded"):
-            if s[name] > 0 and name in projects and projects[name].any():
-                found = project(h.best_project(partner.org, projects[name]))
-                if found is not None:
-                    out.append(why.project_work(name, found))
-                    break
-    organisation = h.orgs[partner.org]
-    if team.members and organisation["country"] and organisation["country"] not in team.countries:
-        out.append(why.adds_country(organisation["country"]))
-    if team.members and organisation["activity_type"] and organisation["activity_type"] not in team.roles:
-        out.append(why.adds_role(organisation["activity_type"], bool(organisation["sme"])))
-    coordinated = int(h.coordinated[partner.org])
-    if coordinated:
-        out.append(why.coordinated(coordinated))
-    return out
-
-
-def reasons(
-    finder: PartnerFinder,
-    team: Team,
-    partner: Partner,
-    projects: dict[str, np.ndarray],
-    terms_origin: Iterable[str] = (),
-) -> list[str]:
-    """Short reasons a person can check, strongest first (in English)."""
-    return [why.english(r) for r in partner_reasons(finder, team, partner, projects)]
 
 
 def call_text(session: Session, call_id: str) -> tuple[str, str | None]:

@@ -11,7 +11,8 @@ from samverkan import budget
 from samverkan.catalogue.calls import of_call
 from samverkan.db.models import Call
 from samverkan.match.consortium import ConsortiumBuilder
-from samverkan.match.partners import History, PartnerFilters, PartnerFinder, call_text, partner_reasons
+from samverkan.match.partner_reasons import partner_reasons
+from samverkan.match.partners import History, PartnerFilters, PartnerFinder, call_text
 from samverkan.match.profile import organisation_profile
 from samverkan.match.topicality import on_topic
 from samverkan.search.analysis import UnsupportedLanguage

@@ -131,6 +131,18 @@ class ConsortiumCheck(BaseModel):
         description="Whether the team passes; null when it must be checked by hand.", examples=[True]
     )
     detail: str | None = Field(description="The evidence.", examples=["DE, ES, SE"])
+    code: str = Field(
+        description="What is checked, as a stable code: `min_entities`, `min_countries`, `min_member_states`, "
+        "`restricted_countries`, `further_condition`, `role`, `sme`, `themes_covered`, `members_on_topic`, "
+        "`independent` (`check` and `detail` are its English wording).",
+        examples=["min_countries"],
+    )
+    params: dict[str, Any] = Field(
+        description="What the wording needs: numbers, country codes, names and the call's own words; for `role`, "
+        "`need`, `types` and `why`, the reason the call needs the role as a code (`research_action`, "
+        "`innovation_action`, `industry_words` with `count`, `public_words` with `words`).",
+        examples=[{"num": 3, "countries": ["DE", "ES", "SE"]}],
+    )
 
 
 class ConsortiumAnswer(BaseModel):

@@ -2,21 +2,22 @@
 question as ``GET /api/v1/consortium``), its members with their roles, countries and fit to the
 call's subject, and the checks the team passes, all in the reader's language.
 
-The builder (:mod:`samverkan.match.consortium`) words its checks in English for the API; this
-page words each check again from what it says (:data:`CHECKS`: each known check and its
-evidence, by pattern). A check the page does not know is shown as the builder wrote it, marked
-``lang="en"``, and so is evidence quoted from a call (its conditions, the builder's reasons).
+The builder gives each check a ``code`` and ``params`` besides its English
+(:mod:`samverkan.match.consortium_checks`); this page words each check from those
+(:func:`word_check`), never from the English. A check with a code the page does not know is shown
+as the builder wrote it, marked ``lang="en"``, and so are words quoted from a call (its
+conditions, the words a role's reason cites, its themes).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup, escape
 
 from samverkan.web import i18n
 from samverkan.web.deps import Core
@@ -25,49 +26,54 @@ from samverkan.web.templating import environment, language, org_type_labels, ren
 router = APIRouter(include_in_schema=False)
 
 Gettext = Callable[..., str]
-CODES = re.compile(r"^[A-Z]{2}(, [A-Z]{2})*$")  # a list of country codes: "DE, DK, IT"
 
 
-def _countries(detail: str | None, name: Callable[[str], str], _: Gettext) -> tuple[str | None, str | None]:
-    if detail == "none":
-        return _("none"), None
-    if detail and CODES.match(detail):
-        return ", ".join(name(code) for code in detail.split(", ")), None
-    return detail, "en"
+def _countries(codes: list[str], name: Callable[[str], str], _: Gettext) -> str:
+    return ", ".join(name(code) for code in codes) or _("none")
 
 
-def _why_role(detail: str, _: Gettext, ngettext: Gettext) -> tuple[str, str | None]:
-    """Why the call needs a role (:func:`samverkan.match.consortium.call_needs`), worded again; the
-    words a call speaks of are its own (English)."""
-    if detail == "the action builds on research":
+def _why_role(why: dict[str, Any], _: Gettext, ngettext: Gettext) -> tuple[str | None, str | None]:
+    """Why the call needs a role (a code of :func:`samverkan.match.consortium_checks.why`) in the
+    reader's language, and the language to mark it with: ``None`` for a code this page does not know."""
+    code = why.get("code")
+    if code == "research_action":
         return _("the action builds on research"), None
-    if detail == "innovation actions bring results to the market":
+    if code == "innovation_action":
         return _("innovation actions bring results to the market"), None
-    if found := re.fullmatch(r"the call speaks of industry or companies \((\d+) times\)", detail):
-        num = int(found.group(1))
+    if code == "industry_words":
+        num = why["count"]
         worded = ngettext(
             "the call speaks of industry or companies (%(num)s time)",
             "the call speaks of industry or companies (%(num)s times)",
             num,
         )
         return worded % {"num": num}, None
-    return detail, "en"  # "the call speaks of municipality, region": the call's own words
+    if code == "public_words":  # the words are the call's own (English)
+        words = Markup('<span lang="en">{}</span>').format(", ".join(why["words"]))
+        return escape(_("the call speaks of %(words)s")) % {"words": words}, None
+    return None, None
 
 
 def word_check(check: dict[str, Any], lang: str, country: Callable[[str], str]) -> dict[str, Any]:
-    """One check of the builder in ``lang``: ``{"text", "text_lang", "detail", "detail_lang", "ok"}``
-    (a ``*_lang`` is set where the builder's English words are kept)."""
+    """One check of the builder in ``lang``, from its ``code`` and ``params``: ``{"text",
+    "text_lang", "detail", "detail_lang", "ok"}`` (a ``*_lang`` is set where the builder's English
+    words, or a call's, are kept), and ``missing`` or ``far`` where the check lists them."""
     translations = i18n.translations(lang)
     _, ngettext = translations.gettext, translations.ngettext
-    text, detail = check["check"], check.get("detail")
-    out: dict[str, Any] = {"ok": check["ok"], "text": text, "text_lang": "en", "detail": detail, "detail_lang": "en"}
+    code, p = check.get("code"), check.get("params") or {}
+    out: dict[str, Any] = {
+        "ok": check["ok"],
+        "text": check["check"],
+        "text_lang": "en",
+        "detail": check.get("detail"),
+        "detail_lang": "en",
+    }
 
     def worded(new_text: str, new_detail: str | None = None, detail_lang: str | None = None) -> dict[str, Any]:
         return {**out, "text": new_text, "text_lang": None, "detail": new_detail, "detail_lang": detail_lang}
 
-    if found := re.fullmatch(r"at least (\d+) independent legal entit(?:ies|y) from eligible countries", text):
-        num = int(found.group(1))
-        counted = re.fullmatch(r"(\d+) of (\d+) members count", detail or "")
+    if code == "min_entities":
+        num = p["num"]
         return worded(
             ngettext(
                 "at least %(num)s independent legal entity from eligible countries",
@@ -75,49 +81,45 @@ def word_check(check: dict[str, Any], lang: str, country: Callable[[str], str]) 
                 num,
             )
             % {"num": num},
-            _("%(counted)s of %(members)s members count") % {"counted": counted.group(1), "members": counted.group(2)}
-            if counted
-            else detail,
-            None if counted else "en",
+            _("%(counted)s of %(members)s members count") % {"counted": p["counted"], "members": p["members"]},
         )
-    if found := re.fullmatch(r"at least (\d+) different member states or associated countries", text):
-        shown, shown_lang = _countries(detail, country, _)
+    if code == "min_countries":
         return worded(
-            _("at least %(num)s different member states or associated countries") % {"num": found.group(1)},
-            shown,
-            shown_lang,
+            _("at least %(num)s different member states or associated countries") % {"num": p["num"]},
+            _countries(p["countries"], country, _),
         )
-    if found := re.fullmatch(r"at least (\d+) in EU member states", text):
-        shown, shown_lang = _countries(detail, country, _)
-        return worded(_("at least %(num)s in EU member states") % {"num": found.group(1)}, shown, shown_lang)
-    if text == "only entities from the countries the call admits":
-        return worded(_("only entities from the countries the call admits"), detail, "en")
-    if text == "the call's further condition":
-        return worded(_("a further condition of the call, to check by hand"), detail, "en")
-    if found := re.fullmatch(r"partner for (\w+) \(([A-Z/]+)\)", text):
+    if code == "min_member_states":
+        return worded(
+            _("at least %(num)s in EU member states") % {"num": p["num"]}, _countries(p["countries"], country, _)
+        )
+    if code == "restricted_countries":
+        text = _("only entities from the countries the call admits")
+        if p["outside"]:  # organisations' names
+            return worded(text, _("outside: %(names)s") % {"names": ", ".join(p["outside"])})
+        return worded(text, p["restriction"], "en")  # the call's own words
+    if code == "further_condition":
+        return worded(_("a further condition of the call, to check by hand"), p["text"], "en")
+    if code == "role":
         kinds = org_type_labels(lang)
         need = {"research": _("research"), "industry": _("industry"), "public": _("the public sector")}
-        types = ", ".join(kinds.get(code, code) for code in found.group(2).split("/"))
-        why, why_lang = _why_role(detail or "", _, ngettext)
-        named = need.get(found.group(1), found.group(1))
+        types = ", ".join(kinds.get(t, t) for t in p["types"])
+        named = need.get(p["need"], p["need"])
+        why, why_lang = _why_role(p["why"], _, ngettext)
+        if why is None:  # a reason this page does not know: the builder's English
+            why, why_lang = check.get("detail"), "en"
         return worded(_("a partner for %(need)s (%(types)s)") % {"need": named, "types": types}, why, why_lang)
-    if text == "at least one SME":
-        same = detail == "the call expects industry"
-        return worded(_("at least one SME"), _("the call expects industry") if same else detail, None if same else "en")
-    if text == "the call's themes are covered by past work":
-        covered = re.fullmatch(r"(\d+) of (\d+) covered(?:; not yet: (.+))?", detail or "")
-        if covered:
-            shown = _("%(covered)s of %(themes)s covered") % {"covered": covered.group(1), "themes": covered.group(2)}
-            if covered.group(3):  # the themes are words of the call's English text
-                return {**worded(_("the call's themes are covered by past work"), shown), "missing": covered.group(3)}
-            return worded(_("the call's themes are covered by past work"), shown)
-    if text == "every member has past work near the call's subject":
-        near = re.fullmatch(r"(\d+) of (\d+) members(?:; no work near it: (.+))?", detail or "")
-        if near:
-            shown = _("%(near)s of %(members)s members") % {"near": near.group(1), "members": near.group(2)}
-            result = worded(_("every member has past work near the call's subject"), shown)
-            return {**result, "far": near.group(3)} if near.group(3) else result
-    if text == "members are independent of each other":
+    if code == "sme":
+        return worded(_("at least one SME"), _("the call expects industry"))
+    if code == "themes_covered":
+        shown = _("%(covered)s of %(themes)s covered") % {"covered": p["covered"], "themes": p["themes"]}
+        result = worded(_("the call's themes are covered by past work"), shown)
+        # the themes are words of the call's English text
+        return {**result, "missing": ", ".join(p["missing"])} if p["missing"] else result
+    if code == "members_on_topic":
+        shown = _("%(near)s of %(members)s members") % {"near": p["near"], "members": p["members"]}
+        result = worded(_("every member has past work near the call's subject"), shown)
+        return {**result, "far": ", ".join(p["far"])} if p["far"] else result
+    if code == "independent":
         return worded(
             _("members are independent of each other"),
             _("samverkan merges duplicate records of one organisation but cannot see ownership or control"),
