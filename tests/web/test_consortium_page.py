@@ -139,3 +139,19 @@ def test_a_role_the_call_needs_for_its_public_words_is_worded_in_swedish_around_
     checks = swedish.split('id="checks-h"', 1)[1].split("</ul>", 1)[0]
     for marked in re.findall(r'<span lang="en">([^<]*)</span>', checks):
         assert html.unescape(marked) in quoted, marked
+
+
+def test_words_quoted_in_a_role_reason_are_escaped_where_the_page_builds_markup():
+    """The one place the page builds HTML itself (a role reason around the call's own words)
+    escapes them; every other detail is plain text for the autoescaping template."""
+    from samverkan.match.consortium_checks import check
+    from samverkan.web.templating import environment
+    from samverkan.web.views.consortium import word_check
+
+    country = environment("sv").filters["country"]
+    evil = '<script>alert(1)</script>"'
+    made = check("role", False, need="public", types=["PUB"], why={"code": "public_words", "words": [evil]})
+    detail = str(word_check(made, "sv", country)["detail"])
+    assert "<script>" not in detail and "&lt;script&gt;alert(1)&lt;/script&gt;&#34;" in detail
+    outside = word_check(check("restricted_countries", False, outside=[evil], restriction="x"), "sv", country)
+    assert not hasattr(outside["detail"], "__html__")  # plain text: the template escapes it
